@@ -1,0 +1,104 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let strictSwift: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "provider-agents",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Kafka", targets: ["Kafka"]),
+        .library(name: "Topics", targets: ["Topics"]),
+        .executable(name: "provider-agents", targets: ["ProviderAgentsCLI"]),
+        .executable(name: "kafka-bench", targets: ["KafkaBenchmark"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+    ],
+    targets: [
+        // librdkafka's C API; only the Kafka module imports it.
+        .systemLibrary(
+            name: "CRdKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
+        ),
+        // Async Swift over librdkafka: producer, group consumer, admin, embedded mock cluster.
+        .target(
+            name: "Kafka",
+            dependencies: [
+                "CRdKafka",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // Topic definitions as data (`topics/`): parsing, templating, validation.
+        .target(
+            name: "Topics",
+            dependencies: [
+                "Kafka",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // The `provider-agents` command tree, a library so tests can parse command lines with it.
+        .target(
+            name: "ProviderAgentsCommands",
+            dependencies: [
+                "Kafka",
+                "Topics",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .executableTarget(
+            name: "ProviderAgentsCLI",
+            dependencies: [
+                "ProviderAgentsCommands",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // Prints the Kafka baseline table (raw produce/consume, awaited round trip, pass-through).
+        .executableTarget(
+            name: "KafkaBenchmark",
+            dependencies: [
+                "Kafka",
+                "KafkaTestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // Helpers shared by integration tests and benchmarks: a Tansu broker on a free loopback port.
+        .target(
+            name: "KafkaTestSupport",
+            dependencies: [
+                "Kafka",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "KafkaTests",
+            dependencies: ["Kafka", "CRdKafka", "Topics", "KafkaTestSupport", "ProviderAgentsCommands"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "ProjectTests",
+            dependencies: ["Topics", "ProviderAgentsCommands", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strictSwift
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

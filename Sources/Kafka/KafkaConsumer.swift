@@ -1,0 +1,317 @@
+internal import CRdKafka
+public import Logging
+public import ServiceLifecycle
+import Synchronization
+
+/// A Kafka group consumer with cooperative-sticky assignment and caller-controlled offsets.
+///
+/// Read ``messages`` (an `AsyncSequence`); call ``storeOffset(for:)`` once a message is finished.
+/// Stored offsets are committed in the background (every ``KafkaConsumerConfiguration/commitInterval``),
+/// on revocation, on ``commit()`` and on ``close()``; what was not stored is delivered again after a
+/// restart or to the partition's next owner. Assignment changes arrive on ``rebalanceEvents``.
+///
+/// Polling happens on a dedicated queue, in batches, only while someone awaits the next message:
+/// a slow reader applies backpressure instead of buffering without bound. Keep reading (pause
+/// partitions rather than stop reading) so that rebalances are served.
+public final class KafkaConsumer: Service, Sendable {
+    private let client: RdKafkaClient
+    private let queue: RdKafkaQueue
+    private let configuration: KafkaConsumerConfiguration
+    private let logger: Logger
+    private let pollExecutor: BlockingExecutor
+    private let blockingExecutor: BlockingExecutor
+    private let assignmentState: LockedValue<Set<TopicPartition>>
+    private let closed = Atomic<Bool>(false)
+    private let eventsContinuation: AsyncStream<KafkaRebalanceEvent>.Continuation
+
+    /// Assignment changes, in order. Unbounded (rebalances are rare); read it or ignore it.
+    public let rebalanceEvents: AsyncStream<KafkaRebalanceEvent>
+
+    /// - Parameter onRebalance: called synchronously on the polling thread for every assignment
+    ///   change, before any message of a newly assigned partition is handed out and after the
+    ///   last message of a revoked one. Keep it short.
+    public init(
+        configuration: KafkaConsumerConfiguration,
+        logger: Logger = Logger(label: "kafka.consumer"),
+        onRebalance: (@Sendable (KafkaRebalanceEvent) -> Void)? = nil
+    ) throws(KafkaError) {
+        guard configuration.pollBatchSize > 0 else {
+            throw KafkaError(code: .invalidConfiguration, message: "pollBatchSize must be positive, got \(configuration.pollBatchSize)")
+        }
+        self.configuration = configuration
+        self.logger = logger
+        let (events, continuation) = AsyncStream<KafkaRebalanceEvent>.makeStream()
+        self.rebalanceEvents = events
+        self.eventsContinuation = continuation
+        let assignment = LockedValue<Set<TopicPartition>>([])
+        self.assignmentState = assignment
+        let callbacks = RdKafkaCallbacks(
+            logger: logger,
+            onRebalance: { handle, code, partitions in
+                let event = Self.rebalance(handle, code, partitions, logger: logger)
+                assignment.withLock { owned in
+                    switch event {
+                    case .assigned(let added): owned.formUnion(added)
+                    case .revoked(let removed), .lost(let removed): owned.subtract(removed)
+                    }
+                }
+                onRebalance?(event)
+                continuation.yield(event)
+            }
+        )
+        client = try RdKafkaClient(kind: .consumer, properties: configuration.rdKafkaProperties(), callbacks: callbacks)
+        rd_kafka_poll_set_consumer(client.pointer)
+        queue = RdKafkaQueue(consumerOf: client)
+        pollExecutor = BlockingExecutor(label: "kafka.consumer.poll")
+        blockingExecutor = BlockingExecutor(label: "kafka.consumer.blocking")
+    }
+
+    deinit {
+        eventsContinuation.finish()
+    }
+
+    // MARK: Subscription and assignment
+
+    /// Joins the group for `topics`; partitions arrive through rebalances.
+    public func subscribe(topics: [String]) throws(KafkaError) {
+        guard !topics.isEmpty, topics.allSatisfy({ !$0.isEmpty }) else {
+            throw .invalidArgument("subscribe needs at least one non-empty topic name, got \(topics)")
+        }
+        let list = RdKafkaTopicPartitionList(capacity: topics.count)
+        for topic in topics { list.add(TopicPartition(topic: topic, partition: RD_KAFKA_PARTITION_UA)) }
+        let code = rd_kafka_subscribe(client.pointer, list.pointer)
+        guard code == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(rdKafka: code, context: "subscribe to \(topics)")
+        }
+    }
+
+    /// Reads exactly these partitions without group rebalancing, from the given offsets
+    /// (`nil`: the committed offset, else ``KafkaConsumerConfiguration/offsetReset``).
+    public func assign(_ partitions: [TopicPartition: Int64?]) throws(KafkaError) {
+        let list = RdKafkaTopicPartitionList(capacity: partitions.count)
+        for (entry, offset) in partitions { list.add(entry, offset: offset ?? Int64(RD_KAFKA_OFFSET_INVALID)) }
+        if let error = rd_kafka_assign(client.pointer, list.pointer).nonZero {
+            throw KafkaError(rdKafka: error, context: "assign \(partitions.keys.sorted { $0.description < $1.description })")
+        }
+        assignmentState.withLock { $0 = Set(partitions.keys) }
+    }
+
+    /// The partitions this member currently owns.
+    public var assignment: Set<TopicPartition> { assignmentState.withLock { $0 } }
+
+    // MARK: Messages
+
+    /// The messages of the assigned partitions. Ends when the consumer is closed; throws when the
+    /// subscription cannot be served (unknown topic, authorization, fatal error).
+    public var messages: KafkaConsumerMessages { KafkaConsumerMessages(consumer: self) }
+
+    /// One batch from the dedicated polling queue: up to `pollBatchSize` messages, waiting at most
+    /// ~100 ms for the first. `nil` once closed.
+    func pollBatch() async throws(KafkaError) -> [KafkaConsumerMessage]? {
+        let queue = queue
+        let result = await withTaskCancellationHandler {
+            await pollExecutor.run { () -> Result<[KafkaConsumerMessage]?, KafkaError> in
+                if self.closed.load(ordering: .acquiring) { return .success(nil) }
+                return Result { () throws(KafkaError) in
+                    try Self.poll(self.client.pointer, batchSize: self.configuration.pollBatchSize, logger: self.logger)
+                }
+            }
+        } onCancel: {
+            queue.wake()
+        }
+        return try result.get()
+    }
+
+    private static func poll(_ handle: OpaquePointer, batchSize: Int, logger: Logger) throws(KafkaError) -> [KafkaConsumerMessage] {
+        var batch: [KafkaConsumerMessage] = []
+        var timeout: Int32 = 100
+        var topicNames: [OpaquePointer: String] = [:]
+        while batch.count < batchSize, let raw = rd_kafka_consumer_poll(handle, timeout) {
+            timeout = 0
+            defer { rd_kafka_message_destroy(raw) }
+            let message = raw.pointee
+            if message.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                if message.err == RD_KAFKA_RESP_ERR__PARTITION_EOF { continue }
+                let detail = rd_kafka_message_errstr(raw).map { String(cString: $0) }
+                let error = KafkaError(rdKafka: message.err, context: "consume", detail: detail)
+                switch error.code {
+                case .unknownTopic, .notAuthorized, .fatal:
+                    throw error
+                default:
+                    logger.info("consumer error", metadata: ["kafka.error": .string(error.description)])
+                    continue
+                }
+            }
+            let topic: String
+            if let rkt = message.rkt {
+                if let known = topicNames[rkt] {
+                    topic = known
+                } else {
+                    topic = String(cString: rd_kafka_topic_name(rkt))
+                    topicNames[rkt] = topic
+                }
+            } else {
+                topic = ""
+            }
+            batch.append(KafkaConsumerMessage(raw, topic: topic))
+        }
+        return batch
+    }
+
+    // MARK: Offsets
+
+    /// Marks `message` as finished: its offset + 1 is committed with the next commit.
+    public func storeOffset(for message: KafkaConsumerMessage) throws(KafkaError) {
+        try storeOffsets([message.topicPartition: message.offset + 1])
+    }
+
+    /// Stores the next offsets to read (last finished offset + 1) per partition. Throws
+    /// ``KafkaError/Code/partitionNotAssigned`` for partitions this member no longer owns.
+    public func storeOffsets(_ nextOffsets: [TopicPartition: Int64]) throws(KafkaError) {
+        let list = RdKafkaTopicPartitionList(offsets: nextOffsets)
+        let code = rd_kafka_offsets_store(client.pointer, list.pointer)
+        let failed = list.entries.filter { $0.error != RD_KAFKA_RESP_ERR_NO_ERROR }
+        if let first = failed.first {
+            throw KafkaError(rdKafka: first.error, context: "store offset for \(failed.map(\.0.description).joined(separator: ", "))")
+        }
+        if code != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError(rdKafka: code, context: "store offsets")
+        }
+    }
+
+    /// Commits the stored offsets now and waits for the broker's answer.
+    public func commit() async throws(KafkaError) {
+        let client = client
+        try await blockingExecutor.run { () throws(KafkaError) in
+            let code = rd_kafka_commit(client.pointer, nil, 0)
+            if code != RD_KAFKA_RESP_ERR_NO_ERROR, code != RD_KAFKA_RESP_ERR__NO_OFFSET {
+                throw KafkaError(rdKafka: code, context: "commit")
+            }
+        }
+    }
+
+    /// The group's committed offsets (next offset to read) for `partitions`; absent when none.
+    public func committed(_ partitions: [TopicPartition], timeout: Duration = .seconds(10)) async throws(KafkaError) -> [TopicPartition: Int64] {
+        let client = client
+        return try await blockingExecutor.run { () throws(KafkaError) -> [TopicPartition: Int64] in
+            let list = RdKafkaTopicPartitionList(partitions)
+            let code = rd_kafka_committed(client.pointer, list.pointer, Int32(clamping: timeout.milliseconds))
+            guard code == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(rdKafka: code, context: "fetch committed offsets") }
+            var result: [TopicPartition: Int64] = [:]
+            for (entry, offset, _) in list.entries where offset >= 0 { result[entry] = offset }
+            return result
+        }
+    }
+
+    // MARK: Flow control and progress
+
+    /// Stops fetching from `partitions` until ``resume(_:)``; the membership stays alive.
+    public func pause(_ partitions: Set<TopicPartition>) throws(KafkaError) {
+        guard !partitions.isEmpty else { return }
+        let list = RdKafkaTopicPartitionList(partitions)
+        if let error = rd_kafka_pause_partitions(client.pointer, list.pointer).nonZero {
+            throw KafkaError(rdKafka: error, context: "pause \(partitions.count) partition(s)")
+        }
+    }
+
+    public func resume(_ partitions: Set<TopicPartition>) throws(KafkaError) {
+        guard !partitions.isEmpty else { return }
+        let list = RdKafkaTopicPartitionList(partitions)
+        if let error = rd_kafka_resume_partitions(client.pointer, list.pointer).nonZero {
+            throw KafkaError(rdKafka: error, context: "resume \(partitions.count) partition(s)")
+        }
+    }
+
+    /// The next offset this consumer will fetch from `partition`, when known.
+    public func position(_ partition: TopicPartition) -> Int64? {
+        let list = RdKafkaTopicPartitionList([partition])
+        guard rd_kafka_position(client.pointer, list.pointer) == RD_KAFKA_RESP_ERR_NO_ERROR,
+              let offset = list.entries.first?.offset, offset >= 0 else { return nil }
+        return offset
+    }
+
+    /// Messages in `partition` after this consumer's position, from the last fetched high
+    /// watermark (no broker round trip); `nil` until both are known.
+    public func lag(_ partition: TopicPartition) -> Int64? {
+        guard let position = position(partition) else { return nil }
+        var low: Int64 = -1
+        var high: Int64 = -1
+        let code = rd_kafka_get_watermark_offsets(client.pointer, partition.topic, partition.partition, &low, &high)
+        guard code == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0 else { return nil }
+        return max(0, high - position)
+    }
+
+    /// Cluster metadata; throws ``KafkaError/Code/brokerUnreachable`` when no broker answers in time.
+    public func metadata(timeout: Duration = .seconds(10)) async throws(KafkaError) -> KafkaClusterMetadata {
+        let client = client
+        let servers = configuration.common.bootstrapServers
+        return try await blockingExecutor.run { () throws(KafkaError) in
+            try client.metadata(timeout: timeout, context: "metadata from \(servers)")
+        }
+    }
+
+    // MARK: Lifecycle
+
+    /// Leaves the group: the final revocation is served, stored offsets are committed, and
+    /// ``messages`` ends. Idempotent.
+    public func close() async throws(KafkaError) {
+        try await pollExecutor.run { () throws(KafkaError) in
+            guard !self.closed.load(ordering: .acquiring) else { return }
+            let code = rd_kafka_consumer_close(self.client.pointer)
+            self.closed.store(true, ordering: .releasing)
+            self.client.markConsumerClosed()
+            if code != RD_KAFKA_RESP_ERR_NO_ERROR {
+                throw KafkaError(rdKafka: code, context: "close consumer")
+            }
+        }
+        eventsContinuation.finish()
+    }
+
+    public func run() async throws {
+        try? await gracefulShutdown()
+        try await close()
+    }
+
+    // MARK: Rebalance
+
+    private static func rebalance(
+        _ handle: OpaquePointer, _ code: rd_kafka_resp_err_t,
+        _ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>, logger: Logger
+    ) -> KafkaRebalanceEvent {
+        let partitions = RdKafkaTopicPartitionList.partitions(of: list)
+        let cooperative = String(cString: rd_kafka_rebalance_protocol(handle)) == "COOPERATIVE"
+        let event: KafkaRebalanceEvent
+        var failure: OpaquePointer?
+        switch code {
+        case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+            event = .assigned(partitions)
+            if cooperative {
+                failure = rd_kafka_incremental_assign(handle, list)
+            } else {
+                _ = rd_kafka_assign(handle, list)
+            }
+        default:
+            let lost = rd_kafka_assignment_lost(handle) != 0 || code != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS
+            event = lost ? .lost(partitions) : .revoked(partitions)
+            if cooperative {
+                failure = rd_kafka_incremental_unassign(handle, list)
+            } else {
+                _ = rd_kafka_assign(handle, nil)
+            }
+        }
+        if let failure {
+            let error = KafkaError(consuming: failure, context: "apply rebalance")
+            logger.info("rebalance could not be applied", metadata: ["kafka.error": .string(error.description)])
+        }
+        logger.debug(
+            "rebalance",
+            metadata: ["kafka.event": .string("\(event)"), "kafka.partitions": "\(partitions.count)"]
+        )
+        return event
+    }
+}
+
+extension rd_kafka_resp_err_t {
+    /// `nil` for `NO_ERROR`.
+    var nonZero: rd_kafka_resp_err_t? { self == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : self }
+}

@@ -1,0 +1,251 @@
+internal import CRdKafka
+public import Logging
+public import ServiceLifecycle
+import Synchronization
+
+/// An idempotent Kafka producer.
+///
+/// - ``send(_:)`` returns once the broker acknowledged the message (about one broker round
+///   trip), or throws a ``KafkaError``; it completes within the configured delivery timeout.
+/// - ``enqueue(_:)`` is the high-volume path: it returns once librdkafka accepted the message,
+///   and its outcome arrives later on ``deliveryReports``. Callers using it must read that stream.
+///
+/// Both wait (without blocking a thread) while the local queue is full. A dedicated thread polls
+/// librdkafka, so delivery reports are handled as soon as they arrive. As a `Service`, the
+/// producer flushes and closes on graceful shutdown; place it first in a `ServiceGroup` so that
+/// it shuts down last.
+public final class KafkaProducer: Service, Sendable {
+    private let client: RdKafkaClient
+    private let configuration: KafkaProducerConfiguration
+    private let logger: Logger
+    private let poller: PollThread
+    private let space: QueueSpace
+    private let executor: BlockingExecutor
+    private let nextID = Atomic<UInt64>(1)
+    /// `closed` flips under the lock, and every produce call holds it, so no message can slip in
+    /// after the final flush.
+    private let state = Mutex<Bool>(false)
+    private let reportsContinuation: AsyncStream<KafkaDeliveryReport>.Continuation
+
+    /// Outcomes of messages produced with ``enqueue(_:)``, in the order librdkafka reports them.
+    public let deliveryReports: AsyncStream<KafkaDeliveryReport>
+
+    public init(configuration: KafkaProducerConfiguration, logger: Logger = Logger(label: "kafka.producer")) throws(KafkaError) {
+        self.configuration = configuration
+        self.logger = logger
+        let (reports, continuation) = AsyncStream<KafkaDeliveryReport>.makeStream()
+        self.deliveryReports = reports
+        self.reportsContinuation = continuation
+        let space = QueueSpace()
+        self.space = space
+        let callbacks = RdKafkaCallbacks(
+            logger: logger,
+            onDelivery: { message in
+                Self.handleDelivery(message, reports: continuation)
+            }
+        )
+        client = try RdKafkaClient(kind: .producer, properties: configuration.rdKafkaProperties(), callbacks: callbacks)
+        executor = BlockingExecutor(label: "kafka.producer.blocking")
+        let client = client
+        poller = PollThread(name: "kafka-producer-poll") {
+            let served = rd_kafka_poll(client.pointer, 100)
+            if served > 0 { space.signal() }
+        }
+    }
+
+    deinit {
+        poller.stop()
+        reportsContinuation.finish()
+    }
+
+    // MARK: Sending
+
+    /// Produces `message` and waits for the broker's acknowledgement.
+    @discardableResult
+    public func send(_ message: KafkaProducerMessage) async throws(KafkaError) -> KafkaDeliveryReceipt {
+        while true {
+            let generation = space.generation
+            let outcome = await withCheckedContinuation { (continuation: CheckedContinuation<SendOutcome, Never>) in
+                let promise = Unmanaged.passRetained(DeliveryPromise(continuation))
+                if let error = produce(message, opaque: promise.toOpaque()) {
+                    promise.release()
+                    continuation.resume(returning: error.code == .queueFull ? .queueFull : .failed(error))
+                }
+            }
+            switch outcome {
+            case .delivered(let receipt): return receipt
+            case .failed(let error): throw error
+            case .queueFull: await space.wait(after: generation)
+            }
+        }
+    }
+
+    /// Produces `message` without waiting for the acknowledgement; its outcome is published on
+    /// ``deliveryReports`` under the returned id.
+    @discardableResult
+    public func enqueue(_ message: KafkaProducerMessage) async throws(KafkaError) -> KafkaMessageID {
+        let id = KafkaMessageID(rawValue: nextID.wrappingAdd(1, ordering: .relaxed).oldValue)
+        // Odd values mark enqueued messages; awaited sends pass (even, aligned) object pointers.
+        let tag = UnsafeMutableRawPointer(bitPattern: UInt(id.rawValue << 1 | 1))
+        while true {
+            let generation = space.generation
+            guard let error = produce(message, opaque: tag) else { return id }
+            guard error.code == .queueFull else { throw error }
+            await space.wait(after: generation)
+        }
+    }
+
+    /// Messages handed to librdkafka and not yet acknowledged or failed.
+    public var pendingCount: Int { Int(rd_kafka_outq_len(client.pointer)) }
+
+    /// Waits until every pending message is acknowledged or failed.
+    public func flush(timeout: Duration) async throws(KafkaError) {
+        let client = client
+        try await executor.run { () throws(KafkaError) in
+            let code = rd_kafka_flush(client.pointer, Int32(clamping: timeout.milliseconds))
+            if code != RD_KAFKA_RESP_ERR_NO_ERROR {
+                throw KafkaError(rdKafka: code, context: "flush of \(rd_kafka_outq_len(client.pointer)) pending message(s) within \(timeout)")
+            }
+        }
+    }
+
+    /// Cluster metadata; throws ``KafkaError/Code/brokerUnreachable`` when no broker answers in time.
+    public func metadata(timeout: Duration = .seconds(10)) async throws(KafkaError) -> KafkaClusterMetadata {
+        let client = client
+        let servers = configuration.common.bootstrapServers
+        return try await executor.run { () throws(KafkaError) in
+            try client.metadata(timeout: timeout, context: "metadata from \(servers)")
+        }
+    }
+
+    /// Stops accepting messages, flushes what is pending (up to `timeout`), fails whatever is left
+    /// with ``KafkaError/Code/closed``, and stops polling. Idempotent.
+    public func close(timeout: Duration = .seconds(30)) async {
+        let alreadyClosed = state.withLock { closed in
+            defer { closed = true }
+            return closed
+        }
+        guard !alreadyClosed else { return }
+        let client = client
+        let remaining = await executor.run { () -> Int32 in
+            _ = rd_kafka_flush(client.pointer, Int32(clamping: timeout.milliseconds))
+            let left = rd_kafka_outq_len(client.pointer)
+            if left > 0 {
+                // Fail what could not be delivered so that no awaiting caller hangs.
+                _ = rd_kafka_purge(client.pointer, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
+                _ = rd_kafka_flush(client.pointer, 1000)
+            }
+            return left
+        }
+        if remaining > 0 {
+            logger.info("producer closed with undelivered messages", metadata: ["kafka.undelivered": "\(remaining)"])
+        }
+        await poller.stopAndWait()
+        space.finish()
+        reportsContinuation.finish()
+    }
+
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await close()
+    }
+
+    // MARK: librdkafka glue
+
+    private enum SendOutcome: Sendable {
+        case delivered(KafkaDeliveryReceipt)
+        case failed(KafkaError)
+        case queueFull
+    }
+
+    /// Holds an awaited send's continuation until its delivery report arrives.
+    private final class DeliveryPromise: Sendable {
+        let continuation: CheckedContinuation<SendOutcome, Never>
+        init(_ continuation: CheckedContinuation<SendOutcome, Never>) { self.continuation = continuation }
+    }
+
+    /// Hands `message` to librdkafka; `nil` when accepted.
+    private func produce(_ message: KafkaProducerMessage, opaque: UnsafeMutableRawPointer?) -> KafkaError? {
+        state.withLock { closed -> KafkaError? in
+            if closed { return .closed("producer") }
+            return Self.produceUnlocked(client.pointer, message, opaque: opaque)
+        }
+    }
+
+    private static func produceUnlocked(
+        _ handle: OpaquePointer, _ message: KafkaProducerMessage, opaque: UnsafeMutableRawPointer?
+    ) -> KafkaError? {
+        var headers: OpaquePointer? = nil
+        if !message.headers.isEmpty {
+            headers = rd_kafka_headers_new(message.headers.count)
+            for header in message.headers {
+                if let value = header.value {
+                    _ = value.withUnsafeBytes { rd_kafka_header_add(headers, header.key, -1, $0.baseAddress, $0.count) }
+                } else {
+                    _ = rd_kafka_header_add(headers, header.key, -1, nil, 0)
+                }
+            }
+        }
+        let error: OpaquePointer? = message.topic.withCString { topic in
+            message.value.withUnsafeBytes { value in
+                withOptionalBytes(message.key) { key in
+                    var fields = [rd_kafka_vu_t](repeating: rd_kafka_vu_t(), count: 7)
+                    var count = 0
+                    func append(_ type: rd_kafka_vtype_t, _ fill: (inout rd_kafka_vu_t) -> Void) {
+                        fields[count].vtype = type
+                        fill(&fields[count])
+                        count += 1
+                    }
+                    append(RD_KAFKA_VTYPE_TOPIC) { $0.u.cstr = topic }
+                    append(RD_KAFKA_VTYPE_PARTITION) { $0.u.i32 = message.partition ?? RD_KAFKA_PARTITION_UA }
+                    append(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY }
+                    append(RD_KAFKA_VTYPE_VALUE) {
+                        $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress)
+                        $0.u.mem.size = value.count
+                    }
+                    if let key {
+                        append(RD_KAFKA_VTYPE_KEY) {
+                            $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress)
+                            $0.u.mem.size = key.count
+                        }
+                    }
+                    if let opaque { append(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = opaque } }
+                    if let headers { append(RD_KAFKA_VTYPE_HEADERS) { $0.u.headers = headers } }
+                    return rd_kafka_produceva(handle, fields, count)
+                }
+            }
+        }
+        guard let error else { return nil }  // accepted; librdkafka owns the headers now
+        if let headers { rd_kafka_headers_destroy(headers) }
+        return KafkaError(consuming: error, context: "produce to topic '\(message.topic)'")
+    }
+
+    /// Runs on the poll thread for every delivery report.
+    private static func handleDelivery(
+        _ message: UnsafePointer<rd_kafka_message_t>,
+        reports: AsyncStream<KafkaDeliveryReport>.Continuation
+    ) {
+        let raw = message.pointee
+        let topic = raw.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
+        let result: Result<KafkaDeliveryReceipt, KafkaError> =
+            raw.err == RD_KAFKA_RESP_ERR_NO_ERROR
+            ? .success(KafkaDeliveryReceipt(topic: topic, partition: raw.partition, offset: raw.offset))
+            : .failure(KafkaError(rdKafka: raw.err, context: "delivery to topic '\(topic)'"))
+        guard let opaque = raw._private else { return }
+        let bits = UInt(bitPattern: opaque)
+        if bits & 1 == 1 {
+            reports.yield(KafkaDeliveryReport(id: KafkaMessageID(rawValue: UInt64(bits >> 1)), result: result))
+        } else {
+            let promise = Unmanaged<DeliveryPromise>.fromOpaque(opaque).takeRetainedValue()
+            switch result {
+            case .success(let receipt): promise.continuation.resume(returning: .delivered(receipt))
+            case .failure(let error): promise.continuation.resume(returning: .failed(error))
+            }
+        }
+    }
+}
+
+private func withOptionalBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
+    guard let bytes else { return body(nil) }
+    return bytes.withUnsafeBytes { body($0) }
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Sets up the machine (idempotent) and runs every test: unit tests, integration tests against a
+# real broker (Tansu on a free loopback port, started here and stopped on exit), and the
+# embedded-broker (librdkafka mock cluster) tests. Extra arguments go to `swift test`.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+bash scripts/setup.sh
+export PKG_CONFIG_PATH="/usr/local/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+
+# A free port on 127.0.0.1 for Tansu.
+PORT="$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
+mkdir -p .test-run
+TANSU_LOG="$ROOT/.test-run/tansu.log"
+RUST_LOG="${RUST_LOG:-warn}" .venv/bin/tansu broker \
+  --listener-url "tcp://127.0.0.1:$PORT" --advertised-listener-url "tcp://127.0.0.1:$PORT" >"$TANSU_LOG" 2>&1 &
+TANSU_PID=$!
+cleanup() { kill "$TANSU_PID" 2>/dev/null || true; wait "$TANSU_PID" 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
+# Wait until it accepts connections (bounded).
+for _ in $(seq 1 100); do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then break; fi
+  kill -0 "$TANSU_PID" 2>/dev/null || { echo "tansu exited early:"; cat "$TANSU_LOG"; exit 1; }
+  sleep 0.1
+done
+echo "[test] tansu on 127.0.0.1:$PORT (pid $TANSU_PID)"
+export PA_KAFKA_BOOTSTRAP="127.0.0.1:$PORT"
+
+swift build --build-tests
+swift test --skip-build "$@"
