@@ -62,10 +62,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "ProviderAgentsCLI",
-            dependencies: [
-                "ProviderAgentsCommands",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
+            dependencies: ["ProviderAgentsCommands"],
             swiftSettings: strictSwift
         ),
         // Prints the Kafka baseline table (raw produce/consume, awaited round trip, pass-through).
