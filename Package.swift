@@ -93,7 +93,12 @@ let package = Package(
         ),
         .testTarget(
             name: "ProjectTests",
-            dependencies: ["Topics", "ProviderAgentsCommands", .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "Topics",
+                "ProviderAgentsCommands",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strictSwift
         ),
     ],
