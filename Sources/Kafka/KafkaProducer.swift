@@ -189,9 +189,11 @@ public final class KafkaProducer: Service, Sendable {
         let error: OpaquePointer? = message.topic.withCString { topic in
             message.value.withUnsafeBytes { value in
                 withOptionalBytes(message.key) { key in
-                    var fields = [rd_kafka_vu_t](repeating: rd_kafka_vu_t(), count: 7)
+                    // At most 7 fields; on the stack, no allocation per message.
+                    withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 7) { fields in
                     var count = 0
                     func append(_ type: rd_kafka_vtype_t, _ fill: (inout rd_kafka_vu_t) -> Void) {
+                        fields[count] = rd_kafka_vu_t()
                         fields[count].vtype = type
                         fill(&fields[count])
                         count += 1
@@ -211,7 +213,8 @@ public final class KafkaProducer: Service, Sendable {
                     }
                     if let opaque { append(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = opaque } }
                     if let headers { append(RD_KAFKA_VTYPE_HEADERS) { $0.u.headers = headers } }
-                    return rd_kafka_produceva(handle, fields, count)
+                    return rd_kafka_produceva(handle, fields.baseAddress, count)
+                    }
                 }
             }
         }

@@ -12,9 +12,9 @@ import Glibc
 /// exits. Tests isolate themselves with unique topic and group names (``uniqueName(_:)``).
 public final class TansuBroker: Sendable {
     public let bootstrapServers: String
-    private let process: Process?
+    private let process: ChildProcess?
 
-    private init(bootstrapServers: String, process: Process?) {
+    private init(bootstrapServers: String, process: ChildProcess?) {
         self.bootstrapServers = bootstrapServers
         self.process = process
     }
@@ -44,15 +44,13 @@ public final class TansuBroker: Sendable {
         let binary = try locateBinary()
         let port = try freeLoopbackPort()
         let address = "127.0.0.1:\(port)"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["broker", "--listener-url", "tcp://\(address)", "--advertised-listener-url", "tcp://\(address)"]
         var environment = ProcessInfo.processInfo.environment
         environment["RUST_LOG"] = environment["RUST_LOG"] ?? "warn"
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try ChildProcess(
+            executable: binary,
+            arguments: ["broker", "--listener-url", "tcp://\(address)", "--advertised-listener-url", "tcp://\(address)"],
+            environment: environment
+        )
         let broker = TansuBroker(bootstrapServers: address, process: process)
         do {
             try await broker.waitUntilReady(timeout: timeout)
@@ -63,11 +61,9 @@ public final class TansuBroker: Sendable {
         return broker
     }
 
-    /// Stops a broker this helper started (no-op for one given by the environment).
+    /// Stops a broker this helper started (no-op for one given by the environment); bounded.
     public func stop() {
-        guard let process, process.isRunning else { return }
-        process.terminate()
-        process.waitUntilExit()
+        process?.stop()
     }
 
     /// Creates a topic (idempotent).
@@ -82,7 +78,7 @@ public final class TansuBroker: Sendable {
         var lastError: (any Error)?
         while ContinuousClock.now < deadline {
             if let process, !process.isRunning {
-                throw TansuError("tansu exited with status \(process.terminationStatus) before it accepted connections")
+                throw TansuError("tansu exited before it accepted connections")
             }
             do {
                 _ = try await admin.metadata(timeout: .seconds(1))
@@ -116,9 +112,9 @@ public final class TansuBroker: Sendable {
         }
         if first {
             atexit {
-                // Foundation's Process cannot wait during exit; a signal is enough.
+                // Memory-only broker: nothing to lose, so no need to wait during exit.
                 for broker in TansuBroker.startedBrokers.withLock({ $0 }) {
-                    if let pid = broker.process?.processIdentifier { kill(pid, SIGTERM) }
+                    broker.process?.send(SIGKILL)
                 }
             }
         }

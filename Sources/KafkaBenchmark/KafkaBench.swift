@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import Logging
+
+/// `kafka-bench`: the Kafka baseline of this project, measured on a real broker (Tansu).
+@main
+struct KafkaBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kafka-bench",
+        abstract: "Kafka baseline: raw produce/consume throughput, awaited-send latency, consume->produce pass-through.",
+        discussion: """
+            Starts Tansu on a free loopback port (stopped at the end) unless --bootstrap names a broker. \
+            Every run uses fresh, uniquely named topics and consumer groups. Progress goes to standard \
+            error; the result table to standard output.
+            """
+    )
+
+    @Option(name: .long, help: "Bootstrap servers of a running broker; default: start Tansu here.")
+    var bootstrap: String?
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Message value sizes in bytes.")
+    var sizes: [Int] = [200, 1024]
+
+    @Option(name: .long, help: "Messages per size for produce, consume and pass-through (default: 200,000 up to 512 B, else 100,000).")
+    var messages: Int?
+
+    @Option(name: .long, help: "Partitions of each benchmark topic.")
+    var partitions: Int = 6
+
+    @Option(name: .long, help: "Timed sequential awaited sends per size.")
+    var sends: Int = 2_000
+
+    @Option(name: .long, help: "Untimed awaited sends before the timed ones.")
+    var warmup: Int = 100
+
+    @Option(name: .long, help: "Producer linger.ms (default: the project default, 1 ms).")
+    var lingerMs: Int?
+
+    @Option(name: .long, help: "Seconds each phase may take before the run fails.")
+    var phaseTimeout: Int = 120
+
+    @Option(name: .long, help: "Log level of the Kafka clients (trace ... critical).")
+    var logLevel: String = "warning"
+
+    func validate() throws {
+        guard !sizes.isEmpty, sizes.allSatisfy({ $0 > 0 }) else { throw ValidationError("--sizes must be positive byte counts") }
+        if let messages, messages <= 0 { throw ValidationError("--messages must be positive") }
+        guard partitions > 0 else { throw ValidationError("--partitions must be positive") }
+        guard sends > 0, warmup >= 0 else { throw ValidationError("--sends must be positive and --warmup not negative") }
+        if let lingerMs, lingerMs < 0 { throw ValidationError("--linger-ms must not be negative") }
+        guard phaseTimeout > 0 else { throw ValidationError("--phase-timeout must be positive") }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .warning
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        var logger = Logger(label: "kafka-bench")
+        logger.logLevel = level
+
+        let lease = try await BrokerLease.acquire(bootstrap: bootstrap, startTimeout: .seconds(30))
+        defer { lease.release() }
+        progress("kafka-bench: broker \(lease.bootstrapServers) (\(lease.startedHere ? "Tansu started here" : "given with --bootstrap"))")
+
+        let context = BenchmarkContext(
+            bootstrapServers: lease.bootstrapServers, logger: logger, partitions: partitions,
+            phaseTimeout: .seconds(phaseTimeout), linger: lingerMs.map { .milliseconds($0) }
+        )
+        let fixedMessages = messages
+        let plan = BenchmarkSuite.Plan(
+            sizes: sizes,
+            messages: { size in fixedMessages ?? (size <= 512 ? 200_000 : 100_000) },
+            sends: sends,
+            warmup: warmup
+        )
+        var suite = BenchmarkSuite(context: context, plan: plan)
+        let started = ContinuousClock.now
+        do {
+            try await suite.run()
+        } catch {
+            if !suite.rows.isEmpty { print(ResultTable(rows: suite.rows).render()) }
+            fflush(nil)
+            progress("kafka-bench: FAILED: \(error)")
+            throw ExitCode.failure
+        }
+
+        print(ResultTable(rows: suite.rows).render())
+        print("")
+        print("Broker: \(lease.startedHere ? "Tansu (memory storage) on \(lease.bootstrapServers)" : lease.bootstrapServers); "
+            + "\(partitions) partitions per topic; producer: idempotent, acks=all, linger \(lingerMs.map { "\($0) ms" } ?? "1 ms (default)").")
+        print("MB/s counts message values only (1 MB = 10^6 B; 1 KB = 1024 B). Latency columns: send round trip = "
+            + "call to acknowledgement; consume->produce = message consumed to its reply acknowledged.")
+        for note in suite.notes { print("- \(note)") }
+        fflush(nil)
+        progress(String(format: "kafka-bench: done in %.1f s", (ContinuousClock.now - started).seconds))
+    }
+}

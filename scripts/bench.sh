@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Sets up the machine (idempotent), builds `kafka-bench` in release mode and runs the Kafka
+# baseline: raw produce / consume throughput, awaited-send round trip, consume->produce
+# pass-through, for 200 B and 1 KB messages. Prints one table to standard output (progress on
+# standard error).
+#
+# By default the benchmark starts its own Tansu broker on a free loopback port and stops it at
+# the end; `--bootstrap host:port` uses a running broker instead. Extra arguments go to
+# kafka-bench (`scripts/bench.sh --help` lists them), e.g.:
+#   scripts/bench.sh --messages 50000 --sizes 200
+#   scripts/bench.sh --bootstrap 127.0.0.1:9092
+#
+# Environment:
+#   BENCH_SCRATCH_PATH  SwiftPM scratch (build) directory; default: SwiftPM's own (.build)
+#   TANSU_BIN           Tansu binary; default: .venv/bin/tansu (installed by scripts/setup.sh)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+bash scripts/setup.sh
+export PKG_CONFIG_PATH="/usr/local/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+
+BUILD_ARGS=(-c release)
+if [ -n "${BENCH_SCRATCH_PATH:-}" ]; then BUILD_ARGS+=(--scratch-path "$BENCH_SCRATCH_PATH"); fi
+
+swift build "${BUILD_ARGS[@]}" --product kafka-bench
+BIN_PATH="$(swift build "${BUILD_ARGS[@]}" --show-bin-path)"
+exec "$BIN_PATH/kafka-bench" "$@"
