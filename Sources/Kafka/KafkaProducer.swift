@@ -28,6 +28,8 @@ public final class KafkaProducer: Service, Sendable {
     private let reportsContinuation: AsyncStream<KafkaDeliveryReport>.Continuation
 
     /// Outcomes of messages produced with ``enqueue(_:)``, in the order librdkafka reports them.
+    /// Read it from one long-lived task: cancelling a task that waits on it finishes the stream
+    /// (an `AsyncStream` rule), and later reports are then dropped.
     public let deliveryReports: AsyncStream<KafkaDeliveryReport>
 
     public init(configuration: KafkaProducerConfiguration, logger: Logger = Logger(label: "kafka.producer")) throws(KafkaError) {
