@@ -19,11 +19,7 @@ public final class KafkaAdmin: Sendable {
 
     /// Cluster metadata; throws ``KafkaError/Code/brokerUnreachable`` when no broker answers in time.
     public func metadata(timeout: Duration = .seconds(10)) async throws(KafkaError) -> KafkaClusterMetadata {
-        let client = client
-        let servers = configuration.bootstrapServers
-        return try await executor.run { () throws(KafkaError) in
-            try client.metadata(timeout: timeout, context: "metadata from \(servers)")
-        }
+        try await client.metadata(timeout: timeout, servers: configuration.bootstrapServers, on: executor)
     }
 
     /// Creates each topic; a topic that already exists is reported, not an error (idempotent).

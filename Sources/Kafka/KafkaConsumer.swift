@@ -243,11 +243,7 @@ public final class KafkaConsumer: Service, Sendable {
 
     /// Cluster metadata; throws ``KafkaError/Code/brokerUnreachable`` when no broker answers in time.
     public func metadata(timeout: Duration = .seconds(10)) async throws(KafkaError) -> KafkaClusterMetadata {
-        let client = client
-        let servers = configuration.common.bootstrapServers
-        return try await blockingExecutor.run { () throws(KafkaError) in
-            try client.metadata(timeout: timeout, context: "metadata from \(servers)")
-        }
+        try await client.metadata(timeout: timeout, servers: configuration.common.bootstrapServers, on: blockingExecutor)
     }
 
     // MARK: Lifecycle

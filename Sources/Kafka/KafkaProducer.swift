@@ -113,11 +113,7 @@ public final class KafkaProducer: Service, Sendable {
 
     /// Cluster metadata; throws ``KafkaError/Code/brokerUnreachable`` when no broker answers in time.
     public func metadata(timeout: Duration = .seconds(10)) async throws(KafkaError) -> KafkaClusterMetadata {
-        let client = client
-        let servers = configuration.common.bootstrapServers
-        return try await executor.run { () throws(KafkaError) in
-            try client.metadata(timeout: timeout, context: "metadata from \(servers)")
-        }
+        try await client.metadata(timeout: timeout, servers: configuration.common.bootstrapServers, on: executor)
     }
 
     /// Stops accepting messages, flushes what is pending (up to `timeout`), fails whatever is left

@@ -13,18 +13,15 @@ final class RdKafkaCallbacks: Sendable {
     ) -> Void
 
     let logger: Logger
-    let onError: @Sendable (KafkaError) -> Void
     let onDelivery: DeliveryHandler?
     let onRebalance: RebalanceHandler?
 
     init(
         logger: Logger,
-        onError: @escaping @Sendable (KafkaError) -> Void = { _ in },
         onDelivery: DeliveryHandler? = nil,
         onRebalance: RebalanceHandler? = nil
     ) {
         self.logger = logger
-        self.onError = onError
         self.onDelivery = onDelivery
         self.onRebalance = onRebalance
     }
@@ -60,7 +57,6 @@ final class RdKafkaCallbacks: Sendable {
                     "librdkafka reported an error",
                     metadata: ["kafka.error": .string(error.description)]
                 )
-                callbacks.onError(error)
             }
             if onDelivery != nil {
                 rd_kafka_conf_set_dr_msg_cb(conf) { _, message, opaque in

@@ -61,6 +61,13 @@ final class RdKafkaClient: @unchecked Sendable {
         retainedCallbacks.release()
     }
 
+    /// Cluster metadata, fetched on `executor`'s thread; errors name `servers`.
+    func metadata(timeout: Duration, servers: String, on executor: BlockingExecutor) async throws(KafkaError) -> KafkaClusterMetadata {
+        try await executor.run { () throws(KafkaError) in
+            try self.metadata(timeout: timeout, context: "metadata from \(servers)")
+        }
+    }
+
     /// Cluster metadata (blocking; call on a dedicated thread).
     func metadata(timeout: Duration, context: String) throws(KafkaError) -> KafkaClusterMetadata {
         var raw: UnsafePointer<rd_kafka_metadata>?
