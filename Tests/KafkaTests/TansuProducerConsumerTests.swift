@@ -55,4 +55,31 @@ struct TansuProducerConsumerTests {
             #expect(match?.headers == message.headers)
         }
     }
+
+    @Test("enqueued messages report their delivery on deliveryReports, one report per id")
+    func enqueueReportsDelivery() async throws {
+        let broker = try await TansuBroker.shared()
+        let topic = uniqueName("enqueue")
+        try await broker.createTopic(topic, partitions: 3)
+        let producer = try KafkaProducer(configuration: .init(bootstrapServers: broker.bootstrapServers))
+        let reports = Task {
+            var collected: [KafkaDeliveryReport] = []
+            for await report in producer.deliveryReports {
+                collected.append(report)
+                if collected.count == 500 { break }
+            }
+            return collected
+        }
+        var ids: [KafkaMessageID] = []
+        for index in 0..<500 {
+            ids.append(try await producer.enqueue(KafkaProducerMessage(topic: topic, key: "k\(index)", value: "v\(index)")))
+        }
+        let collected = await reports.value
+        #expect(Set(collected.map(\.id)) == Set(ids))
+        let receipts = try collected.map { try $0.result.get() }
+        #expect(receipts.allSatisfy { $0.topic == topic })
+        let positions = Set(receipts.map { "\($0.partition)/\($0.offset)" })
+        #expect(positions.count == 500, "every message has its own partition/offset")
+        await producer.close()
+    }
 }
