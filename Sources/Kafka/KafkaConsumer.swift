@@ -12,7 +12,9 @@ import Synchronization
 ///
 /// Polling happens on a dedicated queue, in batches, only while someone awaits the next message:
 /// a slow reader applies backpressure instead of buffering without bound. Keep reading (pause
-/// partitions rather than stop reading) so that rebalances are served.
+/// partitions rather than stop reading) so that rebalances are served. Call ``close()`` (or run
+/// the consumer as a `Service`): a consumer dropped without it leaves the group synchronously in
+/// `deinit`.
 public final class KafkaConsumer: Service, Sendable {
     private let client: RdKafkaClient
     private let queue: RdKafkaQueue
