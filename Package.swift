@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .library(name: "Kafka", targets: ["Kafka"]),
         .library(name: "Topics", targets: ["Topics"]),
+        .library(name: "AgentCore", targets: ["AgentCore"]),
         .executable(name: "provider-agents", targets: ["ProviderAgentsCLI"]),
         .executable(name: "kafka-bench", targets: ["KafkaBenchmark"]),
     ],
@@ -21,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         // librdkafka's C API; only the Kafka module imports it.
@@ -58,6 +60,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: strictSwift
+        ),
+        // Agent building blocks: rate limiter, circuit breaker (more to come with the agent runtime).
+        .target(
+            name: "AgentCore",
+            dependencies: [.product(name: "DequeModule", package: "swift-collections")],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "AgentCoreTests",
+            dependencies: ["AgentCore"],
             swiftSettings: strictSwift
         ),
         .executableTarget(

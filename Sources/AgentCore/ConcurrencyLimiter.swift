@@ -1,0 +1,27 @@
+/// Bounds the calls in flight to a provider. A value type: the owner serialises access.
+public struct ConcurrencyLimiter: Sendable, Hashable {
+    public private(set) var limit: Int
+    public private(set) var inFlight = 0
+
+    public init(limit: Int) {
+        self.limit = max(0, limit)
+    }
+
+    /// Takes a slot if one is free.
+    public mutating func tryAcquire() -> Bool {
+        guard inFlight < limit else { return false }
+        inFlight += 1
+        return true
+    }
+
+    /// Returns a slot taken with ``tryAcquire()``.
+    public mutating func release() {
+        precondition(inFlight > 0, "ConcurrencyLimiter released more often than acquired")
+        inFlight -= 1
+    }
+
+    /// A new limit applies to new acquisitions; calls already in flight keep their slots.
+    public mutating func setLimit(_ limit: Int) {
+        self.limit = max(0, limit)
+    }
+}
