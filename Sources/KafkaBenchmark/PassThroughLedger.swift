@@ -15,7 +15,7 @@ final class PassThroughLedger: Sendable {
         var inFlight: [KafkaMessageID: InFlight] = [:]
         /// Reports that arrived before the consuming task registered their id.
         var early: [KafkaMessageID: (Result<KafkaDeliveryReceipt, KafkaError>, ContinuousClock.Instant)] = [:]
-        var partitions: [TopicPartition: ContiguousOffsets] = [:]
+        var offsets = KafkaOffsetTracker()
         var lastConsumed: [TopicPartition: Int64] = [:]
         var stored: [TopicPartition: Int64] = [:]
         var latency = LatencyRecorder()
@@ -35,7 +35,7 @@ final class PassThroughLedger: Sendable {
     func replied(to message: KafkaConsumerMessage, id: KafkaMessageID, consumedAt: ContinuousClock.Instant) {
         state.withLock { state in
             let entry = InFlight(partition: message.topicPartition, offset: message.offset, consumedAt: consumedAt)
-            state.partitions[entry.partition, default: ContiguousOffsets()].consumed(entry.offset)
+            state.offsets.consumed(entry.partition, offset: entry.offset)
             state.lastConsumed[entry.partition] = entry.offset
             if let (result, at) = state.early.removeValue(forKey: id) {
                 finish(entry, result, at: at, &state)
@@ -63,7 +63,7 @@ final class PassThroughLedger: Sendable {
         switch result {
         case .success:
             state.latency.record(at - entry.consumedAt)
-            guard let next = state.partitions[entry.partition]?.complete(entry.offset) else { return }
+            guard let next = state.offsets.completed(entry.partition, offset: entry.offset) else { return }
             do {
                 try consumer.storeOffsets([entry.partition: next])
                 state.stored[entry.partition] = next
