@@ -66,7 +66,10 @@ let package = Package(
         // Agent building blocks: rate limiter, circuit breaker (more to come with the agent runtime).
         .target(
             name: "AgentCore",
-            dependencies: [.product(name: "DequeModule", package: "swift-collections")],
+            dependencies: [
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
             swiftSettings: strictSwift
         ),
         .testTarget(

@@ -1,0 +1,72 @@
+/// What an agent counts about the calls it made: overall and per model.
+/// A value type: the owner serialises access.
+public struct ProviderMetrics: Sendable {
+    /// One finished call (or an admission rejection, which has no latency or tokens).
+    public struct Call: Sendable, Hashable {
+        public var model: String
+        public var succeeded: Bool
+        /// `error_type` of a failure (`timeout`, `rate_limited`, ...).
+        public var errorType: String?
+        public var latency: Duration?
+        public var promptTokens: Int
+        public var completionTokens: Int
+
+        public init(model: String, succeeded: Bool, errorType: String? = nil, latency: Duration? = nil, promptTokens: Int = 0, completionTokens: Int = 0) {
+            self.model = model
+            self.succeeded = succeeded
+            self.errorType = errorType
+            self.latency = latency
+            self.promptTokens = promptTokens
+            self.completionTokens = completionTokens
+        }
+    }
+
+    /// Aggregates of a set of calls.
+    public struct Totals: Sendable {
+        public private(set) var total = 0
+        public private(set) var successful = 0
+        public private(set) var failed = 0
+        public private(set) var promptTokens = 0
+        public private(set) var completionTokens = 0
+        public private(set) var costUSD = 0.0
+        public private(set) var failuresByType: [String: Int] = [:]
+        public private(set) var latency = LatencyHistogram()
+
+        /// Successful / total; 1 when nothing was recorded.
+        public var successRate: Double { total == 0 ? 1 : Double(successful) / Double(total) }
+
+        mutating func add(_ call: Call, cost: Double) {
+            total += 1
+            if call.succeeded {
+                successful += 1
+            } else {
+                failed += 1
+                failuresByType[call.errorType ?? "unknown", default: 0] += 1
+            }
+            promptTokens += call.promptTokens
+            completionTokens += call.completionTokens
+            costUSD += cost
+            if let latency = call.latency { self.latency.record(latency) }
+        }
+    }
+
+    public private(set) var overall = Totals()
+    public private(set) var byModel: [String: Totals] = [:]
+    /// Requests answered again from the ledger instead of calling the provider twice.
+    public private(set) var ledgerRepeats = 0
+    public var prices: PriceTable
+
+    public init(prices: PriceTable = PriceTable()) {
+        self.prices = prices
+    }
+
+    public mutating func record(_ call: Call) {
+        let cost = prices.cost(model: call.model, promptTokens: call.promptTokens, completionTokens: call.completionTokens)
+        overall.add(call, cost: cost)
+        byModel[call.model, default: Totals()].add(call, cost: cost)
+    }
+
+    public mutating func recordLedgerRepeat() {
+        ledgerRepeats += 1
+    }
+}
