@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "Kafka", targets: ["Kafka"]),
         .library(name: "Topics", targets: ["Topics"]),
         .library(name: "AgentCore", targets: ["AgentCore"]),
+        .library(name: "Signals", targets: ["Signals"]),
         .executable(name: "provider-agents", targets: ["ProviderAgentsCLI"]),
         .executable(name: "kafka-bench", targets: ["KafkaBenchmark"]),
     ],
@@ -70,6 +71,16 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
+            swiftSettings: strictSwift
+        ),
+        // The wire protocol: signal envelope, every signal type, strict decoding with clear errors.
+        .target(
+            name: "Signals",
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "SignalsTests",
+            dependencies: ["Signals"],
             swiftSettings: strictSwift
         ),
         .testTarget(

@@ -1,0 +1,97 @@
+internal import Foundation
+
+extension SignalEnvelope: Codable {
+    enum CodingKeys: String, CodingKey {
+        case type, id, source, time, data
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let rawType = try c.decode(String.self, forKey: .type)
+        guard let type = SignalType(rawValue: rawType) else {
+            let clipped = rawType.count > 64 ? String(rawType.prefix(64)) + "…" : rawType
+            throw SignalDecodingError(.unknownType, at: "type", "unknown signal type \"\(clipped)\"")
+        }
+        id = try c.decodeIfPresent(String.self, forKey: .id)
+        source = try c.decodeIfPresent(String.self, forKey: .source)
+        time = try c.decodeIfPresent(String.self, forKey: .time)
+        if type.requiresData, !c.contains(.data) {
+            throw SignalDecodingError(.missingField, at: "data", "required field is missing (\(rawType) carries data)")
+        }
+        switch type {
+        case .providerRequest: signal = .providerRequest(try c.decode(ProviderRequest.self, forKey: .data))
+        case .featureCheck: signal = .featureCheck(try c.decode(FeatureCheck.self, forKey: .data))
+        case .getProviderStatus: signal = .getProviderStatus(try c.decodeIfPresent(SignalQuery.self, forKey: .data))
+        case .providerResponse: signal = .providerResponse(try c.decode(ProviderResponse.self, forKey: .data))
+        case .providerError: signal = .providerError(try c.decode(ProviderError.self, forKey: .data))
+        case .providerStatus: signal = .providerStatus(try c.decode(ProviderStatus.self, forKey: .data))
+        case .featureCheckResult: signal = .featureCheckResult(try c.decode(FeatureCheckResult.self, forKey: .data))
+        case .configureFunctions: signal = .configureFunctions(try c.decode(ConfigureFunctions.self, forKey: .data))
+        case .functionsConfigured: signal = .functionsConfigured(try c.decode(FunctionsConfigured.self, forKey: .data))
+        case .streamRequest: signal = .streamRequest(try c.decode(ProviderRequest.self, forKey: .data))
+        case .streamChunk: signal = .streamChunk(try c.decode(StreamChunk.self, forKey: .data))
+        case .configureSafety: signal = .configureSafety(try c.decode(ConfigureSafety.self, forKey: .data))
+        case .safetyConfigured: signal = .safetyConfigured(try c.decode(SafetyConfigured.self, forKey: .data))
+        case .visionRequest: signal = .visionRequest(try c.decode(ProviderRequest.self, forKey: .data))
+        case .loadModel: signal = .loadModel(try c.decode(ModelCommand.self, forKey: .data))
+        case .modelLoaded: signal = .modelLoaded(try c.decode(ModelLoaded.self, forKey: .data))
+        case .unloadModel: signal = .unloadModel(try c.decode(ModelCommand.self, forKey: .data))
+        case .modelUnloaded: signal = .modelUnloaded(try c.decode(ModelLoaded.self, forKey: .data))
+        case .getResourceStatus: signal = .getResourceStatus(try c.decodeIfPresent(SignalQuery.self, forKey: .data))
+        case .resourceStatus: signal = .resourceStatus(try c.decode(ResourceStatus.self, forKey: .data))
+        case .listAvailableModels: signal = .listAvailableModels(try c.decodeIfPresent(SignalQuery.self, forKey: .data))
+        case .availableModels: signal = .availableModels(try c.decode(AvailableModels.self, forKey: .data))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(type.rawValue, forKey: .type)
+        try c.encodeIfPresent(id, forKey: .id)
+        try c.encodeIfPresent(source, forKey: .source)
+        try c.encodeIfPresent(time, forKey: .time)
+        switch signal {
+        case .providerRequest(let d), .streamRequest(let d), .visionRequest(let d): try c.encode(d, forKey: .data)
+        case .featureCheck(let d): try c.encode(d, forKey: .data)
+        case .getProviderStatus(let d), .getResourceStatus(let d), .listAvailableModels(let d): try c.encodeIfPresent(d, forKey: .data)
+        case .providerResponse(let d): try c.encode(d, forKey: .data)
+        case .providerError(let d): try c.encode(d, forKey: .data)
+        case .providerStatus(let d): try c.encode(d, forKey: .data)
+        case .featureCheckResult(let d): try c.encode(d, forKey: .data)
+        case .configureFunctions(let d): try c.encode(d, forKey: .data)
+        case .functionsConfigured(let d): try c.encode(d, forKey: .data)
+        case .streamChunk(let d): try c.encode(d, forKey: .data)
+        case .configureSafety(let d): try c.encode(d, forKey: .data)
+        case .safetyConfigured(let d): try c.encode(d, forKey: .data)
+        case .loadModel(let d), .unloadModel(let d): try c.encode(d, forKey: .data)
+        case .modelLoaded(let d), .modelUnloaded(let d): try c.encode(d, forKey: .data)
+        case .resourceStatus(let d): try c.encode(d, forKey: .data)
+        case .availableModels(let d): try c.encode(d, forKey: .data)
+        }
+    }
+
+    static func newID() -> String { UUID().uuidString.lowercased() }
+
+    static func now() -> String {
+        Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(Date())
+    }
+}
+
+extension SignalEnvelope {
+    /// Compact JSON with sorted keys and snake_case members, as bytes for a Kafka message value.
+    public func encoded() throws -> [UInt8] {
+        Array(try Self.jsonEncoder.encode(self))
+    }
+
+    /// Configured once, only read afterwards.
+    private static let jsonEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    /// Strictly decodes `bytes` with the default `SignalDecoder` (1 MiB limit).
+    public static func decode(_ bytes: [UInt8]) throws(SignalDecodingError) -> SignalEnvelope {
+        try SignalDecoder().decode(bytes)
+    }
+}

@@ -1,0 +1,29 @@
+/// `stream_chunk`: one piece of a `stream_request`'s answer. Chunks of a request carry increasing
+/// `index` from 0; the last has `done: true`, and a final `provider_response` with the whole text
+/// (and usage) follows, so consumers that ignore chunks still get the answer.
+public struct StreamChunk: Sendable, Hashable, Codable {
+    public var requestID: String
+    public var index: Int
+    public var delta: String
+    public var done: Bool
+    public var provider: String?
+    public var model: String?
+    public var finishReason: String?
+
+    public init(requestID: String, index: Int, delta: String, done: Bool = false, provider: String? = nil,
+                model: String? = nil, finishReason: String? = nil) {
+        self.requestID = requestID
+        self.index = index
+        self.delta = delta
+        self.done = done
+        self.provider = provider
+        self.model = model
+        self.finishReason = finishReason
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case index, delta, done, provider, model
+        case requestID = "request_id"
+        case finishReason = "finish_reason"
+    }
+}
