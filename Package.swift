@@ -68,6 +68,7 @@ let package = Package(
         .target(
             name: "AgentCore",
             dependencies: [
+                "Signals",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
@@ -85,7 +86,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AgentCoreTests",
-            dependencies: ["AgentCore"],
+            dependencies: ["AgentCore", "Signals"],
             swiftSettings: strictSwift
         ),
         .executableTarget(
