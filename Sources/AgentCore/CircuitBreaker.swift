@@ -106,6 +106,12 @@ public struct CircuitBreaker: Sendable {
         }
     }
 
+    /// Gives back a probe slot taken by ``admit(at:)`` for a call that was then not made
+    /// (a later admission check refused it).
+    public mutating func releaseProbe() {
+        probesInFlight = max(0, probesInFlight - 1)
+    }
+
     /// Applies a new policy (from a control signal); the current state is kept.
     public mutating func setPolicy(_ policy: CircuitBreakerPolicy) {
         self.policy = policy

@@ -36,6 +36,12 @@ public struct RateLimiter: Sendable {
     /// The token limit this instance enforces, `nil` if unlimited.
     public var localTokenLimit: Int? { policy.tokensPerWindow.map { Self.local($0, share) } }
 
+    /// What ``acquire(tokens:at:)`` would decide, without consuming anything.
+    public func check(tokens cost: Int = 0, at now: ContinuousClock.Instant) -> Decision {
+        var copy = self
+        return copy.acquire(tokens: cost, at: now)
+    }
+
     /// Admits one request costing `tokens` tokens, or says which budget is exhausted and when to retry.
     public mutating func acquire(tokens cost: Int = 0, at now: ContinuousClock.Instant) -> Decision {
         let requestCheck = requests?.check(amount: 1, at: now) ?? .fits

@@ -1,0 +1,156 @@
+public import Foundation
+public import Signals
+
+/// The admission checks before any upstream call, in the order DESIGN.md fixes:
+/// deadline/expiry → rate limit → circuit breaker → concurrency → model availability.
+/// A refusal is an immediate, classified error with `retryable` and `retry_after`; nothing is
+/// consumed for a refused request (no rate budget, no probe slot, no concurrency slot).
+/// A value type: the owner serialises access; time is passed in.
+public struct AdmissionController: Sendable {
+    public var rateLimiter: RateLimiter
+    public var breaker: CircuitBreaker
+    public var concurrency: ConcurrencyLimiter
+    /// Models this provider serves; `nil` model in a request means ``defaultModel``.
+    public var models: Set<String>
+    public var defaultModel: String?
+    /// Counted against the token budget when a request names no `max_tokens`.
+    public var defaultMaxTokens: Int
+    /// `retry_after` suggested when all concurrency slots are busy.
+    public var overloadedRetryAfter: Duration
+
+    public init(
+        rateLimiter: RateLimiter, breaker: CircuitBreaker, concurrency: ConcurrencyLimiter,
+        models: Set<String>, defaultModel: String? = nil, defaultMaxTokens: Int = 1024,
+        overloadedRetryAfter: Duration = .milliseconds(100)
+    ) {
+        self.rateLimiter = rateLimiter
+        self.breaker = breaker
+        self.concurrency = concurrency
+        self.models = models
+        self.defaultModel = defaultModel
+        self.defaultMaxTokens = defaultMaxTokens
+        self.overloadedRetryAfter = overloadedRetryAfter
+    }
+
+    /// An admitted request: give it back with ``finish(_:outcome:at:)``.
+    public struct Ticket: Sendable, Hashable {
+        public var model: String
+        public var estimatedTokens: Int
+        public var probe: Bool
+    }
+
+    public enum Decision: Sendable, Hashable {
+        case admitted(Ticket)
+        case rejected(ProviderCallError)
+    }
+
+    /// Decides on `request`. `enqueuedAt` (the Kafka message timestamp) anchors `timeout_ms`;
+    /// `wallNow` is compared with `expires_at`; `now` drives the limiter and breaker.
+    public mutating func admit(
+        _ request: ProviderRequest, enqueuedAt: Date?, wallNow: Date, at now: ContinuousClock.Instant
+    ) -> Decision {
+        // 1. Deadline / expiry.
+        switch Self.deadline(of: request, enqueuedAt: enqueuedAt) {
+        case .failure(let error):
+            return .rejected(error)
+        case .success(let deadline?) where deadline <= wallNow:
+            let late = Int((wallNow.timeIntervalSince(deadline) * 1000).rounded())
+            return .rejected(ProviderCallError(
+                type: .deadlineExceeded, message: "request expired \(late) ms before it could be admitted", retryable: false
+            ))
+        case .success:
+            break
+        }
+        let model = request.model ?? defaultModel ?? ""
+        let tokens = Self.estimatedTokens(request, defaultMaxTokens: defaultMaxTokens)
+
+        // 2. Rate limit (checked now, consumed only once everything else admitted the request).
+        if case .rejected(let dimension, let retryAfter) = rateLimiter.check(tokens: tokens, at: now) {
+            let limit = dimension == .requests ? rateLimiter.localRequestLimit : rateLimiter.localTokenLimit
+            let what = dimension == .requests ? "requests" : "tokens"
+            guard let retryAfter else {
+                return .rejected(ProviderCallError(
+                    type: .rateLimited,
+                    message: "request needs \(tokens) tokens, more than this instance's limit of \(limit ?? 0) \(what) per \(rateLimiter.policy.window)",
+                    retryable: false
+                ))
+            }
+            return .rejected(.rateLimited(
+                "\(what) limit of \(limit ?? 0) per \(rateLimiter.policy.window) reached on this instance", retryAfter: retryAfter
+            ))
+        }
+
+        // 3. Circuit breaker.
+        let probe: Bool
+        switch breaker.admit(at: now) {
+        case .rejected(let retryAfter):
+            return .rejected(ProviderCallError(
+                type: .circuitOpen, message: "circuit is \(breaker.state.rawValue) after provider failures", retryable: true, retryAfter: retryAfter
+            ))
+        case .admitted(let isProbe):
+            probe = isProbe
+        }
+
+        // 4. Concurrency.
+        guard concurrency.tryAcquire() else {
+            if probe { breaker.releaseProbe() }
+            return .rejected(ProviderCallError(
+                type: .overloaded, message: "all \(concurrency.limit) concurrent call slots are busy", retryable: true, retryAfter: overloadedRetryAfter
+            ))
+        }
+
+        // 5. Model availability.
+        guard models.contains(model) else {
+            concurrency.release()
+            if probe { breaker.releaseProbe() }
+            let known = models.sorted().joined(separator: ", ")
+            let message = model.isEmpty ? "request names no model and the provider has no default" : "model '\(model)' is not available (available: \(known))"
+            return .rejected(ProviderCallError(type: .modelUnavailable, message: message, retryable: false))
+        }
+
+        _ = rateLimiter.acquire(tokens: tokens, at: now)
+        return .admitted(Ticket(model: model, estimatedTokens: tokens, probe: probe))
+    }
+
+    /// Returns the concurrency slot and tells the breaker how the call went.
+    public mutating func finish(_ ticket: Ticket, outcome: CircuitBreaker.Outcome?, at now: ContinuousClock.Instant) {
+        concurrency.release()
+        if let outcome {
+            breaker.record(outcome, probe: ticket.probe, at: now)
+        } else if ticket.probe {
+            breaker.releaseProbe()
+        }
+    }
+
+    /// Prompt tokens estimated at 4 bytes per token (plus per-message overhead), plus `max_tokens`.
+    public static func estimatedTokens(_ request: ProviderRequest, defaultMaxTokens: Int) -> Int {
+        let promptBytes = request.messages.reduce(0) { $0 + $1.content.plainText.utf8.count + 16 }
+        return (promptBytes + 3) / 4 + (request.maxTokens ?? defaultMaxTokens)
+    }
+
+    /// The earlier of `expires_at` and enqueue time + `timeout_ms`; an unreadable `expires_at` is
+    /// an invalid request.
+    static func deadline(of request: ProviderRequest, enqueuedAt: Date?) -> Result<Date?, ProviderCallError> {
+        var deadline: Date?
+        if let text = request.expiresAt {
+            guard let expires = parseRFC3339(text) else {
+                return .failure(.invalidRequest("data.expires_at: '\(text)' is not an RFC 3339 time"))
+            }
+            deadline = expires
+        }
+        if let timeout = request.timeoutMs, let enqueuedAt {
+            let relative = enqueuedAt.addingTimeInterval(Double(timeout) / 1000)
+            deadline = deadline.map { min($0, relative) } ?? relative
+        }
+        return .success(deadline)
+    }
+
+    static func parseRFC3339(_ text: String) -> Date? {
+        let withFraction = ISO8601DateFormatter()
+        withFraction.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = withFraction.date(from: text) { return date }
+        let plain = ISO8601DateFormatter()
+        plain.formatOptions = [.withInternetDateTime]
+        return plain.date(from: text)
+    }
+}
