@@ -84,6 +84,21 @@ let package = Package(
             dependencies: ["Signals"],
             swiftSettings: strictSwift
         ),
+        // The provider agent runtime over Kafka.
+        .target(
+            name: "Agent",
+            dependencies: [
+                "AgentCore", "Kafka", "Signals",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "AgentTests",
+            dependencies: ["Agent", "AgentCore", "Kafka", "KafkaTestSupport", "Signals"],
+            swiftSettings: strictSwift
+        ),
         .testTarget(
             name: "AgentCoreTests",
             dependencies: ["AgentCore", "Signals"],

@@ -1,0 +1,75 @@
+public import AgentCore
+import Kafka
+
+/// Everything a provider agent instance needs. Defaults follow docs/agent-core.md.
+public struct ProviderAgentConfiguration: Sendable {
+    /// Provider name (`openai`, `anthropic`, `local`): topics `llm.requests.<provider>`, group `llm-provider-<provider>`.
+    public var provider: String
+    /// This instance, in signals' `instance` / `source` fields.
+    public var instanceID: String
+    public var bootstrapServers: String
+    /// Prepended to every topic name (an environment prefix such as `staging.`).
+    public var topicPrefix: String
+    /// Messages in flight (consumed, not yet answered and stored) before fetching pauses. Default 512.
+    public var maxInFlight: Int
+    /// Concurrent provider calls; above it requests are refused as `overloaded` (retryable). Keep it
+    /// at or above `maxInFlight` unless the upstream itself needs a lower bound. Default 512.
+    public var maxConcurrentCalls: Int
+    public var rateLimit: RateLimitPolicy
+    public var breaker: CircuitBreakerPolicy
+    public var models: Set<String>
+    public var defaultModel: String?
+    public var prices: PriceTable
+    /// Largest accepted message value (larger ones are refused as `invalid_request` / dead-lettered).
+    public var maxMessageBytes: Int
+    /// Passed to the Kafka clients (TLS, SASL, tuning).
+    public var kafkaProperties: [String: String]
+    public var sessionTimeout: Duration
+
+    public init(
+        provider: String, instanceID: String, bootstrapServers: String, topicPrefix: String = "",
+        maxInFlight: Int = 512, maxConcurrentCalls: Int = 512,
+        rateLimit: RateLimitPolicy = RateLimitPolicy(), breaker: CircuitBreakerPolicy = CircuitBreakerPolicy(),
+        models: Set<String>, defaultModel: String? = nil, prices: PriceTable = PriceTable(),
+        maxMessageBytes: Int = 1 << 20, kafkaProperties: [String: String] = [:], sessionTimeout: Duration = .seconds(10)
+    ) {
+        self.provider = provider
+        self.instanceID = instanceID
+        self.bootstrapServers = bootstrapServers
+        self.topicPrefix = topicPrefix
+        self.maxInFlight = maxInFlight
+        self.maxConcurrentCalls = maxConcurrentCalls
+        self.rateLimit = rateLimit
+        self.breaker = breaker
+        self.models = models
+        self.defaultModel = defaultModel
+        self.prices = prices
+        self.maxMessageBytes = maxMessageBytes
+        self.kafkaProperties = kafkaProperties
+        self.sessionTimeout = sessionTimeout
+    }
+
+    public var requestTopic: String { topicPrefix + "llm.requests.\(provider)" }
+    public var responseTopic: String { topicPrefix + "llm.responses" }
+    public var errorTopic: String { topicPrefix + "llm.errors" }
+    public var deadLetterTopic: String { topicPrefix + "llm.dlq" }
+    public var groupID: String { "llm-provider-\(provider)" }
+
+    var consumerConfiguration: KafkaConsumerConfiguration {
+        var configuration = KafkaConsumerConfiguration(
+            common: KafkaConfiguration(bootstrapServers: bootstrapServers, clientID: "agent-\(provider)-\(instanceID)", properties: kafkaProperties),
+            groupID: groupID
+        )
+        configuration.sessionTimeout = sessionTimeout
+        // Small batches keep the in-flight count close to its bound (fetching pauses at the bound,
+        // but a batch already fetched is still handed out).
+        configuration.pollBatchSize = max(1, min(512, maxInFlight / 4))
+        return configuration
+    }
+
+    var producerConfiguration: KafkaProducerConfiguration {
+        KafkaProducerConfiguration(
+            common: KafkaConfiguration(bootstrapServers: bootstrapServers, clientID: "agent-\(provider)-\(instanceID)", properties: kafkaProperties)
+        )
+    }
+}

@@ -1,0 +1,169 @@
+import Agent
+import AgentCore
+import Foundation
+import Kafka
+import KafkaTestSupport
+import Logging
+import Signals
+import Testing
+
+/// The provider agent against a real broker (Tansu) on loopback.
+@Suite("Agent on Tansu", .timeLimit(.minutes(3)))
+struct AgentIntegrationTests {
+    struct Fixture {
+        let broker: TansuBroker
+        let provider: String
+        let prefix: String
+        var configuration: ProviderAgentConfiguration
+
+        init(partitions: Int = 4) async throws {
+            broker = try await TansuBroker.shared()
+            provider = uniqueName("p").replacingOccurrences(of: "-", with: "")
+            prefix = uniqueName("agent") + "."
+            configuration = ProviderAgentConfiguration(
+                provider: provider, instanceID: "i1", bootstrapServers: broker.bootstrapServers, topicPrefix: prefix,
+                models: ["test-model"], defaultModel: "test-model", sessionTimeout: .seconds(6)
+            )
+            try await broker.createTopic(configuration.requestTopic, partitions: partitions)
+            for topic in [configuration.responseTopic, configuration.errorTopic, configuration.deadLetterTopic] {
+                try await broker.createTopic(topic, partitions: 3)
+            }
+        }
+
+        func request(_ id: String, temperature: String = "0.5") -> KafkaProducerMessage {
+            let value = #"{"type":"provider_request","data":{"request_id":"\#(id)","messages":[{"role":"user","content":"hi \#(id)"}],"model":"test-model","temperature":\#(temperature)}}"#
+            return KafkaProducerMessage(topic: configuration.requestTopic, key: id, value: value)
+        }
+    }
+
+    static var quietLogger: Logger {
+        var logger = Logger(label: "agent-test")
+        logger.logLevel = .warning
+        return logger
+    }
+
+    /// Reads `topics` from the beginning and collects envelopes until `done` says so.
+    static func collect(
+        _ fixture: Fixture, topics: [String], timeout: Duration = .seconds(90),
+        until done: @escaping @Sendable ([KafkaConsumerMessage]) -> Bool
+    ) async throws -> [KafkaConsumerMessage] {
+        var configuration = KafkaConsumerConfiguration(bootstrapServers: fixture.broker.bootstrapServers, groupID: uniqueName("reader"))
+        configuration.sessionTimeout = .seconds(6)
+        let consumer = try KafkaConsumer(configuration: configuration)
+        try consumer.subscribe(topics: topics)
+        let reader = Task { () throws -> [KafkaConsumerMessage] in
+            var seen: [KafkaConsumerMessage] = []
+            for try await message in consumer.messages {
+                seen.append(message)
+                if done(seen) { break }
+            }
+            return seen
+        }
+        let watchdog = Task {
+            try await Task.sleep(for: timeout)
+            reader.cancel()
+        }
+        let seen = try await reader.value
+        watchdog.cancel()
+        try await consumer.close()
+        return seen
+    }
+
+    @Test("1,000 requests with random latencies and failures: exactly one answer each, committed offsets cover all")
+    func thousandRequests() async throws {
+        let fixture = try await Fixture()
+        let provider = TestProvider(configuration: .init(
+            name: fixture.provider,
+            latency: .uniform(.zero, .milliseconds(20)),
+            failures: .init(serverError: 0.1, timeout: 0.05)
+        ))
+        var configuration = fixture.configuration
+        configuration.breaker = CircuitBreakerPolicy(consecutiveFailures: 10_000)
+        configuration.maxInFlight = 200
+        configuration.maxConcurrentCalls = 400
+        let agent = try ProviderAgent(configuration: configuration, provider: provider, logger: Self.quietLogger)
+        let running = Task { try await agent.run() }
+
+        let producer = try KafkaProducer(configuration: .init(bootstrapServers: fixture.broker.bootstrapServers))
+        let ids = (0..<1000).map { "req-\($0)" }
+        for id in ids { try await producer.enqueue(fixture.request(id)) }
+        try await producer.flush(timeout: .seconds(30))
+        await producer.close()
+
+        let answers = try await Self.collect(fixture, topics: [configuration.responseTopic, configuration.errorTopic]) { seen in
+            Set(seen.compactMap { $0.keyString }).count >= 1000
+        }
+        var perRequest: [String: Int] = [:]
+        var errors = 0
+        for message in answers {
+            let envelope = try SignalEnvelope.decode(message.value)
+            guard let id = envelope.signal.requestID else { continue }
+            perRequest[id, default: 0] += 1
+            if case .providerError(let error) = envelope.signal {
+                errors += 1
+                #expect(error.retryable)
+                #expect([ProviderErrorType.providerError, .timeout].contains(error.errorType))
+            }
+        }
+        #expect(Set(perRequest.keys) == Set(ids), "every request answered")
+        #expect(perRequest.values.allSatisfy { $0 == 1 }, "exactly one answer per request")
+        #expect(errors > 50 && errors < 300, "about 15% simulated failures: \(errors)")
+        #expect(provider.totalCalls == 1000)
+
+        // The group's committed offsets reach the end of every partition.
+        var probe = KafkaConsumerConfiguration(bootstrapServers: fixture.broker.bootstrapServers, groupID: configuration.groupID)
+        probe.sessionTimeout = .seconds(6)
+        let committedReader = try KafkaConsumer(configuration: probe)
+        let partitions = (0..<4).map { TopicPartition(topic: configuration.requestTopic, partition: Int32($0)) }
+        try await waitUntil("committed offsets cover all 1,000 requests", timeout: .seconds(30)) {
+            let committed = try await committedReader.committed(partitions)
+            return committed.values.reduce(0, +) == 1000
+        }
+        try await committedReader.close()
+        await agent.shutdown()
+        try await running.value
+    }
+
+    @Test("bad input never blocks the partition: invalid_request naming the field, or the dead-letter topic")
+    func badInput() async throws {
+        let fixture = try await Fixture(partitions: 1)
+        let provider = TestProvider(configuration: .init(name: fixture.provider))
+        let agent = try ProviderAgent(configuration: fixture.configuration, provider: provider, logger: Self.quietLogger)
+        let running = Task { try await agent.run() }
+        let topic = fixture.configuration.requestTopic
+        let producer = try KafkaProducer(configuration: .init(bootstrapServers: fixture.broker.bootstrapServers))
+        let bad: [KafkaProducerMessage] = [
+            KafkaProducerMessage(topic: topic, key: "a", value: #"{"type":"provider_request"}"#),
+            fixture.request("hot-1", temperature: #""hot""#),
+            KafkaProducerMessage(topic: topic, key: "b", value: "[1,2,3]"),
+            KafkaProducerMessage(topic: topic, key: Array("c".utf8), value: [0xFF, 0xFE, 0x7B]),
+            KafkaProducerMessage(topic: topic, key: "d", value: ""),
+            KafkaProducerMessage(topic: topic, key: "e", value: #"{"type":"no_such_signal","data":{}}"#),
+            KafkaProducerMessage(topic: topic, key: "f", value: #"{"type":"provider_request","data":{"request_id":"arr-1","messages":"hello"}}"#),
+            fixture.request("good-1"),
+        ]
+        for message in bad { try await producer.send(message) }
+        await producer.close()
+
+        let out = try await Self.collect(
+            fixture, topics: [fixture.configuration.responseTopic, fixture.configuration.errorTopic, fixture.configuration.deadLetterTopic]
+        ) { seen in seen.count >= 8 }
+        let errors = try out.filter { $0.topic == fixture.configuration.errorTopic }.map { try SignalEnvelope.decode($0.value) }
+        let dead = out.filter { $0.topic == fixture.configuration.deadLetterTopic }
+        let responses = out.filter { $0.topic == fixture.configuration.responseTopic }
+
+        func error(_ id: String) -> ProviderError? {
+            for envelope in errors { if case .providerError(let error) = envelope.signal, error.requestID == id { return error } }
+            return nil
+        }
+        #expect(error("hot-1")?.errorType == .invalidRequest)
+        #expect(error("hot-1")?.error.contains("data.temperature") == true)
+        #expect(error("arr-1")?.error.contains("data.messages") == true)
+        #expect(dead.count == 5, "no request id readable: \(dead.map { $0.header("dlq-reason")?.stringValue ?? "" })")
+        #expect(dead.allSatisfy { $0.header("dlq-reason") != nil })
+        #expect(dead.contains { $0.value == [0xFF, 0xFE, 0x7B] }, "the raw value is kept")
+        #expect(responses.count == 1, "the good request after the bad ones is answered")
+        await agent.shutdown()
+        try await running.value
+    }
+}
