@@ -4,6 +4,7 @@ public import Kafka
 public import Logging
 public import ServiceLifecycle
 import Signals
+import Synchronization
 
 /// A provider agent: consumes `llm.requests.<provider>` in group `llm-provider-<provider>` and
 /// answers every message. Per message (``process(_:)``): decode → admit → call → publish → store
@@ -21,6 +22,7 @@ public final class ProviderAgent: Service, Sendable {
     private let decoder: SignalDecoder
     private let state: AgentState
     private let source: String
+    private let readerTask = Mutex<Task<Void, Never>?>(nil)
 
     public init(configuration: ProviderAgentConfiguration, provider: any LLMProvider, logger: Logger) throws(KafkaError) {
         self.configuration = configuration
@@ -56,31 +58,52 @@ public final class ProviderAgent: Service, Sendable {
         )
     }
 
-    /// Consumes until graceful shutdown: then stops fetching, lets in-flight work finish (its
-    /// answers are published and offsets stored), commits, and flushes the producer last.
+    /// Consumes until graceful shutdown (or ``shutdown()``): then stops fetching, lets every
+    /// message already fetched finish (answered, offset stored), commits, leaves the group, and
+    /// flushes the producer last.
     public func run() async throws {
         try consumer.subscribe(topics: [configuration.requestTopic])
         logger.info("agent started", metadata: ["agent.provider": "\(configuration.provider)", "agent.instance": "\(configuration.instanceID)"])
-        try await withGracefulShutdownHandler {
-            try await withThrowingDiscardingTaskGroup { group in
+        // A separate reading task, so fetching can stop while in-flight work goes on.
+        let (fetched, continuation) = AsyncStream<KafkaConsumerMessage>.makeStream()
+        let reader = Task { [consumer, logger] in
+            do {
                 for try await message in consumer.messages {
-                    enterFlight(message)
+                    // Counted as it is fetched, so fetching pauses at the bound.
+                    self.enterFlight(message)
+                    continuation.yield(message)
+                }
+            } catch {
+                logger.info("agent stopped reading", metadata: ["kafka.error": "\(error)"])
+            }
+            continuation.finish()
+        }
+        readerTask.withLock { $0 = reader }
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                for await message in fetched {
                     group.addTask { await self.process(message) }
                 }
             }
         } onGracefulShutdown: {
-            // Stop fetching; the message loop ends once the consumer has left the group.
-            self.pauseAll()
+            self.stopFetching()
         }
+        // Everything fetched is answered and its offset stored.
         try? await consumer.commit()
         try? await consumer.close()
         await producer.close()
         logger.info("agent stopped", metadata: ["agent.provider": "\(configuration.provider)"])
     }
 
-    /// Stops the agent from outside a `ServiceGroup` (tests): like a graceful shutdown.
-    public func shutdown() async {
-        try? await consumer.close()
+    /// Stops the agent like a graceful shutdown (for use outside a `ServiceGroup`).
+    public func shutdown() {
+        stopFetching()
+    }
+
+    private func stopFetching() {
+        state.withLock { $0.paused = true }
+        try? consumer.pause(consumer.assignment)
+        readerTask.withLock { $0?.cancel() }
     }
 
     // MARK: The request path
@@ -349,11 +372,6 @@ public final class ProviderAgent: Service, Sendable {
         if resume { try? consumer.resume(consumer.assignment) }
     }
 
-    private func pauseAll() {
-        state.withLock { $0.paused = true }
-        try? consumer.pause(consumer.assignment)
-        Task { try? await self.consumer.close() }
-    }
 }
 
 extension Duration {

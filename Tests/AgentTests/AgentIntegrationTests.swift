@@ -120,7 +120,7 @@ struct AgentIntegrationTests {
             return committed.values.reduce(0, +) == 1000
         }
         try await committedReader.close()
-        await agent.shutdown()
+        agent.shutdown()
         try await running.value
     }
 
@@ -163,7 +163,42 @@ struct AgentIntegrationTests {
         #expect(dead.allSatisfy { $0.header("dlq-reason") != nil })
         #expect(dead.contains { $0.value == [0xFF, 0xFE, 0x7B] }, "the raw value is kept")
         #expect(responses.count == 1, "the good request after the bad ones is answered")
-        await agent.shutdown()
+        agent.shutdown()
         try await running.value
+    }
+
+    @Test("graceful shutdown drains in-flight work and commits; a restarted agent continues without answering anything twice")
+    func drainAndRestart() async throws {
+        let fixture = try await Fixture(partitions: 2)
+        let provider = TestProvider(configuration: .init(name: fixture.provider, latency: .fixed(.milliseconds(300))))
+        var configuration = fixture.configuration
+        configuration.maxInFlight = 8
+        let producer = try KafkaProducer(configuration: .init(bootstrapServers: fixture.broker.bootstrapServers))
+        let ids = (0..<40).map { "drain-\($0)" }
+        for id in ids { try await producer.enqueue(fixture.request(id)) }
+        try await producer.flush(timeout: .seconds(30))
+        await producer.close()
+
+        let first = try ProviderAgent(configuration: configuration, provider: provider, logger: Self.quietLogger)
+        let firstRun = Task { try await first.run() }
+        try await waitUntil("the first agent is calling the provider", timeout: .seconds(60)) { provider.totalCalls >= 4 }
+        first.shutdown()
+        try await firstRun.value
+        let calledBeforeShutdown = provider.totalCalls
+        #expect(calledBeforeShutdown < ids.count, "shutdown happened mid-run")
+
+        let second = try ProviderAgent(configuration: configuration, provider: provider, logger: Self.quietLogger)
+        let secondRun = Task { try await second.run() }
+        let answers = try await Self.collect(fixture, topics: [configuration.responseTopic, configuration.errorTopic]) { seen in
+            Set(seen.compactMap { $0.keyString }).count >= ids.count
+        }
+        second.shutdown()
+        try await secondRun.value
+
+        var perRequest: [String: Int] = [:]
+        for message in answers { perRequest[message.keyString ?? "", default: 0] += 1 }
+        #expect(Set(perRequest.keys) == Set(ids))
+        #expect(perRequest.values.allSatisfy { $0 == 1 }, "nothing answered twice across the restart: \(perRequest.filter { $0.value > 1 })")
+        #expect(ids.allSatisfy { provider.calls(for: $0) == 1 }, "the provider was called once per request")
     }
 }
