@@ -79,6 +79,12 @@ public final class ProviderAgent: Service, Sendable {
             continuation.finish()
         }
         readerTask.withLock { $0 = reader }
+        let statusLoop = Task {
+            while !Task.isCancelled {
+                await self.publishStatus()
+                try? await Task.sleep(for: self.configuration.statusInterval)
+            }
+        }
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 for await message in fetched {
@@ -89,8 +95,10 @@ public final class ProviderAgent: Service, Sendable {
             self.stopFetching()
         }
         // Everything fetched is answered and its offset stored.
+        statusLoop.cancel()
         try? await consumer.commit()
         try? await consumer.close()
+        await publishStatus(health: "stopped")
         await producer.close()
         logger.info("agent stopped", metadata: ["agent.provider": "\(configuration.provider)"])
     }
@@ -214,15 +222,18 @@ public final class ProviderAgent: Service, Sendable {
         let now = ContinuousClock.now
         switch result {
         case .success(let completion):
-            let cost = state.withLock { state -> Double in
+            let (cost, transitioned) = state.withLock { state -> (Double, Bool) in
+                let before = state.admission.breaker.transitions.count
                 state.admission.finish(ticket, outcome: .success, at: now)
                 state.tracker.finish(requestID: request.requestID)
                 state.metrics.record(.init(
                     model: completion.model, succeeded: true, latency: latency,
                     promptTokens: completion.usage.promptTokens, completionTokens: completion.usage.completionTokens
                 ))
-                return state.metrics.prices.cost(model: completion.model, promptTokens: completion.usage.promptTokens, completionTokens: completion.usage.completionTokens)
+                let cost = state.metrics.prices.cost(model: completion.model, promptTokens: completion.usage.promptTokens, completionTokens: completion.usage.completionTokens)
+                return (cost, state.admission.breaker.transitions.count != before)
             }
+            if transitioned { Task { await self.publishStatus() } }
             let response = ProviderResponse(
                 requestID: request.requestID, response: completion.content, provider: configuration.provider,
                 model: completion.model, latencyMs: latency.milliseconds, usage: completion.usage,
@@ -231,11 +242,14 @@ public final class ProviderAgent: Service, Sendable {
             )
             return answer(.providerResponse(response), to: replyTo ?? configuration.responseTopic, key: request.requestID)
         case .failure(let error):
-            state.withLock { state in
+            let transitioned = state.withLock { state -> Bool in
+                let before = state.admission.breaker.transitions.count
                 state.admission.finish(ticket, outcome: error.breakerKind.map { .failure($0) }, at: now)
                 state.tracker.finish(requestID: request.requestID)
                 state.metrics.record(.init(model: ticket.model, succeeded: false, errorType: error.type.rawValue, latency: latency))
+                return state.admission.breaker.transitions.count != before
             }
+            if transitioned { Task { await self.publishStatus() } }
             return errorAnswer(error, request: request, model: ticket.model, replyTo: replyTo)
         }
     }
@@ -288,6 +302,18 @@ public final class ProviderAgent: Service, Sendable {
             topic: topic, key: key.map { Array($0.utf8) }, value: value,
             headers: envelope.headers().map { KafkaHeader(key: $0.name, value: $0.value) }
         )
+    }
+
+    /// Publishes this instance's `provider_status` to the status topic (keyed provider/instance).
+    private func publishStatus(health: String? = nil) async {
+        var status = statusSignal(requestID: nil)
+        if let health { status.status = health }
+        let message = answer(.providerStatus(status), to: configuration.statusTopic, key: configuration.statusKey)
+        do {
+            try await producer.send(message)
+        } catch {
+            logger.info("status not published", metadata: ["kafka.error": "\(error)"])
+        }
     }
 
     private func statusSignal(requestID: String?) -> ProviderStatus {

@@ -25,13 +25,17 @@ public struct ProviderAgentConfiguration: Sendable {
     /// Passed to the Kafka clients (TLS, SASL, tuning).
     public var kafkaProperties: [String: String]
     public var sessionTimeout: Duration
+    /// How often `provider_status` is published to `llm.status` (also on every breaker transition
+    /// and once more at shutdown). Default 5 s.
+    public var statusInterval: Duration
 
     public init(
         provider: String, instanceID: String, bootstrapServers: String, topicPrefix: String = "",
         maxInFlight: Int = 512, maxConcurrentCalls: Int = 512,
         rateLimit: RateLimitPolicy = RateLimitPolicy(), breaker: CircuitBreakerPolicy = CircuitBreakerPolicy(),
         models: Set<String>, defaultModel: String? = nil, prices: PriceTable = PriceTable(),
-        maxMessageBytes: Int = 1 << 20, kafkaProperties: [String: String] = [:], sessionTimeout: Duration = .seconds(10)
+        maxMessageBytes: Int = 1 << 20, kafkaProperties: [String: String] = [:], sessionTimeout: Duration = .seconds(10),
+        statusInterval: Duration = .seconds(5)
     ) {
         self.provider = provider
         self.instanceID = instanceID
@@ -47,12 +51,16 @@ public struct ProviderAgentConfiguration: Sendable {
         self.maxMessageBytes = maxMessageBytes
         self.kafkaProperties = kafkaProperties
         self.sessionTimeout = sessionTimeout
+        self.statusInterval = statusInterval
     }
 
     public var requestTopic: String { topicPrefix + "llm.requests.\(provider)" }
     public var responseTopic: String { topicPrefix + "llm.responses" }
     public var errorTopic: String { topicPrefix + "llm.errors" }
     public var deadLetterTopic: String { topicPrefix + "llm.dlq" }
+    public var statusTopic: String { topicPrefix + "llm.status" }
+    /// Key of this instance's `provider_status` in the compacted status topic.
+    public var statusKey: String { "\(provider)/\(instanceID)" }
     public var groupID: String { "llm-provider-\(provider)" }
 
     var consumerConfiguration: KafkaConsumerConfiguration {

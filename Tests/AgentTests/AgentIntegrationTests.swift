@@ -25,7 +25,7 @@ struct AgentIntegrationTests {
                 models: ["test-model"], defaultModel: "test-model", sessionTimeout: .seconds(6)
             )
             try await broker.createTopic(configuration.requestTopic, partitions: partitions)
-            for topic in [configuration.responseTopic, configuration.errorTopic, configuration.deadLetterTopic] {
+            for topic in [configuration.responseTopic, configuration.errorTopic, configuration.deadLetterTopic, configuration.statusTopic] {
                 try await broker.createTopic(topic, partitions: 3)
             }
         }
@@ -200,5 +200,50 @@ struct AgentIntegrationTests {
         #expect(Set(perRequest.keys) == Set(ids))
         #expect(perRequest.values.allSatisfy { $0 == 1 }, "nothing answered twice across the restart: \(perRequest.filter { $0.value > 1 })")
         #expect(ids.allSatisfy { provider.calls(for: $0) == 1 }, "the provider was called once per request")
+    }
+
+    @Test("provider_status is published periodically, at once on a breaker transition, and a last time at shutdown")
+    func statusPublishing() async throws {
+        let fixture = try await Fixture(partitions: 1)
+        let provider = TestProvider(configuration: .init(name: fixture.provider))
+        provider.script([.serverError("boom 1"), .serverError("boom 2")])
+        var configuration = fixture.configuration
+        configuration.statusInterval = .seconds(60)  // only the first periodic status falls in this test
+        configuration.breaker = CircuitBreakerPolicy(consecutiveFailures: 2, openTimeout: .seconds(60))
+        let agent = try ProviderAgent(configuration: configuration, provider: provider, logger: Self.quietLogger)
+        let running = Task { try await agent.run() }
+        let producer = try KafkaProducer(configuration: .init(bootstrapServers: fixture.broker.bootstrapServers))
+        for id in ["s1", "s2"] { try await producer.send(fixture.request(id)) }
+        await producer.close()
+
+        let opened = try await Self.collect(fixture, topics: [configuration.statusTopic]) { seen in
+            seen.contains { message in
+                guard case .providerStatus(let status)? = try? SignalEnvelope.decode(message.value).signal else { return false }
+                return status.circuitBreaker.state == "open"
+            }
+        }
+        let statuses = try opened.compactMap { message -> ProviderStatus? in
+            #expect(message.keyString == configuration.statusKey)
+            guard case .providerStatus(let status) = try SignalEnvelope.decode(message.value).signal else { return nil }
+            return status
+        }
+        #expect(statuses.count == opened.count, "only provider_status signals on the status topic")
+        #expect(statuses.first?.circuitBreaker.state == "closed", "the first periodic status, before any failure")
+        let open = try #require(statuses.last)
+        #expect(open.circuitBreaker.state == "open")
+        #expect(open.metrics.totalRequests == 2)
+        #expect(open.metrics.failedRequests == 2)
+        #expect(open.instance == "i1")
+        #expect(open.provider == fixture.provider)
+
+        agent.shutdown()
+        try await running.value
+        let all = try await Self.collect(fixture, topics: [configuration.statusTopic]) { seen in
+            seen.contains { message in
+                guard case .providerStatus(let status)? = try? SignalEnvelope.decode(message.value).signal else { return false }
+                return status.status == "stopped"
+            }
+        }
+        #expect(all.count >= statuses.count + 1)
     }
 }
