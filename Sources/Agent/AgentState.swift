@@ -13,6 +13,15 @@ final class AgentState: Sendable {
         /// Messages consumed and not yet finished (answered, or given up at shutdown).
         var inFlight = 0
         var paused = false
+        /// Partitions of the request topic this instance owns, and how many the topic has: the
+        /// instance enforces that share of the provider-wide rate limits.
+        var owned = Set<TopicPartition>()
+        var topicPartitions: Int?
+
+        mutating func updateShare() {
+            guard let topicPartitions, topicPartitions > 0 else { return }
+            admission.rateLimiter.setShare(Double(owned.count) / Double(topicPartitions))
+        }
     }
 
     private let value: Mutex<Value>

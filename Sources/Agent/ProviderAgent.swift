@@ -48,11 +48,16 @@ public final class ProviderAgent: Service, Sendable {
             onRebalance: { event in
                 // Revoked or lost partitions: their in-flight answers still go out, but nothing
                 // more is stored for them (the next owner re-reads from the committed offset).
-                switch event {
-                case .revoked(let partitions), .lost(let partitions):
-                    state.withLock { $0.offsets.revoke(partitions) }
-                case .assigned:
-                    break
+                // The rate-limit share follows the partitions owned.
+                state.withLock { state in
+                    switch event {
+                    case .revoked(let partitions), .lost(let partitions):
+                        state.offsets.revoke(partitions)
+                        state.owned.subtract(partitions)
+                    case .assigned(let partitions):
+                        state.owned.formUnion(partitions)
+                    }
+                    state.updateShare()
                 }
             }
         )
@@ -62,6 +67,12 @@ public final class ProviderAgent: Service, Sendable {
     /// message already fetched finish (answered, offset stored), commits, leaves the group, and
     /// flushes the producer last.
     public func run() async throws {
+        // The topic's partition count divides the provider-wide limits; a missing topic stops here.
+        let partitions = try await consumer.metadata().partitionCount(of: configuration.requestTopic)
+        state.withLock { state in
+            state.topicPartitions = partitions
+            state.updateShare()
+        }
         try consumer.subscribe(topics: [configuration.requestTopic])
         logger.info("agent started", metadata: ["agent.provider": "\(configuration.provider)", "agent.instance": "\(configuration.instanceID)"])
         // A separate reading task, so fetching can stop while in-flight work goes on.

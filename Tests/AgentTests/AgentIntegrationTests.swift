@@ -44,11 +44,12 @@ struct AgentIntegrationTests {
 
     /// Reads `topics` from the beginning and collects envelopes until `done` says so.
     static func collect(
-        _ fixture: Fixture, topics: [String], timeout: Duration = .seconds(90),
-        until done: @escaping @Sendable ([KafkaConsumerMessage]) -> Bool
+        _ fixture: Fixture, topics: [String], from start: KafkaConsumerConfiguration.OffsetReset = .earliest,
+        timeout: Duration = .seconds(90), until done: @escaping @Sendable ([KafkaConsumerMessage]) -> Bool
     ) async throws -> [KafkaConsumerMessage] {
         var configuration = KafkaConsumerConfiguration(bootstrapServers: fixture.broker.bootstrapServers, groupID: uniqueName("reader"))
         configuration.sessionTimeout = .seconds(6)
+        configuration.offsetReset = start
         let consumer = try KafkaConsumer(configuration: configuration)
         try consumer.subscribe(topics: topics)
         let reader = Task { () throws -> [KafkaConsumerMessage] in
@@ -245,5 +246,53 @@ struct AgentIntegrationTests {
             }
         }
         #expect(all.count >= statuses.count + 1)
+    }
+
+    @Test("the provider-wide rate limit is divided by partitions owned and re-divided on every rebalance")
+    func clusterShare() async throws {
+        let fixture = try await Fixture(partitions: 4)
+        var configuration = fixture.configuration
+        configuration.statusInterval = .milliseconds(300)
+        configuration.rateLimit = RateLimitPolicy(strategy: .slidingWindow, requestsPerWindow: 12, window: .seconds(60))
+        var secondConfiguration = configuration
+        secondConfiguration.instanceID = "i2"
+        let first = try ProviderAgent(configuration: configuration, provider: TestProvider(configuration: .init(name: fixture.provider)), logger: Self.quietLogger)
+        let second = try ProviderAgent(configuration: secondConfiguration, provider: TestProvider(configuration: .init(name: fixture.provider)), logger: Self.quietLogger)
+        let firstRun = Task { try await first.run() }
+
+        /// The latest status limit of each instance, read from the status topic until `done`.
+        func limits(
+            from start: KafkaConsumerConfiguration.OffsetReset = .earliest, until done: @escaping @Sendable ([String: Int]) -> Bool
+        ) async throws -> [String: Int] {
+            let seen = try await Self.collect(fixture, topics: [configuration.statusTopic], from: start) { messages in
+                done(Self.latestLimits(messages))
+            }
+            return Self.latestLimits(seen)
+        }
+
+        let alone = try await limits { $0["i1"] == 12 }
+        #expect(alone["i1"] == 12, "one instance owning all 4 partitions enforces the whole limit")
+
+        let secondRun = Task { try await second.run() }
+        let split = try await limits { $0["i1"] == 6 && $0["i2"] == 6 }
+        #expect(split["i1"]! + split["i2"]! <= 12, "two instances with 2 of 4 partitions each: 6 + 6")
+
+        second.shutdown()
+        try await secondRun.value
+        // Only statuses published from now on count (earlier ones said 12 before the split).
+        let back = try await limits(from: .latest) { $0["i1"] == 12 }
+        #expect(back["i1"] == 12, "after the other leaves, the survivor enforces the whole limit again")
+        first.shutdown()
+        try await firstRun.value
+    }
+
+    static func latestLimits(_ messages: [KafkaConsumerMessage]) -> [String: Int] {
+        var limits: [String: Int] = [:]
+        for message in messages {
+            guard case .providerStatus(let status)? = try? SignalEnvelope.decode(message.value).signal,
+                  let instance = status.instance, status.status != "stopped" else { continue }
+            limits[instance] = status.rateLimiter.limit
+        }
+        return limits
     }
 }
