@@ -166,18 +166,47 @@ public final class ProviderAgent: Service, Sendable {
         }
     }
 
+    private enum Admission {
+        case admitted(AdmissionController.Ticket)
+        /// The `provider_error` answer for a refused request.
+        case refused(KafkaProducerMessage)
+    }
+
+    /// The admission checks for one request; a refusal is counted in the metrics and answered at
+    /// once, an admitted request enters the in-flight table.
+    private func admit(_ request: ProviderRequest, message: KafkaConsumerMessage, replyTo: String?) -> Admission {
+        let enqueuedAt = message.timestampMilliseconds.map { Date(timeIntervalSince1970: Double($0) / 1000) }
+        let now = ContinuousClock.now
+        let decision = state.withLock { state -> AdmissionController.Decision in
+            let decision = state.admission.admit(request, enqueuedAt: enqueuedAt, wallNow: Date(), at: now)
+            switch decision {
+            case .admitted(let ticket):
+                _ = state.tracker.begin(requestID: request.requestID, model: ticket.model, at: now)
+            case .rejected(let rejection):
+                state.metrics.record(.init(model: request.model ?? "", succeeded: false, errorType: rejection.type.rawValue))
+            }
+            return decision
+        }
+        switch decision {
+        case .admitted(let ticket): return .admitted(ticket)
+        case .rejected(let rejection): return .refused(errorAnswer(rejection, request: request, model: request.model, replyTo: replyTo))
+        }
+    }
+
+    /// Where a request's answers go: its `reply_to`, else the `reply-to` header (else the defaults).
+    private func replyTo(of request: ProviderRequest, in message: KafkaConsumerMessage) -> String? {
+        request.replyTo ?? message.header(SignalHeader.replyTo)?.stringValue
+    }
+
     /// Admission, then the provider call; the answer is a response or a classified error.
     private func call(_ request: ProviderRequest, message: KafkaConsumerMessage) async -> KafkaProducerMessage {
-        let replyTo = request.replyTo ?? message.header(SignalHeader.replyTo)?.stringValue
-        let enqueuedAt = message.timestampMilliseconds.map { Date(timeIntervalSince1970: Double($0) / 1000) }
-        let decision = state.withLock { $0.admission.admit(request, enqueuedAt: enqueuedAt, wallNow: Date(), at: .now) }
-        guard case .admitted(let ticket) = decision else {
-            guard case .rejected(let rejection) = decision else { preconditionFailure() }
-            state.withLock { $0.metrics.record(.init(model: request.model ?? "", succeeded: false, errorType: rejection.type.rawValue)) }
-            return errorAnswer(rejection, request: request, model: request.model, replyTo: replyTo)
+        let replyTo = replyTo(of: request, in: message)
+        let ticket: AdmissionController.Ticket
+        switch admit(request, message: message, replyTo: replyTo) {
+        case .admitted(let admitted): ticket = admitted
+        case .refused(let answer): return answer
         }
         let started = ContinuousClock.now
-        state.withLock { _ = $0.tracker.begin(requestID: request.requestID, model: ticket.model, at: started) }
         var routed = request
         routed.model = ticket.model
         let result: Result<Completion, ProviderCallError>
@@ -193,12 +222,11 @@ public final class ProviderAgent: Service, Sendable {
     /// A streamed call: one `stream_chunk` per delta (keyed by request id, so they stay in order),
     /// then the final response.
     private func stream(_ request: ProviderRequest, message: KafkaConsumerMessage) async -> [KafkaProducerMessage] {
-        let replyTo = request.replyTo ?? message.header(SignalHeader.replyTo)?.stringValue
-        let enqueuedAt = message.timestampMilliseconds.map { Date(timeIntervalSince1970: Double($0) / 1000) }
-        let decision = state.withLock { $0.admission.admit(request, enqueuedAt: enqueuedAt, wallNow: Date(), at: .now) }
-        guard case .admitted(let ticket) = decision else {
-            guard case .rejected(let rejection) = decision else { preconditionFailure() }
-            return [errorAnswer(rejection, request: request, model: request.model, replyTo: replyTo)]
+        let replyTo = replyTo(of: request, in: message)
+        let ticket: AdmissionController.Ticket
+        switch admit(request, message: message, replyTo: replyTo) {
+        case .admitted(let admitted): ticket = admitted
+        case .refused(let answer): return [answer]
         }
         let started = ContinuousClock.now
         var routed = request
