@@ -32,6 +32,9 @@ public struct ProviderRequest: Sendable, Hashable, Codable {
     public var provider: String?
     /// Opaque caller data, echoed in the answer.
     public var metadata: [String: JSONValue]?
+    /// Which attempt of this request this is (set by routers on fallback/retry; absent means 1).
+    /// The ledger keys outcomes by (request_id, attempt). >= 1.
+    public var attempt: Int?
     /// Members this version does not know, kept verbatim.
     public var extra: [String: JSONValue]
 
@@ -39,7 +42,7 @@ public struct ProviderRequest: Sendable, Hashable, Codable {
                 maxTokens: Int? = nil, topP: Double? = nil, stop: [String]? = nil, tools: [ToolDefinition]? = nil,
                 toolChoice: JSONValue? = nil, stream: Bool? = nil, expiresAt: String? = nil, timeoutMs: Int? = nil,
                 partitionKey: String? = nil, replyTo: String? = nil, provider: String? = nil,
-                metadata: [String: JSONValue]? = nil, extra: [String: JSONValue] = [:]) {
+                metadata: [String: JSONValue]? = nil, extra: [String: JSONValue] = [:], attempt: Int? = nil) {
         self.requestID = requestID
         self.messages = messages
         self.model = model
@@ -56,11 +59,15 @@ public struct ProviderRequest: Sendable, Hashable, Codable {
         self.replyTo = replyTo
         self.provider = provider
         self.metadata = metadata
+        self.attempt = attempt
         self.extra = extra
     }
 
+    /// `attempt`, or 1 when absent (the first attempt).
+    public var effectiveAttempt: Int { attempt ?? 1 }
+
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case messages, model, temperature, stop, tools, stream, provider, metadata
+        case messages, model, temperature, stop, tools, stream, provider, metadata, attempt
         case requestID = "request_id"
         case maxTokens = "max_tokens"
         case topP = "top_p"
@@ -100,6 +107,8 @@ public struct ProviderRequest: Sendable, Hashable, Codable {
         replyTo = try c.decodeIfPresent(String.self, forKey: .replyTo)
         provider = try c.decodeIfPresent(String.self, forKey: .provider)
         metadata = try c.decodeIfPresent([String: JSONValue].self, forKey: .metadata)
+        attempt = try c.decodeIfPresent(Int.self, forKey: .attempt)
+        if let a = attempt, a < 1 { throw invalid(.attempt, "must be at least 1, got \(a)") }
         let all = try decoder.container(keyedBy: AnyCodingKey.self)
         var extra: [String: JSONValue] = [:]
         for key in all.allKeys where !Self.knownKeys.contains(key.stringValue) {
@@ -126,6 +135,7 @@ public struct ProviderRequest: Sendable, Hashable, Codable {
         try c.encodeIfPresent(replyTo, forKey: .replyTo)
         try c.encodeIfPresent(provider, forKey: .provider)
         try c.encodeIfPresent(metadata, forKey: .metadata)
+        try c.encodeIfPresent(attempt, forKey: .attempt)
         if !extra.isEmpty {
             var all = encoder.container(keyedBy: AnyCodingKey.self)
             for (key, value) in extra where !Self.knownKeys.contains(key) {

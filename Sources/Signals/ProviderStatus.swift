@@ -10,17 +10,44 @@ public struct ProviderStatus: Sendable, Hashable, Codable {
         public var failureCount: Int
         /// While open: ms until the next probe is admitted.
         public var retryAfterMs: Int?
+        /// Transitions made since the instance started (all kinds).
+        public var transitions: Int?
+        /// The last transitions, oldest first.
+        public var recentTransitions: [Transition]?
 
-        public init(state: String, failureCount: Int, retryAfterMs: Int? = nil) {
+        public init(state: String, failureCount: Int, retryAfterMs: Int? = nil, transitions: Int? = nil,
+                    recentTransitions: [Transition]? = nil) {
             self.state = state
             self.failureCount = failureCount
             self.retryAfterMs = retryAfterMs
+            self.transitions = transitions
+            self.recentTransitions = recentTransitions
         }
 
         enum CodingKeys: String, CodingKey {
-            case state
+            case state, transitions
             case failureCount = "failure_count"
             case retryAfterMs = "retry_after_ms"
+            case recentTransitions = "recent_transitions"
+        }
+
+        /// One state change of the circuit breaker.
+        public struct Transition: Sendable, Hashable, Codable {
+            /// When, RFC 3339 (kept as written).
+            public var at: String
+            /// `closed`, `open`, `half_open`.
+            public var from: String
+            /// `closed`, `open`, `half_open`.
+            public var to: String
+            /// Why, e.g. `5 consecutive failures (last: timeout)`.
+            public var reason: String
+
+            public init(at: String, from: String, to: String, reason: String) {
+                self.at = at
+                self.from = from
+                self.to = to
+                self.reason = reason
+            }
         }
     }
 
@@ -31,19 +58,35 @@ public struct ProviderStatus: Sendable, Hashable, Codable {
         public var currentCount: Int
         /// The provider's cluster-wide limit this share was divided from.
         public var providerLimit: Int?
+        /// Tokens allowed per window on this instance (its share of `provider_tokens_limit`).
+        public var tokensLimit: Int?
+        /// The provider's cluster-wide tokens per window.
+        public var providerTokensLimit: Int?
+        /// 0...1: the fraction of the request topic's partitions this instance owns (its share of
+        /// the provider's limits).
+        public var share: Double?
+        /// `fixed_window`, `sliding_window`, `token_bucket`.
+        public var strategy: String?
 
-        public init(limit: Int, windowMs: Int, currentCount: Int, providerLimit: Int? = nil) {
+        public init(limit: Int, windowMs: Int, currentCount: Int, providerLimit: Int? = nil, tokensLimit: Int? = nil,
+                    providerTokensLimit: Int? = nil, share: Double? = nil, strategy: String? = nil) {
             self.limit = limit
             self.windowMs = windowMs
             self.currentCount = currentCount
             self.providerLimit = providerLimit
+            self.tokensLimit = tokensLimit
+            self.providerTokensLimit = providerTokensLimit
+            self.share = share
+            self.strategy = strategy
         }
 
         enum CodingKeys: String, CodingKey {
-            case limit
+            case limit, share, strategy
             case windowMs = "window_ms"
             case currentCount = "current_count"
             case providerLimit = "provider_limit"
+            case tokensLimit = "tokens_limit"
+            case providerTokensLimit = "provider_tokens_limit"
         }
     }
 
@@ -59,10 +102,26 @@ public struct ProviderStatus: Sendable, Hashable, Codable {
         public var p99LatencyMs: Double?
         public var totalTokens: Int?
         public var totalCostUSD: Double?
+        public var p90LatencyMs: Double?
+        public var maxLatencyMs: Double?
+        public var promptTokens: Int?
+        public var completionTokens: Int?
+        /// Requests refused at admission (deadline, rate limit, circuit, concurrency, model).
+        public var rejectedRequests: Int?
+        /// Redelivered requests answered from the ledger without calling the provider.
+        public var ledgerRepeats: Int?
+        /// Requests whose call reached the provider again after a crash or rebalance because it was
+        /// in flight (the bounded double-billing window).
+        public var providerRecalls: Int?
+        /// Failed requests by `error_type`.
+        public var errorsByType: [String: Int]?
 
         public init(totalRequests: Int, successRate: Double, successfulRequests: Int? = nil, failedRequests: Int? = nil,
                     inFlight: Int? = nil, averageLatencyMs: Double? = nil, p50LatencyMs: Double? = nil,
-                    p99LatencyMs: Double? = nil, totalTokens: Int? = nil, totalCostUSD: Double? = nil) {
+                    p99LatencyMs: Double? = nil, totalTokens: Int? = nil, totalCostUSD: Double? = nil,
+                    p90LatencyMs: Double? = nil, maxLatencyMs: Double? = nil, promptTokens: Int? = nil,
+                    completionTokens: Int? = nil, rejectedRequests: Int? = nil, ledgerRepeats: Int? = nil,
+                    providerRecalls: Int? = nil, errorsByType: [String: Int]? = nil) {
             self.totalRequests = totalRequests
             self.successRate = successRate
             self.successfulRequests = successfulRequests
@@ -73,6 +132,14 @@ public struct ProviderStatus: Sendable, Hashable, Codable {
             self.p99LatencyMs = p99LatencyMs
             self.totalTokens = totalTokens
             self.totalCostUSD = totalCostUSD
+            self.p90LatencyMs = p90LatencyMs
+            self.maxLatencyMs = maxLatencyMs
+            self.promptTokens = promptTokens
+            self.completionTokens = completionTokens
+            self.rejectedRequests = rejectedRequests
+            self.ledgerRepeats = ledgerRepeats
+            self.providerRecalls = providerRecalls
+            self.errorsByType = errorsByType
         }
 
         enum CodingKeys: String, CodingKey {
@@ -86,6 +153,14 @@ public struct ProviderStatus: Sendable, Hashable, Codable {
             case p99LatencyMs = "p99_latency_ms"
             case totalTokens = "total_tokens"
             case totalCostUSD = "total_cost_usd"
+            case p90LatencyMs = "p90_latency_ms"
+            case maxLatencyMs = "max_latency_ms"
+            case promptTokens = "prompt_tokens"
+            case completionTokens = "completion_tokens"
+            case rejectedRequests = "rejected_requests"
+            case ledgerRepeats = "ledger_repeats"
+            case providerRecalls = "provider_recalls"
+            case errorsByType = "errors_by_type"
         }
     }
 
@@ -102,10 +177,19 @@ public struct ProviderStatus: Sendable, Hashable, Codable {
     public var features: [String]?
     /// Set when answering a `get_provider_status` that carried one.
     public var requestID: String?
+    /// The same figures per model (model name → metrics).
+    public var modelMetrics: [String: Metrics]?
+    /// Partitions of the provider's request topic this instance owns, sorted.
+    public var ownedPartitions: [Int]?
+    /// How many control signals (`configure_provider`, ...) this instance has applied.
+    public var configVersion: Int?
+    /// Milliseconds since this instance started.
+    public var uptimeMs: Int?
 
     public init(provider: String, status: Health, circuitBreaker: CircuitBreaker, rateLimiter: RateLimiter,
                 metrics: Metrics, instance: String? = nil, models: [String]? = nil, features: [String]? = nil,
-                requestID: String? = nil) {
+                requestID: String? = nil, modelMetrics: [String: Metrics]? = nil, ownedPartitions: [Int]? = nil,
+                configVersion: Int? = nil, uptimeMs: Int? = nil) {
         self.provider = provider
         self.status = status
         self.circuitBreaker = circuitBreaker
@@ -115,6 +199,10 @@ public struct ProviderStatus: Sendable, Hashable, Codable {
         self.models = models
         self.features = features
         self.requestID = requestID
+        self.modelMetrics = modelMetrics
+        self.ownedPartitions = ownedPartitions
+        self.configVersion = configVersion
+        self.uptimeMs = uptimeMs
     }
 
     enum CodingKeys: String, CodingKey {
@@ -122,5 +210,9 @@ public struct ProviderStatus: Sendable, Hashable, Codable {
         case circuitBreaker = "circuit_breaker"
         case rateLimiter = "rate_limiter"
         case requestID = "request_id"
+        case modelMetrics = "model_metrics"
+        case ownedPartitions = "owned_partitions"
+        case configVersion = "config_version"
+        case uptimeMs = "uptime_ms"
     }
 }

@@ -10,6 +10,9 @@ public enum Signal: Sendable, Hashable {
     case providerError(ProviderError)
     case providerStatus(ProviderStatus)
     case featureCheckResult(FeatureCheckResult)
+    // Control, all providers.
+    case configureProvider(ConfigureProvider)
+    case providerConfigured(ProviderConfigured)
     // OpenAI.
     case configureFunctions(ConfigureFunctions)
     case functionsConfigured(FunctionsConfigured)
@@ -38,6 +41,8 @@ public enum Signal: Sendable, Hashable {
         case .providerError: return .providerError
         case .providerStatus: return .providerStatus
         case .featureCheckResult: return .featureCheckResult
+        case .configureProvider: return .configureProvider
+        case .providerConfigured: return .providerConfigured
         case .configureFunctions: return .configureFunctions
         case .functionsConfigured: return .functionsConfigured
         case .streamRequest: return .streamRequest
@@ -66,6 +71,8 @@ public enum Signal: Sendable, Hashable {
         case .providerError(let d): return d.requestID
         case .providerStatus(let d): return d.requestID
         case .featureCheckResult(let d): return d.requestID
+        case .configureProvider(let d): return d.requestID
+        case .providerConfigured(let d): return d.requestID
         case .configureFunctions(let d): return d.requestID
         case .functionsConfigured(let d): return d.requestID
         case .streamChunk(let d): return d.requestID
@@ -84,6 +91,7 @@ public enum Signal: Sendable, Hashable {
         case .providerRequest(let d), .streamRequest(let d), .visionRequest(let d): return d.replyTo
         case .featureCheck(let d): return d.replyTo
         case .getProviderStatus(let d), .getResourceStatus(let d), .listAvailableModels(let d): return d?.replyTo
+        case .configureProvider(let d): return d.replyTo
         case .configureFunctions(let d): return d.replyTo
         case .configureSafety(let d): return d.replyTo
         case .loadModel(let d), .unloadModel(let d): return d.replyTo

@@ -115,8 +115,14 @@ public struct SignalDecoder: Sendable {
         "current_count", "provider_limit", "total_requests", "successful_requests", "failed_requests", "in_flight",
         "total_tokens", "prompt_tokens", "completion_tokens", "index", "max_tokens_cap", "keep_alive_s",
         "memory_bytes", "memory_total_bytes", "memory_used_bytes", "gpu_memory_total_bytes", "gpu_memory_used_bytes",
-        "size_bytes", "context_length",
+        "size_bytes", "context_length", "requests_per_window", "tokens_per_window", "consecutive_failures",
+        "minimum_requests", "rate_window_size", "open_timeout_ms", "half_open_max_probes", "half_open_successes_to_close",
+        "max_concurrent_calls", "version", "transitions", "tokens_limit", "provider_tokens_limit", "rejected_requests",
+        "ledger_repeats", "provider_recalls", "config_version", "uptime_ms",
     ]
+
+    /// Members holding an array of integers, or an object whose values are integers.
+    static let integerCollectionFields: Set<String> = ["owned_partitions", "errors_by_type"]
 
     /// Members holding free-form JSON, where any number is fine.
     static let freeFormFields: Set<String> = ["metadata", "parameters", "tool_choice"]
@@ -128,6 +134,20 @@ public struct SignalDecoder: Sendable {
                 let member = members[key]!
                 let memberPath = path.isEmpty ? key : path + "." + key
                 if integerFields.contains(key), case .number = member { return (memberPath, member) }
+                if integerCollectionFields.contains(key) {
+                    switch member {
+                    case .array(let values):
+                        if let index = values.firstIndex(where: { if case .number = $0 { true } else { false } }) {
+                            return (memberPath + "[\(index)]", values[index])
+                        }
+                    case .object(let values):
+                        if let name = values.keys.sorted().first(where: { if case .number = values[$0]! { true } else { false } }) {
+                            return (memberPath + "." + name, values[name]!)
+                        }
+                    default:
+                        break
+                    }
+                }
                 if let found = nonIntegerInIntegerField(member, path: memberPath) { return found }
             }
         case .array(let values):

@@ -56,6 +56,11 @@ public struct SignalDecodingError: Error, Sendable, Hashable, CustomStringConver
 
     public var description: String { "\(code.rawValue): \(message)" }
 
+    /// `"value"` (clipped to 40 characters) for messages.
+    static func quote(_ value: String) -> String {
+        String(JSONValue.string(value).shortDescription.dropFirst("string ".count))
+    }
+
     /// `[data, messages, 0, content]` → `data.messages[0].content`.
     static func render(_ codingPath: [any CodingKey]) -> String {
         var out = ""

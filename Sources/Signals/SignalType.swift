@@ -9,6 +9,9 @@ public enum SignalType: String, Sendable, Hashable, Codable, CaseIterable {
     case providerError = "provider_error"
     case providerStatus = "provider_status"
     case featureCheckResult = "feature_check_result"
+    // Control, all providers (`llm.control.<provider>`).
+    case configureProvider = "configure_provider"
+    case providerConfigured = "provider_configured"
     // OpenAI.
     case configureFunctions = "configure_functions"
     case functionsConfigured = "functions_configured"
@@ -43,6 +46,7 @@ public enum SignalType: String, Sendable, Hashable, Codable, CaseIterable {
         case .streamRequest: return [.streamChunk, .providerResponse]
         case .featureCheck: return [.featureCheckResult]
         case .getProviderStatus: return [.providerStatus]
+        case .configureProvider: return [.providerConfigured]
         case .configureFunctions: return [.functionsConfigured]
         case .configureSafety: return [.safetyConfigured]
         case .loadModel: return [.modelLoaded]

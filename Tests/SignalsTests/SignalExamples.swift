@@ -53,6 +53,57 @@ enum SignalExamples {
      "request_id": "fc-1", "detail": "claude-3-5-sonnet"}}
     """#
 
+    static let configureProvider = #"""
+    {"type": "configure_provider", "id": "c1", "source": "ops/console", "time": "2026-11-27T02:10:00Z",
+     "data": {"request_id": "cfg-1", "reply_to": "ops.answers",
+              "rate_limit": {"strategy": "sliding_window", "requests_per_window": 600, "tokens_per_window": 90000,
+                             "window_ms": 60000},
+              "circuit_breaker": {"consecutive_failures": 5, "failure_rate_threshold": 0.5, "minimum_requests": 20,
+                                  "rate_window_size": 50, "open_timeout_ms": 30000, "half_open_max_probes": 1,
+                                  "half_open_successes_to_close": 2,
+                                  "counted_failures": ["upstream_5xx", "timeout", "connection"]},
+              "prices": {"gpt-4o": {"input_per_million": 2.5, "output_per_million": 10},
+                         "gpt-4o-mini": {"input_per_million": 0.15, "output_per_million": 0.6}},
+              "models": ["gpt-4o", "gpt-4o-mini"], "default_model": "gpt-4o", "max_concurrent_calls": 512}}
+    """#
+
+    static let providerConfigured = #"""
+    {"type": "provider_configured", "id": "c2", "source": "agent/openai/host-1", "time": "2026-11-27T02:10:00.040Z",
+     "data": {"provider": "openai", "instance": "host-1", "request_id": "cfg-1", "version": 7,
+              "applied": ["circuit_breaker", "default_model", "max_concurrent_calls", "models", "prices", "rate_limit"]}}
+    """#
+
+    /// `provider_status` with every optional member (not in `all`: the seed's status stays the
+    /// example of its type).
+    static let providerStatusFull = #"""
+    {"type": "provider_status", "id": "e7", "source": "agent/openai/host-1", "time": "2026-11-27T02:00:05Z",
+     "data": {"provider": "openai", "instance": "host-1", "status": "degraded",
+              "circuit_breaker": {"state": "half_open", "failure_count": 0, "retry_after_ms": 0, "transitions": 2,
+                                  "recent_transitions": [
+                                      {"at": "2026-11-27T01:59:30.120Z", "from": "closed", "to": "open",
+                                       "reason": "5 consecutive failures (last: upstream_5xx)"},
+                                      {"at": "2026-11-27T02:00:00.125Z", "from": "open", "to": "half_open",
+                                       "reason": "open timeout of 30 s elapsed"}]},
+              "rate_limiter": {"limit": 300, "window_ms": 60000, "current_count": 41, "provider_limit": 600,
+                               "tokens_limit": 45000, "provider_tokens_limit": 90000, "share": 0.5,
+                               "strategy": "sliding_window"},
+              "metrics": {"total_requests": 1520, "success_rate": 0.98, "successful_requests": 1490,
+                          "failed_requests": 30, "in_flight": 12, "average_latency_ms": 640.2, "p50_latency_ms": 512,
+                          "p90_latency_ms": 1450.5, "p99_latency_ms": 2210, "max_latency_ms": 4020.75,
+                          "total_tokens": 98000, "prompt_tokens": 61000, "completion_tokens": 37000,
+                          "total_cost_usd": 0.5225, "rejected_requests": 14, "ledger_repeats": 3, "provider_recalls": 1,
+                          "errors_by_type": {"rate_limited": 10, "timeout": 4, "provider_error": 16}},
+              "model_metrics": {
+                  "gpt-4o": {"total_requests": 520, "success_rate": 0.97, "successful_requests": 505,
+                             "failed_requests": 15, "p50_latency_ms": 700, "p90_latency_ms": 1800,
+                             "p99_latency_ms": 2600, "max_latency_ms": 4020.75, "prompt_tokens": 21000,
+                             "completion_tokens": 13000, "total_tokens": 34000, "total_cost_usd": 0.1825,
+                             "errors_by_type": {"timeout": 4, "provider_error": 11}},
+                  "gpt-4o-mini": {"total_requests": 1000, "success_rate": 0.985}},
+              "owned_partitions": [0, 2, 5], "config_version": 7, "uptime_ms": 86400000,
+              "models": ["gpt-4o", "gpt-4o-mini"], "features": ["streaming", "function_calling", "vision"]}}
+    """#
+
     static let configureFunctions = #"""
     {"type": "configure_functions", "source": "ops/console",
      "data": {"request_id": "cf-1", "tool_choice": "auto",
@@ -135,7 +186,8 @@ enum SignalExamples {
     static let all: [SignalType: String] = [
         .providerRequest: providerRequest, .featureCheck: featureCheck, .getProviderStatus: getProviderStatus,
         .providerResponse: providerResponse, .providerError: providerError, .providerStatus: providerStatus,
-        .featureCheckResult: featureCheckResult, .configureFunctions: configureFunctions,
+        .featureCheckResult: featureCheckResult, .configureProvider: configureProvider,
+        .providerConfigured: providerConfigured, .configureFunctions: configureFunctions,
         .functionsConfigured: functionsConfigured, .streamRequest: streamRequest, .streamChunk: streamChunk,
         .configureSafety: configureSafety, .safetyConfigured: safetyConfigured, .visionRequest: visionRequest,
         .loadModel: loadModel, .modelLoaded: modelLoaded, .unloadModel: unloadModel, .modelUnloaded: modelUnloaded,

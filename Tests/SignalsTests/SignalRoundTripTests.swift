@@ -62,6 +62,22 @@ struct SignalRoundTripTests {
         #expect(envelope.messageKey == "r")
     }
 
+    @Test("provider_request attempt: absent means 1; written back when set")
+    func requestAttempt() throws {
+        let first = try SignalEnvelope.decode(bytes(SignalExamples.providerRequest))
+        guard case .providerRequest(let request) = first.signal else { Issue.record("wrong case"); return }
+        #expect(request.attempt == nil)
+        #expect(request.effectiveAttempt == 1)
+        let text = #"{"type":"provider_request","data":{"request_id":"r","messages":[{"role":"user","content":"hi"}],"attempt":3}}"#
+        let retried = try SignalEnvelope.decode(bytes(text))
+        guard case .providerRequest(let again) = retried.signal else { Issue.record("wrong case"); return }
+        #expect(again.attempt == 3)
+        #expect(again.effectiveAttempt == 3)
+        #expect(again.extra.isEmpty)
+        #expect(again == ProviderRequest(requestID: "r", messages: [.user("hi")], attempt: 3))
+        #expect(try parsed(retried.encoded()) == parsed(bytes(text)))
+    }
+
     @Test("unknown members of provider_request data are kept and written back; unknown envelope members are tolerated")
     func forwardCompatibility() throws {
         let text = #"""
@@ -142,7 +158,7 @@ struct SignalRoundTripTests {
         for type in SignalType.allCases where type.answerTypes.isEmpty == false {
             for answer in type.answerTypes { #expect(answer.answerTypes.isEmpty) }
         }
-        let asking: [SignalType] = [.providerRequest, .featureCheck, .getProviderStatus, .configureFunctions, .streamRequest,
+        let asking: [SignalType] = [.providerRequest, .featureCheck, .getProviderStatus, .configureProvider, .configureFunctions, .streamRequest,
                                     .configureSafety, .visionRequest, .loadModel, .unloadModel, .getResourceStatus, .listAvailableModels]
         for type in asking { #expect(!type.answerTypes.isEmpty, "\(type.rawValue)") }
     }
