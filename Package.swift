@@ -56,8 +56,12 @@ let package = Package(
         .target(
             name: "ProviderAgentsCommands",
             dependencies: [
+                "Agent",
+                "AgentCore",
                 "Kafka",
+                "Signals",
                 "Topics",
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -96,7 +100,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AgentTests",
-            dependencies: ["Agent", "AgentCore", "Kafka", "KafkaTestSupport", "Signals"],
+            dependencies: ["Agent", "AgentCore", "Kafka", "KafkaTestSupport", "ProviderAgentsCommands", "Signals"],
             swiftSettings: strictSwift
         ),
         .testTarget(
@@ -113,7 +117,10 @@ let package = Package(
         .executableTarget(
             name: "KafkaBenchmark",
             dependencies: [
+                "Agent",
+                "AgentCore",
                 "Kafka",
+                "Signals",
                 "KafkaTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -16,12 +16,12 @@ import Synchronization
 /// the consumer as a `Service`): a consumer dropped without it leaves the group synchronously in
 /// `deinit`.
 public final class KafkaConsumer: Service, Sendable {
-    private let client: RdKafkaClient
+    let client: RdKafkaClient
     private let queue: RdKafkaQueue
     private let configuration: KafkaConsumerConfiguration
     private let logger: Logger
     private let pollExecutor: BlockingExecutor
-    private let blockingExecutor: BlockingExecutor
+    let blockingExecutor: BlockingExecutor
     private let assignmentState: LockedValue<Set<TopicPartition>>
     private let closed = Atomic<Bool>(false)
     private let eventsContinuation: AsyncStream<KafkaRebalanceEvent>.Continuation
@@ -31,7 +31,10 @@ public final class KafkaConsumer: Service, Sendable {
 
     /// - Parameter onRebalance: called synchronously on the polling thread for every assignment
     ///   change, before any message of a newly assigned partition is handed out and after the
-    ///   last message of a revoked one. Keep it short.
+    ///   last message of a revoked one. Revocations (and losses) are reported while the
+    ///   partitions are still assigned: the hook may finish work of a revoked partition and store
+    ///   its offsets, which are committed as the partitions are given up. The rebalance waits
+    ///   for the hook, so keep it bounded (well below `max.poll.interval.ms`).
     public init(
         configuration: KafkaConsumerConfiguration,
         logger: Logger = Logger(label: "kafka.consumer"),
@@ -50,14 +53,14 @@ public final class KafkaConsumer: Service, Sendable {
         let callbacks = RdKafkaCallbacks(
             logger: logger,
             onRebalance: { handle, code, partitions in
-                let event = Self.rebalance(handle, code, partitions, logger: logger)
+                let event = Self.rebalance(handle, code, partitions, logger: logger, beforeRevoking: { onRebalance?($0) })
                 assignment.withLock { owned in
                     switch event {
                     case .assigned(let added): owned.formUnion(added)
                     case .revoked(let removed), .lost(let removed): owned.subtract(removed)
                     }
                 }
-                onRebalance?(event)
+                if case .assigned = event { onRebalance?(event) }
                 continuation.yield(event)
             }
         )
@@ -274,7 +277,8 @@ public final class KafkaConsumer: Service, Sendable {
 
     private static func rebalance(
         _ handle: OpaquePointer, _ code: rd_kafka_resp_err_t,
-        _ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>, logger: Logger
+        _ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>, logger: Logger,
+        beforeRevoking: (KafkaRebalanceEvent) -> Void
     ) -> KafkaRebalanceEvent {
         let partitions = RdKafkaTopicPartitionList.partitions(of: list)
         let cooperative = String(cString: rd_kafka_rebalance_protocol(handle)) == "COOPERATIVE"
@@ -291,6 +295,7 @@ public final class KafkaConsumer: Service, Sendable {
         default:
             let lost = rd_kafka_assignment_lost(handle) != 0 || code != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS
             event = lost ? .lost(partitions) : .revoked(partitions)
+            beforeRevoking(event)
             if cooperative {
                 failure = rd_kafka_incremental_unassign(handle, list)
             } else {
