@@ -7,22 +7,27 @@ import Signals
 import Synchronization
 
 /// A provider agent: consumes `llm.requests.<provider>` in group `llm-provider-<provider>` and
-/// answers every message. Per message (``process(_:)``): decode → admit → call → publish → store
-/// the offset, many messages concurrently, offsets stored only for the contiguous answered prefix
-/// of each partition. At `maxInFlight` fetching pauses; below it, it resumes.
+/// answers every message. Per request (``execute(_:message:streaming:)``): ledger → admission →
+/// `started` in the ledger → provider call → `answered` in the ledger → publish → store the
+/// offset, many requests concurrently, offsets stored only for the contiguous answered prefix of
+/// each partition. At `maxInFlight` fetching pauses; below half of it, it resumes.
 ///
-/// Work in progress (issue 3): the ledger, the control topic, periodic status publishing and the
-/// cluster share of the rate limit are not wired in yet.
+/// Before the first request it applies the provider's control topic (`llm.control.<provider>`)
+/// and keeps following it; when a partition is assigned, the matching ledger partition is read
+/// before any of its requests is processed, so a redelivered request that was already answered
+/// is answered again from the ledger instead of calling (and paying) the provider twice.
 public final class ProviderAgent: Service, Sendable {
-    private let configuration: ProviderAgentConfiguration
-    private let provider: any LLMProvider
-    private let logger: Logger
-    private let consumer: KafkaConsumer
-    private let producer: KafkaProducer
-    private let decoder: SignalDecoder
-    private let state: AgentState
-    private let source: String
+    let configuration: ProviderAgentConfiguration
+    let provider: any LLMProvider
+    let logger: Logger
+    let consumer: KafkaConsumer
+    let producer: KafkaProducer
+    let decoder: SignalDecoder
+    let state: AgentState
+    let source: String
     private let readerTask = Mutex<Task<Void, Never>?>(nil)
+    private let processingTask = Mutex<Task<Void, Never>?>(nil)
+    private let drainDeadline = Mutex<Task<Void, Never>?>(nil)
 
     public init(configuration: ProviderAgentConfiguration, provider: any LLMProvider, logger: Logger) throws(KafkaError) {
         self.configuration = configuration
@@ -45,34 +50,19 @@ public final class ProviderAgent: Service, Sendable {
         consumer = try KafkaConsumer(
             configuration: configuration.consumerConfiguration,
             logger: logger,
-            onRebalance: { event in
-                // Revoked or lost partitions: their in-flight answers still go out, but nothing
-                // more is stored for them (the next owner re-reads from the committed offset).
-                // The rate-limit share follows the partitions owned.
-                state.withLock { state in
-                    switch event {
-                    case .revoked(let partitions), .lost(let partitions):
-                        state.offsets.revoke(partitions)
-                        state.owned.subtract(partitions)
-                    case .assigned(let partitions):
-                        state.owned.formUnion(partitions)
-                    }
-                    state.updateShare()
-                }
+            onRebalance: { [drainTimeout = configuration.drainTimeout] event in
+                Self.rebalanced(event, state: state, revokeTimeout: drainTimeout, logger: logger)
             }
         )
     }
 
     /// Consumes until graceful shutdown (or ``shutdown()``): then stops fetching, lets every
-    /// message already fetched finish (answered, offset stored), commits, leaves the group, and
-    /// flushes the producer last.
+    /// message already fetched finish (answered, offset stored) within the drain timeout,
+    /// abandons what is left (its offsets are not stored: the next owner answers it), commits,
+    /// leaves the group, publishes a final status and flushes the producer last.
     public func run() async throws {
-        // The topic's partition count divides the provider-wide limits; a missing topic stops here.
-        let partitions = try await consumer.metadata().partitionCount(of: configuration.requestTopic)
-        state.withLock { state in
-            state.topicPartitions = partitions
-            state.updateShare()
-        }
+        try await checkTopics()
+        let control = try await followControlTopic()
         try consumer.subscribe(topics: [configuration.requestTopic])
         logger.info("agent started", metadata: ["agent.provider": "\(configuration.provider)", "agent.instance": "\(configuration.instanceID)"])
         // A separate reading task, so fetching can stop while in-flight work goes on.
@@ -96,17 +86,23 @@ public final class ProviderAgent: Service, Sendable {
                 try? await Task.sleep(for: self.configuration.statusInterval)
             }
         }
-        await withGracefulShutdownHandler {
+        let processing = Task {
             await withDiscardingTaskGroup { group in
                 for await message in fetched {
                     group.addTask { await self.process(message) }
                 }
             }
+        }
+        processingTask.withLock { $0 = processing }
+        await withGracefulShutdownHandler {
+            await processing.value
         } onGracefulShutdown: {
             self.stopFetching()
         }
-        // Everything fetched is answered and its offset stored.
+        drainDeadline.withLock { $0?.cancel() }
+        // Everything fetched is answered and its offset stored, or abandoned at the deadline.
         statusLoop.cancel()
+        await control.stop()
         try? await consumer.commit()
         try? await consumer.close()
         await publishStatus(health: "stopped")
@@ -119,36 +115,66 @@ public final class ProviderAgent: Service, Sendable {
         stopFetching()
     }
 
+    /// The request, ledger and control topics must exist; the ledger needs as many partitions
+    /// as the request topic (a request's outcome goes to the same partition number).
+    private func checkTopics() async throws(KafkaError) {
+        let metadata = try await consumer.metadata()
+        let partitions = try metadata.partitionCount(of: configuration.requestTopic)
+        let ledgerPartitions = try metadata.partitionCount(of: configuration.ledgerTopic)
+        guard ledgerPartitions == partitions else {
+            throw KafkaError(
+                code: .invalidConfiguration,
+                message: "ledger topic '\(configuration.ledgerTopic)' has \(ledgerPartitions) partitions but '\(configuration.requestTopic)' has \(partitions); they must be equal"
+            )
+        }
+        _ = try metadata.partitionCount(of: configuration.controlTopic)
+        state.withLock { state in
+            state.topicPartitions = partitions
+            state.updateShare()
+        }
+    }
+
     private func stopFetching() {
-        state.withLock { $0.paused = true }
+        state.withLock { state in
+            state.paused = true
+            state.stopping = true
+        }
         try? consumer.pause(consumer.assignment)
         readerTask.withLock { $0?.cancel() }
+        let processing = processingTask.withLock { $0 }
+        let deadline = Task { [drainTimeout = configuration.drainTimeout, logger] in
+            guard (try? await Task.sleep(for: drainTimeout)) != nil else { return }
+            logger.info("drain timeout reached, abandoning in-flight requests", metadata: ["agent.in_flight": "\(self.state.withLock { $0.inFlight })"])
+            processing?.cancel()
+        }
+        drainDeadline.withLock { $0 = deadline }
     }
 
     // MARK: The request path
 
-    /// decode → admit → call → publish → store offset, for one message.
+    /// decode → handle → publish → store offset, for one message. `nil` answers mean the message
+    /// was abandoned (revoked partition, drain deadline): its offset is not stored.
     func process(_ message: KafkaConsumerMessage) async {
-        let answers: [KafkaProducerMessage]
+        let answers: [KafkaProducerMessage]?
         do {
             let envelope = try decoder.decode(message.value)
             answers = await handle(envelope, from: message)
         } catch {
             answers = [reject(message, error)]
         }
-        guard await publish(answers) else {
+        guard let answers, await publish(answers) else {
             leaveFlight(message, completed: false)
             return
         }
         leaveFlight(message, completed: true)
     }
 
-    private func handle(_ envelope: SignalEnvelope, from message: KafkaConsumerMessage) async -> [KafkaProducerMessage] {
+    private func handle(_ envelope: SignalEnvelope, from message: KafkaConsumerMessage) async -> [KafkaProducerMessage]? {
         switch envelope.signal {
         case .providerRequest(let request), .visionRequest(let request):
-            return [await call(request, message: message)]
+            return await execute(request, message: message, streaming: false)
         case .streamRequest(let request):
-            return await stream(request, message: message)
+            return await execute(request, message: message, streaming: true)
         case .featureCheck(let check):
             let supported = provider.supportedFeatures.contains(ProviderFeature(rawValue: check.feature))
             let result = FeatureCheckResult(feature: check.feature, supported: supported, provider: configuration.provider, requestID: check.requestID)
@@ -163,6 +189,79 @@ public final class ProviderAgent: Service, Sendable {
             }
             let error = ProviderError(requestID: requestID, errorType: .invalidRequest, error: text, retryable: false, provider: configuration.provider, instance: configuration.instanceID)
             return [answer(.providerError(error), to: configuration.errorTopic, key: requestID)]
+        }
+    }
+
+    /// One request, top to bottom: the answers to publish (the final one last), or `nil` when
+    /// the request is abandoned (its partition was revoked, or the drain deadline passed).
+    private func execute(_ request: ProviderRequest, message: KafkaConsumerMessage, streaming: Bool) async -> [KafkaProducerMessage]? {
+        let replyTo = request.replyTo ?? message.header(SignalHeader.replyTo)?.stringValue
+        // 1. The ledger: an attempt already answered is answered again, never billed twice.
+        switch await lookUpLedger(request, in: message) {
+        case .abandon: return nil
+        case .answered(let answer): return [answer]
+        case .notAnswered: break
+        }
+        // 2. Admission: deadline → rate limit → breaker → concurrency → model.
+        let ticket: AdmissionController.Ticket
+        switch admit(request, message: message, replyTo: replyTo) {
+        case .admitted(let admitted): ticket = admitted
+        case .refused(let answer): return [answer]
+        }
+        // 3. `started` in the ledger (only for a partition still ours): if this instance dies
+        //    during the call, the next owner knows the provider may have been reached.
+        guard isOwned(message), await recordInLedger(.started, request: request, message: message) else {
+            abandon(request, ticket: ticket)
+            return nil
+        }
+        // 4. The provider call; stream deltas are published as they arrive.
+        var routed = request
+        routed.model = ticket.model
+        let started = ContinuousClock.now
+        let result: Result<Completion, ProviderCallError>
+        if streaming {
+            guard let streamed = await callStreaming(routed, ticket: ticket, replyTo: replyTo) else {
+                abandon(request, ticket: ticket)
+                return nil
+            }
+            result = streamed
+        } else {
+            do {
+                result = .success(try await provider.complete(routed))
+            } catch {
+                result = .failure(error)
+            }
+        }
+        guard !Task.isCancelled else {
+            abandon(request, ticket: ticket)
+            return nil
+        }
+        // 5. Breaker, metrics, the answer; `answered` in the ledger before it is published.
+        let final = finish(request, ticket: ticket, result: result, latency: ContinuousClock.now - started, replyTo: replyTo)
+        guard await recordInLedger(.answered, request: request, message: message, answer: final) else { return nil }
+        return [final]
+    }
+
+    /// Streams `request`, publishing one `stream_chunk` per delta (keyed by request id, so they
+    /// stay in order); the completion or the failure. `nil` when publishing was given up.
+    private func callStreaming(_ request: ProviderRequest, ticket: AdmissionController.Ticket, replyTo: String?) async -> Result<Completion, ProviderCallError>? {
+        var index = 0
+        do {
+            for try await event in provider.stream(request) {
+                switch event {
+                case .delta(let text):
+                    let chunk = StreamChunk(requestID: request.requestID, index: index, delta: text, provider: configuration.provider, model: ticket.model)
+                    index += 1
+                    guard await publish([answer(.streamChunk(chunk), to: replyTo ?? configuration.responseTopic, key: request.requestID)]) else { return nil }
+                case .finished(let completion):
+                    return .success(completion)
+                }
+            }
+            return .failure(ProviderCallError(type: .providerError, message: "stream ended without a final completion", retryable: true, breakerKind: .other))
+        } catch let error as ProviderCallError {
+            return .failure(error)
+        } catch {
+            return .failure(ProviderCallError(type: .providerError, message: "stream failed: \(error)", retryable: true, breakerKind: .other))
         }
     }
 
@@ -183,7 +282,7 @@ public final class ProviderAgent: Service, Sendable {
             case .admitted(let ticket):
                 _ = state.tracker.begin(requestID: request.requestID, model: ticket.model, at: now)
             case .rejected(let rejection):
-                state.metrics.record(.init(model: request.model ?? "", succeeded: false, errorType: rejection.type.rawValue))
+                state.metrics.recordRejection(model: request.model ?? state.admission.defaultModel ?? "", errorType: rejection.type.rawValue)
             }
             return decision
         }
@@ -193,65 +292,12 @@ public final class ProviderAgent: Service, Sendable {
         }
     }
 
-    /// Where a request's answers go: its `reply_to`, else the `reply-to` header (else the defaults).
-    private func replyTo(of request: ProviderRequest, in message: KafkaConsumerMessage) -> String? {
-        request.replyTo ?? message.header(SignalHeader.replyTo)?.stringValue
-    }
-
-    /// Admission, then the provider call; the answer is a response or a classified error.
-    private func call(_ request: ProviderRequest, message: KafkaConsumerMessage) async -> KafkaProducerMessage {
-        let replyTo = replyTo(of: request, in: message)
-        let ticket: AdmissionController.Ticket
-        switch admit(request, message: message, replyTo: replyTo) {
-        case .admitted(let admitted): ticket = admitted
-        case .refused(let answer): return answer
+    /// Releases what an admitted request held, without counting an outcome.
+    private func abandon(_ request: ProviderRequest, ticket: AdmissionController.Ticket) {
+        state.withLock { state in
+            state.admission.finish(ticket, outcome: nil, at: .now)
+            state.tracker.finish(requestID: request.requestID)
         }
-        let started = ContinuousClock.now
-        var routed = request
-        routed.model = ticket.model
-        let result: Result<Completion, ProviderCallError>
-        do {
-            result = .success(try await provider.complete(routed))
-        } catch {
-            result = .failure(error)
-        }
-        let latency = ContinuousClock.now - started
-        return finish(request, ticket: ticket, result: result, latency: latency, replyTo: replyTo)
-    }
-
-    /// A streamed call: one `stream_chunk` per delta (keyed by request id, so they stay in order),
-    /// then the final response.
-    private func stream(_ request: ProviderRequest, message: KafkaConsumerMessage) async -> [KafkaProducerMessage] {
-        let replyTo = replyTo(of: request, in: message)
-        let ticket: AdmissionController.Ticket
-        switch admit(request, message: message, replyTo: replyTo) {
-        case .admitted(let admitted): ticket = admitted
-        case .refused(let answer): return [answer]
-        }
-        let started = ContinuousClock.now
-        var routed = request
-        routed.model = ticket.model
-        var chunks: [KafkaProducerMessage] = []
-        var completion: Completion?
-        var failure: ProviderCallError?
-        do {
-            for try await event in provider.stream(routed) {
-                switch event {
-                case .delta(let text):
-                    let chunk = StreamChunk(requestID: request.requestID, index: chunks.count, delta: text, provider: configuration.provider, model: ticket.model)
-                    chunks.append(answer(.streamChunk(chunk), to: replyTo ?? configuration.responseTopic, key: request.requestID))
-                case .finished(let finished):
-                    completion = finished
-                }
-            }
-        } catch let error as ProviderCallError {
-            failure = error
-        } catch {
-            failure = ProviderCallError(type: .providerError, message: "stream failed: \(error)", retryable: true, breakerKind: .other)
-        }
-        let result: Result<Completion, ProviderCallError> = completion.map { .success($0) }
-            ?? .failure(failure ?? ProviderCallError(type: .providerError, message: "stream ended without a final completion", retryable: true, breakerKind: .other))
-        return chunks + [finish(request, ticket: ticket, result: result, latency: ContinuousClock.now - started, replyTo: replyTo)]
     }
 
     private func finish(
@@ -292,151 +338,6 @@ public final class ProviderAgent: Service, Sendable {
             return errorAnswer(error, request: request, model: ticket.model, replyTo: replyTo)
         }
     }
-
-    // MARK: Answers
-
-    private func errorAnswer(_ error: ProviderCallError, request: ProviderRequest, model: String?, replyTo: String?) -> KafkaProducerMessage {
-        let signal = ProviderError(
-            requestID: request.requestID, errorType: error.type, error: error.message, retryable: error.retryable,
-            retryAfterMs: error.retryAfter.map { Int($0.milliseconds.rounded(.up)) }, provider: configuration.provider,
-            model: model, instance: configuration.instanceID
-        )
-        return answer(.providerError(signal), to: replyTo ?? configuration.errorTopic, key: request.requestID)
-    }
-
-    /// A message that could not be decoded: `invalid_request` when its request id is readable
-    /// (from the value or the `request-id` header), else the raw message to the dead-letter topic.
-    private func reject(_ message: KafkaConsumerMessage, _ error: any Error) -> KafkaProducerMessage {
-        let decodingError = error as? SignalDecodingError
-        let reason = decodingError?.description ?? "\(error)"
-        let requestID = decodingError?.requestID ?? message.header(SignalHeader.requestID)?.stringValue
-        guard let requestID, !requestID.isEmpty else { return deadLetter(message, reason: reason) }
-        let signal = ProviderError(
-            requestID: requestID, errorType: .invalidRequest, error: decodingError?.message ?? reason, retryable: false,
-            provider: configuration.provider, field: decodingError.flatMap { $0.path.isEmpty ? nil : $0.path },
-            instance: configuration.instanceID
-        )
-        let replyTo = message.header(SignalHeader.replyTo)?.stringValue
-        return answer(.providerError(signal), to: replyTo ?? configuration.errorTopic, key: requestID)
-    }
-
-    private func deadLetter(_ message: KafkaConsumerMessage, reason: String) -> KafkaProducerMessage {
-        logger.info("message dead-lettered", metadata: [
-            "kafka.topic": "\(message.topic)", "kafka.partition": "\(message.partition)", "kafka.offset": "\(message.offset)", "agent.reason": "\(reason)",
-        ])
-        return KafkaProducerMessage(
-            topic: configuration.deadLetterTopic, key: message.key, value: message.value,
-            headers: message.headers + [
-                KafkaHeader(key: "dlq-reason", value: reason),
-                KafkaHeader(key: "dlq-source", value: "\(message.topic)/\(message.partition)/\(message.offset)"),
-                KafkaHeader(key: "dlq-agent", value: source),
-            ]
-        )
-    }
-
-    private func answer(_ signal: Signal, to topic: String, key: String?) -> KafkaProducerMessage {
-        let envelope = SignalEnvelope(signal, source: source)
-        let value = (try? envelope.encoded()) ?? Array(#"{"type":"provider_error"}"#.utf8)
-        return KafkaProducerMessage(
-            topic: topic, key: key.map { Array($0.utf8) }, value: value,
-            headers: envelope.headers().map { KafkaHeader(key: $0.name, value: $0.value) }
-        )
-    }
-
-    /// Publishes this instance's `provider_status` to the status topic (keyed provider/instance).
-    private func publishStatus(health: String? = nil) async {
-        var status = statusSignal(requestID: nil)
-        if let health { status.status = health }
-        let message = answer(.providerStatus(status), to: configuration.statusTopic, key: configuration.statusKey)
-        do {
-            try await producer.send(message)
-        } catch {
-            logger.info("status not published", metadata: ["kafka.error": "\(error)"])
-        }
-    }
-
-    private func statusSignal(requestID: String?) -> ProviderStatus {
-        state.withLock { state in
-            let now = ContinuousClock.now
-            let limiter = state.admission.rateLimiter
-            let overall = state.metrics.overall
-            let latency = overall.latency.summary
-            return ProviderStatus(
-                provider: configuration.provider,
-                status: state.admission.breaker.state == .closed ? "healthy" : "degraded",
-                circuitBreaker: .init(state: state.admission.breaker.state.rawValue, failureCount: state.admission.breaker.consecutiveFailures),
-                rateLimiter: .init(
-                    limit: limiter.localRequestLimit ?? 0, windowMs: Int(limiter.policy.window.milliseconds),
-                    currentCount: limiter.currentRequests(at: now), providerLimit: limiter.policy.requestsPerWindow
-                ),
-                metrics: .init(
-                    totalRequests: overall.total, successRate: overall.successRate, successfulRequests: overall.successful,
-                    failedRequests: overall.failed, inFlight: state.inFlight, p50LatencyMs: latency.p50, p99LatencyMs: latency.p99,
-                    totalTokens: overall.promptTokens + overall.completionTokens, totalCostUSD: overall.costUSD
-                ),
-                instance: configuration.instanceID,
-                models: configuration.models.sorted(),
-                features: provider.supportedFeatures.map(\.rawValue).sorted(),
-                requestID: requestID
-            )
-        }
-    }
-
-    // MARK: Publishing, offsets, flow control
-
-    /// Publishes in order, awaiting each acknowledgement; retries until it succeeds, and gives up
-    /// (returning `false`, so the offset is not stored and the message is redelivered) only when
-    /// the task is cancelled or the producer is closed.
-    private func publish(_ messages: [KafkaProducerMessage]) async -> Bool {
-        for message in messages {
-            var backoff = Duration.milliseconds(100)
-            while true {
-                do {
-                    try await producer.send(message)
-                    break
-                } catch {
-                    if error.code == .closed || Task.isCancelled { return false }
-                    logger.info("publish failed, retrying", metadata: ["kafka.topic": "\(message.topic)", "kafka.error": "\(error)"])
-                    try? await Task.sleep(for: backoff)
-                    backoff = min(backoff * 2, .seconds(5))
-                }
-            }
-        }
-        return true
-    }
-
-    private func enterFlight(_ message: KafkaConsumerMessage) {
-        let pause = state.withLock { state -> Bool in
-            state.offsets.consumed(message)
-            state.inFlight += 1
-            if state.inFlight >= configuration.maxInFlight, !state.paused {
-                state.paused = true
-                return true
-            }
-            return false
-        }
-        if pause { try? consumer.pause(consumer.assignment) }
-    }
-
-    private func leaveFlight(_ message: KafkaConsumerMessage, completed: Bool) {
-        let (next, resume) = state.withLock { state -> (Int64?, Bool) in
-            state.inFlight -= 1
-            let next = completed ? state.offsets.completed(message) : nil
-            let resume = state.paused && state.inFlight < configuration.maxInFlight / 2
-            if resume { state.paused = false }
-            return (next, resume)
-        }
-        if let next {
-            do {
-                try consumer.storeOffsets([message.topicPartition: next])
-            } catch {
-                // Revoked meanwhile: the partition's next owner reads it again.
-                logger.debug("offset not stored", metadata: ["kafka.error": "\(error)"])
-            }
-        }
-        if resume { try? consumer.resume(consumer.assignment) }
-    }
-
 }
 
 extension Duration {

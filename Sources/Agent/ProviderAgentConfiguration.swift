@@ -28,6 +28,9 @@ public struct ProviderAgentConfiguration: Sendable {
     /// How often `provider_status` is published to `llm.status` (also on every breaker transition
     /// and once more at shutdown). Default 5 s.
     public var statusInterval: Duration
+    /// At shutdown, how long in-flight calls may still run; after it they are abandoned (not
+    /// answered, offsets not stored, so the partition's next owner answers them). Default 30 s.
+    public var drainTimeout: Duration
 
     public init(
         provider: String, instanceID: String, bootstrapServers: String, topicPrefix: String = "",
@@ -35,7 +38,7 @@ public struct ProviderAgentConfiguration: Sendable {
         rateLimit: RateLimitPolicy = RateLimitPolicy(), breaker: CircuitBreakerPolicy = CircuitBreakerPolicy(),
         models: Set<String>, defaultModel: String? = nil, prices: PriceTable = PriceTable(),
         maxMessageBytes: Int = 1 << 20, kafkaProperties: [String: String] = [:], sessionTimeout: Duration = .seconds(10),
-        statusInterval: Duration = .seconds(5)
+        statusInterval: Duration = .seconds(5), drainTimeout: Duration = .seconds(30)
     ) {
         self.provider = provider
         self.instanceID = instanceID
@@ -52,6 +55,7 @@ public struct ProviderAgentConfiguration: Sendable {
         self.kafkaProperties = kafkaProperties
         self.sessionTimeout = sessionTimeout
         self.statusInterval = statusInterval
+        self.drainTimeout = drainTimeout
     }
 
     public var requestTopic: String { topicPrefix + "llm.requests.\(provider)" }
@@ -59,6 +63,11 @@ public struct ProviderAgentConfiguration: Sendable {
     public var errorTopic: String { topicPrefix + "llm.errors" }
     public var deadLetterTopic: String { topicPrefix + "llm.dlq" }
     public var statusTopic: String { topicPrefix + "llm.status" }
+    /// (request_id, attempt) → outcome of every call that reached the provider; same partition
+    /// count as the request topic.
+    public var ledgerTopic: String { topicPrefix + "llm.ledger.\(provider)" }
+    /// Compacted configuration signals every instance applies (`configure_provider`, ...).
+    public var controlTopic: String { topicPrefix + "llm.control.\(provider)" }
     /// Key of this instance's `provider_status` in the compacted status topic.
     public var statusKey: String { "\(provider)/\(instanceID)" }
     public var groupID: String { "llm-provider-\(provider)" }
@@ -72,6 +81,16 @@ public struct ProviderAgentConfiguration: Sendable {
         // Small batches keep the in-flight count close to its bound (fetching pauses at the bound,
         // but a batch already fetched is still handed out).
         configuration.pollBatchSize = max(1, min(512, maxInFlight / 4))
+        return configuration
+    }
+
+    /// A consumer that reads assigned partitions (ledger, control topic) outside any group.
+    func readerConfiguration(purpose: String) -> KafkaConsumerConfiguration {
+        var configuration = KafkaConsumerConfiguration(
+            common: KafkaConfiguration(bootstrapServers: bootstrapServers, clientID: "agent-\(provider)-\(instanceID)-\(purpose)", properties: kafkaProperties),
+            groupID: "llm-\(purpose)-reader-\(provider)"
+        )
+        configuration.pollBatchSize = 1_000
         return configuration
     }
 

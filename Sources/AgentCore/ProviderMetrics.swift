@@ -54,6 +54,11 @@ public struct ProviderMetrics: Sendable {
     public private(set) var byModel: [String: Totals] = [:]
     /// Requests answered again from the ledger instead of calling the provider twice.
     public private(set) var ledgerRepeats = 0
+    /// Requests whose call reached the provider again because it was in flight when the previous
+    /// owner of the partition stopped (crash, lost partition): bounded by the in-flight limit.
+    public private(set) var providerRecalls = 0
+    /// Requests refused at admission (never reached the provider).
+    public private(set) var rejected = 0
     public var prices: PriceTable
 
     public init(prices: PriceTable = PriceTable()) {
@@ -68,5 +73,15 @@ public struct ProviderMetrics: Sendable {
 
     public mutating func recordLedgerRepeat() {
         ledgerRepeats += 1
+    }
+
+    public mutating func recordProviderRecall() {
+        providerRecalls += 1
+    }
+
+    /// A refusal at admission: counted as a failed request of `model` and as rejected.
+    public mutating func recordRejection(model: String, errorType: String) {
+        rejected += 1
+        record(Call(model: model, succeeded: false, errorType: errorType))
     }
 }

@@ -25,6 +25,8 @@ struct AgentIntegrationTests {
                 models: ["test-model"], defaultModel: "test-model", sessionTimeout: .seconds(6)
             )
             try await broker.createTopic(configuration.requestTopic, partitions: partitions)
+            try await broker.createTopic(configuration.ledgerTopic, partitions: partitions)
+            try await broker.createTopic(configuration.controlTopic, partitions: 1)
             for topic in [configuration.responseTopic, configuration.errorTopic, configuration.deadLetterTopic, configuration.statusTopic] {
                 try await broker.createTopic(topic, partitions: 3)
             }
