@@ -2,7 +2,7 @@ import AgentCore
 import Foundation
 import Kafka
 import Logging
-import Signals
+public import Signals
 
 // `provider_status`: periodic, on breaker transitions, on configuration changes, at shutdown,
 // and as the answer to `get_provider_status`.
@@ -19,30 +19,67 @@ extension ProviderAgent {
         }
     }
 
+    /// This instance's status now (what `get_provider_status` answers).
+    public var currentStatus: ProviderStatus { statusSignal(requestID: nil) }
+
+    /// How many breaker transitions the status lists (all are counted).
+    static var statusTransitions: Int { 10 }
+
     func statusSignal(requestID: String?) -> ProviderStatus {
-        state.withLock { state in
+        let wallNow = Date()
+        return state.withLock { state in
             let now = ContinuousClock.now
             let limiter = state.admission.rateLimiter
-            let overall = state.metrics.overall
-            let latency = overall.latency.summary
+            let breaker = state.admission.breaker
+            let metrics = state.metrics
+            var overall = Self.statusMetrics(metrics.overall)
+            overall.inFlight = state.inFlight
+            overall.rejectedRequests = metrics.rejected
+            overall.ledgerRepeats = metrics.ledgerRepeats
+            overall.providerRecalls = metrics.providerRecalls
+            let transitions = breaker.transitions.suffix(Self.statusTransitions).map { transition in
+                ProviderStatus.CircuitBreaker.Transition(
+                    at: wallNow.addingTimeInterval(-(now - transition.at).milliseconds / 1000).ISO8601Format(.iso8601.time(includingFractionalSeconds: true).year().month().day()),
+                    from: transition.from.rawValue, to: transition.to.rawValue, reason: transition.reason
+                )
+            }
             return ProviderStatus(
                 provider: configuration.provider,
-                status: state.admission.breaker.state == .closed ? "healthy" : "degraded",
-                circuitBreaker: .init(state: state.admission.breaker.state.rawValue, failureCount: state.admission.breaker.consecutiveFailures),
+                status: breaker.state == .closed ? "healthy" : "degraded",
+                circuitBreaker: .init(
+                    state: breaker.state.rawValue, failureCount: breaker.consecutiveFailures,
+                    retryAfterMs: breaker.timeUntilProbe(at: now).map { Int($0.milliseconds.rounded(.up)) },
+                    transitions: breaker.totalTransitions, recentTransitions: transitions
+                ),
                 rateLimiter: .init(
                     limit: limiter.localRequestLimit ?? 0, windowMs: Int(limiter.policy.window.milliseconds),
-                    currentCount: limiter.currentRequests(at: now), providerLimit: limiter.policy.requestsPerWindow
+                    currentCount: limiter.currentRequests(at: now), providerLimit: limiter.policy.requestsPerWindow,
+                    tokensLimit: limiter.localTokenLimit, providerTokensLimit: limiter.policy.tokensPerWindow,
+                    share: limiter.share, strategy: limiter.policy.strategy.rawValue
                 ),
-                metrics: .init(
-                    totalRequests: overall.total, successRate: overall.successRate, successfulRequests: overall.successful,
-                    failedRequests: overall.failed, inFlight: state.inFlight, p50LatencyMs: latency.p50, p99LatencyMs: latency.p99,
-                    totalTokens: overall.promptTokens + overall.completionTokens, totalCostUSD: overall.costUSD
-                ),
+                metrics: overall,
                 instance: configuration.instanceID,
                 models: state.admission.models.sorted(),
                 features: provider.supportedFeatures.map(\.rawValue).sorted(),
-                requestID: requestID
+                requestID: requestID,
+                modelMetrics: metrics.byModel.filter { !$0.key.isEmpty }.mapValues(Self.statusMetrics),
+                ownedPartitions: state.owned.map { Int($0.partition) }.sorted(),
+                configVersion: state.configVersion,
+                uptimeMs: Int(wallNow.timeIntervalSince(self.state.startedAt) * 1000)
             )
         }
+    }
+
+    private static func statusMetrics(_ totals: ProviderMetrics.Totals) -> ProviderStatus.Metrics {
+        let latency = totals.latency.summary
+        let measured = totals.latency.count > 0
+        return ProviderStatus.Metrics(
+            totalRequests: totals.total, successRate: totals.successRate, successfulRequests: totals.successful,
+            failedRequests: totals.failed, p50LatencyMs: measured ? latency.p50 : nil, p99LatencyMs: measured ? latency.p99 : nil,
+            totalTokens: totals.promptTokens + totals.completionTokens, totalCostUSD: totals.costUSD,
+            p90LatencyMs: measured ? latency.p90 : nil, maxLatencyMs: measured ? latency.max : nil,
+            promptTokens: totals.promptTokens, completionTokens: totals.completionTokens,
+            errorsByType: totals.failuresByType.isEmpty ? nil : totals.failuresByType
+        )
     }
 }

@@ -308,7 +308,7 @@ public final class ProviderAgent: Service, Sendable {
         switch result {
         case .success(let completion):
             let (cost, transitioned) = state.withLock { state -> (Double, Bool) in
-                let before = state.admission.breaker.transitions.count
+                let before = state.admission.breaker.totalTransitions
                 state.admission.finish(ticket, outcome: .success, at: now)
                 state.tracker.finish(requestID: request.requestID)
                 state.metrics.record(.init(
@@ -316,7 +316,7 @@ public final class ProviderAgent: Service, Sendable {
                     promptTokens: completion.usage.promptTokens, completionTokens: completion.usage.completionTokens
                 ))
                 let cost = state.metrics.prices.cost(model: completion.model, promptTokens: completion.usage.promptTokens, completionTokens: completion.usage.completionTokens)
-                return (cost, state.admission.breaker.transitions.count != before)
+                return (cost, state.admission.breaker.totalTransitions != before)
             }
             if transitioned { Task { await self.publishStatus() } }
             let response = ProviderResponse(
@@ -328,11 +328,11 @@ public final class ProviderAgent: Service, Sendable {
             return answer(.providerResponse(response), to: replyTo ?? configuration.responseTopic, key: request.requestID)
         case .failure(let error):
             let transitioned = state.withLock { state -> Bool in
-                let before = state.admission.breaker.transitions.count
+                let before = state.admission.breaker.totalTransitions
                 state.admission.finish(ticket, outcome: error.breakerKind.map { .failure($0) }, at: now)
                 state.tracker.finish(requestID: request.requestID)
                 state.metrics.record(.init(model: ticket.model, succeeded: false, errorType: error.type.rawValue, latency: latency))
-                return state.admission.breaker.transitions.count != before
+                return state.admission.breaker.totalTransitions != before
             }
             if transitioned { Task { await self.publishStatus() } }
             return errorAnswer(error, request: request, model: ticket.model, replyTo: replyTo)

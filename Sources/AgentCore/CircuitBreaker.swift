@@ -106,6 +106,15 @@ public struct CircuitBreaker: Sendable {
         }
     }
 
+    /// While open: how long until a probe is admitted.
+    public func timeUntilProbe(at now: ContinuousClock.Instant) -> Duration? {
+        guard state == .open, let openedAt else { return nil }
+        return max(.zero, openedAt.advanced(by: policy.openTimeout) - now)
+    }
+
+    /// Every transition since the start (``transitions`` keeps only the latest 100).
+    public var totalTransitions: Int { transitionCounts.values.reduce(0, +) }
+
     /// Gives back a probe slot taken by ``admit(at:)`` for a call that was then not made
     /// (a later admission check refused it).
     public mutating func releaseProbe() {
