@@ -1,0 +1,115 @@
+import Agent
+import AgentCore
+import Foundation
+import Kafka
+import KafkaTestSupport
+import Logging
+import Signals
+import Testing
+
+/// The control topic `llm.control.<provider>` on Tansu.
+@Suite("Agent control topic on Tansu", .timeLimit(.minutes(3)))
+struct AgentControlTests {
+    typealias Fixture = AgentIntegrationTests.Fixture
+
+    static func control(_ fixture: Fixture, key: String, _ json: String) -> KafkaProducerMessage {
+        KafkaProducerMessage(topic: fixture.configuration.controlTopic, key: key, value: #"{"type":"configure_provider","data":\#(json)}"#)
+    }
+
+    @Test("an agent starts from the configuration on the control topic and applies live changes, answering each with provider_configured")
+    func startsFromAndFollowsTheControlTopic() async throws {
+        let fixture = try await Fixture(partitions: 1)
+        let producer = try KafkaProducer(configuration: .init(bootstrapServers: fixture.broker.bootstrapServers))
+        // Written before the agent exists: an old limit, replaced by a newer one under the same key.
+        try await producer.send(Self.control(fixture, key: "rate_limit", #"{"rate_limit":{"strategy":"fixed_window","requests_per_window":100,"window_ms":60000}}"#))
+        try await producer.send(Self.control(fixture, key: "rate_limit", #"{"rate_limit":{"strategy":"fixed_window","requests_per_window":3,"window_ms":60000}}"#))
+        try await producer.send(Self.control(fixture, key: "prices", #"{"prices":{"test-model":{"input_per_million":1000000,"output_per_million":0}}}"#))
+
+        let provider = TestProvider(configuration: .init(name: fixture.provider))
+        let agent = try ProviderAgent(configuration: fixture.configuration, provider: provider, logger: AgentIntegrationTests.quietLogger)
+        let running = Task { try await agent.run() }
+        let watcher = try await TopicWatcher(bootstrapServers: fixture.broker.bootstrapServers, topics: [fixture.configuration.responseTopic, fixture.configuration.errorTopic])
+        for id in (0..<5).map({ "c-\($0)" }) { try await producer.send(fixture.request(id)) }
+        let seen = try await watcher.wait(until: "5 answers") { AgentLedgerTests.answers($0).count >= 5 }
+        let answers = AgentLedgerTests.answers(seen).values.flatMap { $0 }
+        let responses = answers.compactMap { signal -> ProviderResponse? in
+            if case .providerResponse(let response) = signal { return response } else { return nil }
+        }
+        #expect(responses.count == 3, "the limit from the control topic (3 per window), not the older 100")
+        #expect(responses.allSatisfy { ($0.costUSD ?? 0) > 0 }, "prices from the control topic")
+        var status = agent.currentStatus
+        #expect(status.configVersion == 3)
+        #expect(status.rateLimiter.providerLimit == 3)
+
+        // A live change with a request id: applied by the running agent and answered.
+        let change = #"{"request_id":"cfg-2","rate_limit":{"strategy":"sliding_window","requests_per_window":50,"window_ms":1000},"models":["test-model","other-model"],"max_concurrent_calls":7}"#
+        try await producer.send(Self.control(fixture, key: "rate_limit", change))
+        let configured = try await watcher.wait(until: "provider_configured cfg-2") { messages in
+            AgentLedgerTests.signals(messages).contains { $0.requestID == "cfg-2" }
+        }
+        guard case .providerConfigured(let answer)? = AgentLedgerTests.signals(configured).first(where: { $0.requestID == "cfg-2" }) else {
+            Issue.record("no provider_configured")
+            return
+        }
+        #expect(answer.error == nil)
+        #expect(answer.applied == ["max_concurrent_calls", "models", "rate_limit"])
+        #expect(answer.version == 4)
+        #expect(answer.instance == "i1")
+        status = agent.currentStatus
+        #expect(status.rateLimiter.providerLimit == 50)
+        #expect(status.rateLimiter.strategy == "sliding_window")
+        #expect(status.models == ["other-model", "test-model"])
+
+        // Changes that cannot be applied are answered with the reason and change nothing.
+        try await producer.send(Self.control(fixture, key: "models", #"{"request_id":"cfg-bad","models":[]}"#))
+        try await producer.send(Self.control(fixture, key: "default_model", #"{"request_id":"cfg-unknown","default_model":"nope"}"#))
+        let refused = try await watcher.wait(until: "both refusals answered") { messages in
+            let ids = Set(AgentLedgerTests.signals(messages).compactMap(\.requestID))
+            return ids.contains("cfg-bad") && ids.contains("cfg-unknown")
+        }
+        for id in ["cfg-bad", "cfg-unknown"] {
+            guard case .providerConfigured(let answer)? = AgentLedgerTests.signals(refused).first(where: { $0.requestID == id }) else {
+                Issue.record("\(id): no provider_configured")
+                continue
+            }
+            #expect(answer.applied.isEmpty)
+            let error = try #require(answer.error)
+            #expect(error.contains(id == "cfg-bad" ? "models" : "default_model"), "\(error)")
+        }
+        #expect(agent.currentStatus.configVersion == 4)
+        #expect(agent.currentStatus.models == ["other-model", "test-model"])
+        await watcher.close()
+        await producer.close()
+        agent.shutdown()
+        try await running.value
+    }
+
+    @Test("an agent refuses to start without its ledger or control topic, or with a ledger of another partition count, naming the topic")
+    func missingTopics() async throws {
+        let broker = try await TansuBroker.shared()
+        let provider = uniqueName("p").replacingOccurrences(of: "-", with: "")
+        let configuration = ProviderAgentConfiguration(
+            provider: provider, instanceID: "i1", bootstrapServers: broker.bootstrapServers, topicPrefix: uniqueName("agent") + ".",
+            models: ["test-model"], sessionTimeout: .seconds(6)
+        )
+        try await broker.createTopic(configuration.requestTopic, partitions: 2)
+        func start() async -> KafkaError? {
+            do {
+                let agent = try ProviderAgent(configuration: configuration, provider: TestProvider(), logger: AgentIntegrationTests.quietLogger)
+                try await agent.run()
+                return nil
+            } catch let error as KafkaError {
+                return error
+            } catch {
+                return nil
+            }
+        }
+        var error = await start()
+        #expect(error?.code == .unknownTopic)
+        #expect(error?.message.contains(configuration.ledgerTopic) == true, "\(String(describing: error))")
+        try await broker.createTopic(configuration.ledgerTopic, partitions: 3)
+        error = await start()
+        #expect(error?.code == .invalidConfiguration)
+        #expect(error?.message.contains("3 partitions") == true, "\(String(describing: error))")
+    }
+}
