@@ -117,3 +117,25 @@ struct CircuitBreakerTests {
         #expect(breaker.transitions.count == 1)
     }
 }
+
+@Suite("Circuit breaker: history and time to the next probe")
+struct CircuitBreakerHistoryTests {
+    let t0 = ContinuousClock.now
+
+    @Test("the transition total keeps counting after the kept history is full; time until probe while open")
+    func totalsAndProbeTime() {
+        var breaker = CircuitBreaker(policy: CircuitBreakerPolicy(consecutiveFailures: 1, openTimeout: .seconds(10), halfOpenMaxProbes: 1, halfOpenSuccessesToClose: 1))
+        #expect(breaker.timeUntilProbe(at: t0) == nil, "closed: no probe to wait for")
+        var now = t0
+        for _ in 0..<60 {
+            breaker.record(.failure(.timeout), probe: false, at: now)  // closed → open
+            #expect(breaker.timeUntilProbe(at: now.advanced(by: .seconds(4))) == .seconds(6))
+            now = now.advanced(by: .seconds(10))
+            _ = breaker.admit(at: now)  // open → half-open
+            breaker.record(.success, probe: true, at: now)  // half-open → closed
+        }
+        #expect(breaker.transitions.count == 100, "the history keeps the latest 100")
+        #expect(breaker.totalTransitions == 180, "every transition is counted")
+        #expect(breaker.state == .closed)
+    }
+}
