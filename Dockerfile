@@ -1,4 +1,5 @@
-# The provider-agents image: the `provider-agents` CLI plus the topic definitions of topics/.
+# The provider-agents image: the `provider-agents` CLI plus the topic definitions of topics/ and
+# the example configuration config/provider-agents.yaml (at /app/config/).
 #
 #   docker build -t provider-agents:latest .
 #   docker run --rm provider-agents:latest provider-agents topics show
@@ -36,6 +37,7 @@ RUN apt-get update \
 
 COPY --from=build /staging/provider-agents /usr/local/bin/provider-agents
 COPY topics/ /app/topics/
+COPY config/ /app/config/
 
 WORKDIR /app
 USER agents

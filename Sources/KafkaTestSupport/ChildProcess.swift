@@ -63,6 +63,20 @@ public final class ChildProcess: Sendable {
         }
     }
 
+    /// The exit code once the process has exited normally; `nil` while it runs or when a signal
+    /// ended it (see ``terminatingSignal``).
+    public var exitCode: Int32? {
+        guard !isRunning, let raw = exitStatus.withLock({ $0 }) else { return nil }
+        return raw & 0x7F == 0 ? (raw >> 8) & 0xFF : nil
+    }
+
+    /// The signal that ended the process, if one did.
+    public var terminatingSignal: Int32? {
+        guard !isRunning, let raw = exitStatus.withLock({ $0 }) else { return nil }
+        let signal = raw & 0x7F
+        return signal != 0 && signal != 0x7F ? signal : nil
+    }
+
     /// Sends `signal` (e.g. SIGKILL to simulate a crash).
     public func send(_ signal: Int32) {
         if isRunning { kill(pid, signal) }

@@ -12,6 +12,7 @@ public struct ProviderAgentsCommand: AsyncParsableCommand {
             TopicsCommand.self,
             ProduceCommand.self,
             ConsumeCommand.self,
+            AgentCommand.self,
         ]
     )
 

@@ -13,7 +13,7 @@ import Yams
 /// must sit in the `agents` profile (not started by a plain `docker compose up`). When a subcommand
 /// is added to `ProviderAgentsCommand`, `pendingSubcommandsAreNotImplementedYet` fails: remove it
 /// from this list and move its services out of the profile, so their command lines get parsed.
-let pendingSubcommands: Set<String> = ["agent", "router"]
+let pendingSubcommands: Set<String> = ["router"]
 
 /// The compose profile of services whose subcommands are pending.
 let pendingProfile = "agents"
@@ -212,6 +212,26 @@ struct ComposeFileTests {
         )
         let catalog = try TopicCatalog.load(directory: root.appendingPathComponent("topics").path)
         #expect(try !catalog.topics().isEmpty)
+    }
+
+    @Test func agentConfigFilesAreTheRepositoryConfigCopiedIntoTheImage() throws {
+        let agents = compose.services.filter { Array($0.value.command.prefix(2)) == ["provider-agents", "agent"] }
+        for (name, service) in agents.sorted(by: { $0.key < $1.key }) {
+            guard let config = service.option("--config") else { continue }
+            #expect(config.hasPrefix("/"), "service \(name): --config must be absolute in the container, is \(config)")
+            let directory = URL(fileURLWithPath: config).deletingLastPathComponent().path
+            let copies = dockerfile.finalStage.copies(of: "config")
+            #expect(
+                copies.contains { normalize($0) == normalize(directory) },
+                "service \(name): the Dockerfile's final stage copies config/ to \(copies), not to \(directory)"
+            )
+            // The file the image carries is the repository's config/<name>: it must read cleanly
+            // and define the service's provider.
+            let local = root.appendingPathComponent("config").appendingPathComponent(URL(fileURLWithPath: config).lastPathComponent).path
+            let file = try AgentConfigurationFile.load(path: local, environment: [:])
+            let provider = try #require(service.option("--provider"))
+            #expect(file.agents[provider] != nil, "service \(name): \(local) has no agents.\(provider)")
+        }
     }
 
     @Test func dockerfileBuildsTheCLIOnAnImageWithARecentLibrdkafka() throws {

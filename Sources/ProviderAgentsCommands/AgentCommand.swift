@@ -1,0 +1,160 @@
+import Agent
+public import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// `provider-agents agent --provider NAME`: one provider agent, until SIGTERM or SIGINT.
+///
+/// Settings come from the configuration file's `agents.<provider>` entry (`--config`, optional)
+/// with the command-line options on top; see ``AgentSettings`` and docs/agent-core.md
+/// ("Configuration file").
+public struct AgentCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "agent",
+        abstract: "Run a provider agent: answer provider_request signals from llm.requests.<provider> until SIGTERM/SIGINT.",
+        discussion: """
+            Settings come from the configuration file's agents.<provider> entry (--config, optional), \
+            with the options below overriding it. The only backend so far is `test` (a deterministic \
+            in-process provider: --test-* options or the file's `test:` section); the OpenAI, Anthropic \
+            and local HTTP adapters come next. On SIGTERM or SIGINT the agent stops fetching, answers \
+            what it already fetched, commits, publishes a final provider_status "stopped" and exits 0.
+            """
+    )
+
+    @Option(help: "Provider name ([a-z0-9_-]+): topics llm.requests.<provider>, group llm-provider-<provider>.")
+    var provider: String
+
+    @Option(help: "Configuration file (YAML); without one, defaults and options only.")
+    var config: String?
+
+    @Option(help: "Bootstrap servers, host:port[,host:port...]. Default: the file's kafka.bootstrap, else $KAFKA_BOOTSTRAP, else 127.0.0.1:9092.")
+    var bootstrap: String?
+
+    @Option(name: .customShort("X"), help: ArgumentHelp("Any librdkafka property, key=value (repeatable; over the file's kafka.properties).", valueName: "key=value"))
+    var properties: [String] = []
+
+    @Option(help: "This instance's id (in signals and the status key). Default: the file's instance_id, else <hostname>-<pid>.")
+    var instanceID: String?
+
+    @Option(help: "Prefix for every topic name. Default: the file's kafka.topic_prefix, else none.")
+    var topicPrefix: String?
+
+    @Option(help: ArgumentHelp("What answers the calls: \(AgentBackend.allowedValues). Default: the file's backend, else test.", valueName: "backend"))
+    var backend: AgentBackend?
+
+    @Option(name: .customLong("test-latency-ms"), help: "Test backend: fixed latency per call, milliseconds.")
+    var testLatencyMs: Double?
+
+    @Option(name: .customLong("test-latency"), help: ArgumentHelp("Test backend: latency distribution, \(TestBackendSettings.latencySpecHelp).", valueName: "spec"))
+    var testLatency: String?
+
+    @Option(name: .customLong("test-server-error-rate"), help: "Test backend: share of calls failing with a simulated 5xx (0...1).")
+    var testServerErrorRate: Double?
+
+    @Option(name: .customLong("test-timeout-rate"), help: "Test backend: share of calls timing out (0...1).")
+    var testTimeoutRate: Double?
+
+    @Option(name: .customLong("test-rate-limited-rate"), help: "Test backend: share of calls answered with a simulated 429 (0...1).")
+    var testRateLimitedRate: Double?
+
+    @Option(name: .customLong("test-seed"), help: "Test backend: random seed (same seed, same sequence of outcomes). Default 42.")
+    var testSeed: UInt64?
+
+    @OptionGroup var logging: LoggingOptions
+
+    public init() {}
+
+    public func validate() throws {
+        guard AgentSettings.isValidProviderName(provider) else {
+            throw ValidationError("--provider: '\(provider)' is not a provider name: lowercase letters, digits, '-' or '_' ([a-z0-9_-]+)")
+        }
+        do {
+            _ = try overrides()
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+
+    /// The command line's settings (options not given stay `nil`), checked.
+    public func overrides() throws(AgentConfigurationError) -> AgentSettings.Overrides {
+        var overrides = AgentSettings.Overrides(backend: backend)
+        if let bootstrap {
+            guard !bootstrap.trimmingCharacters(in: .whitespaces).isEmpty else { throw .option("--bootstrap", "must not be empty") }
+            overrides.bootstrap = bootstrap
+        }
+        if let topicPrefix {
+            if let problem = AgentSettings.topicPrefixProblem(topicPrefix) { throw .option("--topic-prefix", problem) }
+            overrides.topicPrefix = topicPrefix
+        }
+        if let instanceID {
+            if let problem = AgentSettings.instanceIDProblem(instanceID) { throw .option("--instance-id", problem) }
+            overrides.instanceID = instanceID
+        }
+        for entry in properties {
+            guard let equals = entry.firstIndex(of: "="), equals != entry.startIndex else {
+                throw .option("-X", "expects key=value, got '\(entry)'")
+            }
+            overrides.kafkaProperties[String(entry[..<equals])] = String(entry[entry.index(after: equals)...])
+        }
+        switch (testLatencyMs, testLatency) {
+        case (.some, .some):
+            throw .option("--test-latency-ms", "give either --test-latency-ms or --test-latency, not both")
+        case (let milliseconds?, nil):
+            guard milliseconds.isFinite, milliseconds >= 0 else { throw .option("--test-latency-ms", "must be >= 0, got \(milliseconds)") }
+            overrides.test.latency = .fixed(.microseconds(Int64((milliseconds * 1000).rounded())))
+        case (nil, let spec?):
+            do throws(TestBackendSettings.LatencySpecError) {
+                overrides.test.latency = try TestBackendSettings.parseLatency(spec)
+            } catch {
+                throw .option("--test-latency", error.message)
+            }
+        case (nil, nil):
+            break
+        }
+        func rate(_ value: Double?, _ option: String) throws(AgentConfigurationError) -> Double? {
+            guard let value else { return nil }
+            guard value.isFinite, (0...1).contains(value) else { throw .option(option, "must be between 0 and 1, got \(value)") }
+            return value
+        }
+        overrides.test.serverErrorRate = try rate(testServerErrorRate, "--test-server-error-rate")
+        overrides.test.timeoutRate = try rate(testTimeoutRate, "--test-timeout-rate")
+        overrides.test.rateLimitedRate = try rate(testRateLimitedRate, "--test-rate-limited-rate")
+        overrides.test.seed = testSeed
+        return overrides
+    }
+
+    /// The effective settings: `--config` (when given) read and checked, options applied on top.
+    public func settings(environment: [String: String]? = nil) throws(AgentConfigurationError) -> AgentSettings {
+        let file = try config.map { path throws(AgentConfigurationError) in try AgentConfigurationFile.load(path: path, environment: environment) }
+        return try AgentSettings.resolve(provider: provider, file: file, overrides: try overrides(), environment: environment)
+    }
+
+    public func run() async throws {
+        let logger = logging.bootstrap(label: "provider-agents.agent")
+        let settings = try self.settings()
+        logger.info("agent configuration", metadata: settings.loggingMetadata)
+        if settings.agent.maxConcurrentCalls < settings.agent.maxInFlight {
+            logger.warning("max_concurrent_calls is below max_in_flight: requests beyond it are refused as overloaded", metadata: [
+                "agent.max_concurrent_calls": "\(settings.agent.maxConcurrentCalls)", "agent.max_in_flight": "\(settings.agent.maxInFlight)",
+            ])
+        }
+        let agent = try ProviderAgent(configuration: settings.agent, provider: settings.makeProvider(), logger: logger)
+        var configuration = ServiceGroupConfiguration(
+            services: [.init(service: agent, serviceName: "agent-\(settings.provider)")],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        )
+        // A shutdown that does not finish is escalated to cancellation, and a cancellation that
+        // does not end it aborts the process: an agent never hangs on SIGTERM.
+        configuration.maximumGracefulShutdownDuration = settings.agent.drainTimeout + Self.shutdownMargin
+        configuration.maximumCancellationDuration = Self.cancellationLimit
+        let group = ServiceGroup(configuration: configuration)
+        try await group.run()
+    }
+
+    /// After the drain timeout: time to commit, leave the group, publish the final status and flush.
+    static let shutdownMargin = Duration.seconds(10)
+    /// After cancellation: the last resort before the process aborts.
+    static let cancellationLimit = Duration.seconds(5)
+}

@@ -1,0 +1,228 @@
+public import Agent
+public import AgentCore
+import Foundation
+public import Logging
+
+/// Everything one `provider-agents agent` process runs with: the configuration file's entry for
+/// the provider, the command line on top of it, defaults for the rest.
+///
+/// Precedence, highest first: command-line option → configuration file → (for the bootstrap
+/// servers only) `$KAFKA_BOOTSTRAP` → built-in default.
+public struct AgentSettings: Sendable {
+    /// What the command line sets; `nil` / empty: the file or the default decides.
+    public struct Overrides: Sendable, Hashable {
+        public var bootstrap: String?
+        public var topicPrefix: String?
+        public var instanceID: String?
+        public var backend: AgentBackend?
+        /// `-X key=value`, applied over the file's `kafka.properties`.
+        public var kafkaProperties: [String: String]
+        public var test: TestBackendSettings
+
+        public init(
+            bootstrap: String? = nil, topicPrefix: String? = nil, instanceID: String? = nil, backend: AgentBackend? = nil,
+            kafkaProperties: [String: String] = [:], test: TestBackendSettings = TestBackendSettings()
+        ) {
+            self.bootstrap = bootstrap
+            self.topicPrefix = topicPrefix
+            self.instanceID = instanceID
+            self.backend = backend
+            self.kafkaProperties = kafkaProperties
+            self.test = test
+        }
+    }
+
+    public var provider: String { agent.provider }
+    public var backend: AgentBackend
+    /// The models served, in configuration order (`agent.models` is the same as a set).
+    public var models: [String]
+    public var agent: ProviderAgentConfiguration
+    /// The `test` backend's settings (file and command line merged; unset fields take
+    /// ``TestBackendSettings`` defaults).
+    public var test: TestBackendSettings
+    /// The configuration file read, if any.
+    public var configFile: String?
+
+    public static let defaultBootstrap = "127.0.0.1:9092"
+    /// Models of an agent whose configuration names none (what the `test` backend serves).
+    public static let defaultModels = ["test-model"]
+
+    // MARK: Resolving
+
+    /// The settings for `provider` from `file` (optional) and the command line.
+    /// - Parameter defaultInstanceID: used when neither the command line nor the file names one.
+    public static func resolve(
+        provider: String, file: AgentConfigurationFile?, overrides: Overrides,
+        environment: [String: String]? = nil,
+        defaultInstanceID: @autoclosure () -> String = AgentSettings.defaultInstanceID()
+    ) throws(AgentConfigurationError) -> AgentSettings {
+        guard isValidProviderName(provider) else {
+            throw .option("--provider", "'\(provider)' is not a provider name: lowercase letters, digits, '-' or '_' ([a-z0-9_-]+)")
+        }
+        var section = AgentConfigurationFile.AgentSection()
+        if let file {
+            if let entry = file.agents[provider] {
+                section = entry
+            } else if file.definesAgents {
+                let known = file.agents.keys.sorted().joined(separator: ", ")
+                throw AgentConfigurationError(
+                    file: file.path, key: "agents.\(provider)",
+                    message: "no entry for provider '\(provider)' (the file defines: \(known.isEmpty ? "none" : known)); add one or check --provider"
+                )
+            }
+        }
+
+        let backend = overrides.backend ?? section.backend ?? .default
+        if backend != .test, !overrides.test.isEmpty {
+            throw .option("--test-*", "the test backend's options do not apply to --backend \(backend.rawValue)")
+        }
+        let test = section.test.overlaid(with: overrides.test)
+        if test.failureRateSum > 1 {
+            throw .option(
+                "--test-server-error-rate/--test-timeout-rate/--test-rate-limited-rate",
+                "the three failure rates (with the file's agents.\(provider).test values) must add up to at most 1, got \(test.failureRateSum)"
+            )
+        }
+
+        let topicPrefix = overrides.topicPrefix ?? file?.kafka.topicPrefix ?? ""
+        let longest = topicPrefix + "llm.requests.\(provider)"
+        if longest.count > 249 {
+            let key = overrides.topicPrefix != nil ? "--topic-prefix" : (file?.kafka.topicPrefix != nil ? "kafka.topic_prefix" : "--provider")
+            throw AgentConfigurationError(
+                file: key == "kafka.topic_prefix" ? file?.path : nil, key: key,
+                message: "topic name '\(longest.prefix(40))…' would be \(longest.count) characters; Kafka allows 249"
+            )
+        }
+
+        let environmentBootstrap = (environment ?? ProcessInfo.processInfo.environment)["KAFKA_BOOTSTRAP"].flatMap { $0.isEmpty ? nil : $0 }
+        let bootstrap = overrides.bootstrap ?? file?.kafka.bootstrap ?? environmentBootstrap ?? defaultBootstrap
+        let properties = (file?.kafka.properties ?? [:]).merging(overrides.kafkaProperties) { _, new in new }
+        let models = section.models ?? defaultModels
+        let defaults = ProviderAgentConfiguration(provider: provider, instanceID: "", bootstrapServers: "", models: [])
+
+        let agent = ProviderAgentConfiguration(
+            provider: provider,
+            instanceID: overrides.instanceID ?? section.instanceID ?? defaultInstanceID(),
+            bootstrapServers: bootstrap,
+            topicPrefix: topicPrefix,
+            maxInFlight: section.maxInFlight ?? defaults.maxInFlight,
+            maxConcurrentCalls: section.maxConcurrentCalls ?? defaults.maxConcurrentCalls,
+            rateLimit: section.rateLimit ?? defaults.rateLimit,
+            breaker: section.circuitBreaker ?? defaults.breaker,
+            models: Set(models),
+            defaultModel: section.defaultModel ?? models.first,
+            prices: section.prices ?? defaults.prices,
+            maxMessageBytes: section.maxMessageBytes ?? defaults.maxMessageBytes,
+            kafkaProperties: properties,
+            sessionTimeout: section.sessionTimeout ?? defaults.sessionTimeout,
+            statusInterval: section.statusInterval ?? defaults.statusInterval,
+            drainTimeout: section.drainTimeout ?? defaults.drainTimeout
+        )
+        return AgentSettings(backend: backend, models: models, agent: agent, test: test, configFile: file?.path)
+    }
+
+    /// The provider adapter the backend names.
+    public func makeProvider() -> any LLMProvider {
+        backend.makeProvider(provider: provider, settings: self)
+    }
+
+    // MARK: Validation shared by the file and the command line
+
+    /// `[a-z0-9_-]+`: the name goes into topic and group names.
+    public static func isValidProviderName(_ name: String) -> Bool {
+        !name.isEmpty && name.count <= 100 && name.unicodeScalars.allSatisfy {
+            ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_"
+        }
+    }
+
+    /// Why `prefix` cannot start a Kafka topic name (`nil`: it can).
+    static func topicPrefixProblem(_ prefix: String) -> String? {
+        let legal = prefix.unicodeScalars.allSatisfy {
+            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "." || $0 == "_" || $0 == "-"
+        }
+        return legal ? nil : "'\(prefix)' may only contain letters, digits, '.', '_' and '-' (Kafka topic names)"
+    }
+
+    /// Why `id` cannot name an instance (`nil`: it can). It appears in client ids, signals and the
+    /// status key `<provider>/<instance>`.
+    static func instanceIDProblem(_ id: String) -> String? {
+        guard !id.isEmpty else { return "must not be empty" }
+        guard id.count <= 200 else { return "must be at most 200 characters" }
+        let legal = id.unicodeScalars.allSatisfy {
+            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "." || $0 == "_" || $0 == "-"
+        }
+        return legal ? nil : "'\(id)' may only contain letters, digits, '.', '_' and '-'"
+    }
+
+    /// `<hostname>-<pid>`: unique per process on a host, and per container (whose hostname is its id).
+    public static func defaultInstanceID() -> String {
+        let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "agent"
+        let cleaned = String(host.unicodeScalars.map {
+            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-" ? Character($0) : "-"
+        }.prefix(100))
+        return (cleaned.isEmpty ? "agent" : cleaned) + "-\(ProcessInfo.processInfo.processIdentifier)"
+    }
+
+    // MARK: Logging
+
+    /// Whether a Kafka property holds a secret (its value is never logged): its name contains
+    /// `password`, `secret`, `key`, `token` or `credential` (any case), or it is
+    /// `sasl.oauthbearer.config` (which may embed a client secret).
+    public static func isSecretProperty(_ name: String) -> Bool {
+        let lower = name.lowercased()
+        return ["password", "secret", "key", "token", "credential"].contains { lower.contains($0) } || lower == "sasl.oauthbearer.config"
+    }
+
+    /// `properties` with every secret value replaced by `***`.
+    public static func masked(_ properties: [String: String]) -> [String: String] {
+        Dictionary(uniqueKeysWithValues: properties.map { ($0.key, isSecretProperty($0.key) ? "***" : $0.value) })
+    }
+
+    /// The effective configuration as log metadata (dotted keys; secrets masked).
+    public var loggingMetadata: Logger.Metadata {
+        let rate = agent.rateLimit
+        let breaker = agent.breaker
+        var metadata: Logger.Metadata = [
+            "agent.provider": "\(provider)",
+            "agent.instance": "\(agent.instanceID)",
+            "agent.backend": "\(backend.rawValue)",
+            "agent.config_file": "\(configFile ?? "none")",
+            "agent.models": .array(models.map { "\($0)" }),
+            "agent.default_model": "\(agent.defaultModel ?? "none")",
+            "agent.max_in_flight": "\(agent.maxInFlight)",
+            "agent.max_concurrent_calls": "\(agent.maxConcurrentCalls)",
+            "agent.max_message_bytes": "\(agent.maxMessageBytes)",
+            "agent.session_timeout_ms": "\(Self.ms(agent.sessionTimeout))",
+            "agent.status_interval_ms": "\(Self.ms(agent.statusInterval))",
+            "agent.drain_timeout_ms": "\(Self.ms(agent.drainTimeout))",
+            "agent.rate_limit.strategy": "\(rate.strategy.rawValue)",
+            "agent.rate_limit.requests_per_window": "\(rate.requestsPerWindow.map(String.init) ?? "unlimited")",
+            "agent.rate_limit.tokens_per_window": "\(rate.tokensPerWindow.map(String.init) ?? "unlimited")",
+            "agent.rate_limit.window_ms": "\(Self.ms(rate.window))",
+            "agent.circuit_breaker.consecutive_failures": "\(breaker.consecutiveFailures)",
+            "agent.circuit_breaker.failure_rate_threshold": "\(breaker.failureRateThreshold.map { "\($0)" } ?? "off")",
+            "agent.circuit_breaker.open_timeout_ms": "\(Self.ms(breaker.openTimeout))",
+            "agent.circuit_breaker.counted_failures": .array(breaker.countedFailures.map(\.rawValue).sorted().map { "\($0)" }),
+            "agent.prices.models": .array(agent.prices.prices.keys.sorted().map { "\($0)" }),
+            "kafka.bootstrap": "\(agent.bootstrapServers)",
+            "kafka.topic_prefix": "\(agent.topicPrefix)",
+            "kafka.request_topic": "\(agent.requestTopic)",
+            "kafka.group": "\(agent.groupID)",
+            "kafka.properties": .dictionary(Self.masked(agent.kafkaProperties).mapValues { "\($0)" }),
+        ]
+        if backend == .test {
+            let test = self.test.providerConfiguration(name: provider, models: models)
+            metadata["test.latency"] = "\(TestBackendSettings.describe(test.latency))"
+            metadata["test.server_error_rate"] = "\(test.failures.serverError)"
+            metadata["test.timeout_rate"] = "\(test.failures.timeout)"
+            metadata["test.rate_limited_rate"] = "\(test.failures.rateLimited)"
+            metadata["test.seed"] = "\(test.seed)"
+        }
+        return metadata
+    }
+
+    private static func ms(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+}
