@@ -29,8 +29,9 @@ final class AgentState: Sendable {
         /// Messages consumed and not yet finished (answered, or given up at shutdown).
         var inFlight = 0
         var inFlightByPartition: [TopicPartition: Int] = [:]
-        var paused = false
-        /// Shutting down: fetching stays paused.
+        /// The reader, waiting for an in-flight slot (at most one waiter: the reading task).
+        var slotWaiter: CheckedContinuation<Void, Never>?
+        /// Shutting down: nothing more is taken from the consumer.
         var stopping = false
         /// Partitions of the request topic this instance owns, and how many the topic has: the
         /// instance enforces that share of the provider-wide rate limits.

@@ -10,7 +10,7 @@ import Synchronization
 /// answers every message. Per request (``execute(_:message:streaming:)``): ledger → admission →
 /// `started` in the ledger → provider call → `answered` in the ledger → publish → store the
 /// offset, many requests concurrently, offsets stored only for the contiguous answered prefix of
-/// each partition. At `maxInFlight` fetching pauses; below half of it, it resumes.
+/// each partition. At `maxInFlight` the agent stops taking messages until one finishes.
 ///
 /// Before the first request it applies the provider's control topic (`llm.control.<provider>`)
 /// and keeps following it; when a partition is assigned, the matching ledger partition is read
@@ -70,7 +70,8 @@ public final class ProviderAgent: Service, Sendable {
         let reader = Task { [consumer, logger] in
             do {
                 for try await message in consumer.messages {
-                    // Counted as it is fetched, so fetching pauses at the bound.
+                    await self.waitForSlot()
+                    guard !Task.isCancelled else { break }
                     self.enterFlight(message)
                     continuation.yield(message)
                 }
@@ -135,12 +136,10 @@ public final class ProviderAgent: Service, Sendable {
     }
 
     private func stopFetching() {
-        state.withLock { state in
-            state.paused = true
-            state.stopping = true
-        }
+        state.withLock { $0.stopping = true }
         try? consumer.pause(consumer.assignment)
         readerTask.withLock { $0?.cancel() }
+        releaseSlotWaiter()
         let processing = processingTask.withLock { $0 }
         let deadline = Task { [drainTimeout = configuration.drainTimeout, logger] in
             guard (try? await Task.sleep(for: drainTimeout)) != nil else { return }

@@ -74,12 +74,18 @@ public struct ProviderAgentConfiguration: Sendable {
 
     var consumerConfiguration: KafkaConsumerConfiguration {
         var configuration = KafkaConsumerConfiguration(
-            common: KafkaConfiguration(bootstrapServers: bootstrapServers, clientID: "agent-\(provider)-\(instanceID)", properties: kafkaProperties),
+            common: KafkaConfiguration(
+                bootstrapServers: bootstrapServers, clientID: "agent-\(provider)-\(instanceID)",
+                // At the in-flight bound the agent stops taking messages and librdkafka's prefetch
+                // fills up to this bound (its default, 64 MB, would dwarf the in-flight requests).
+                properties: ["queued.max.messages.kbytes": "8192"].merging(kafkaProperties) { _, given in given }
+            ),
             groupID: groupID
         )
         configuration.sessionTimeout = sessionTimeout
-        // Small batches keep the in-flight count close to its bound (fetching pauses at the bound,
-        // but a batch already fetched is still handed out).
+        // Frequent commits keep what a crash redelivers (answered again from the ledger) small.
+        configuration.commitInterval = .seconds(1)
+        // Small batches: a batch already polled is handed out one message at a time as slots free.
         configuration.pollBatchSize = max(1, min(512, maxInFlight / 4))
         return configuration
     }

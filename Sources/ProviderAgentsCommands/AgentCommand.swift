@@ -61,6 +61,9 @@ public struct AgentCommand: AsyncParsableCommand {
     @Option(name: .customLong("test-seed"), help: "Test backend: random seed (same seed, same sequence of outcomes). Default 42.")
     var testSeed: UInt64?
 
+    @Option(name: .customLong("test-call-log"), help: ArgumentHelp("Append '<epoch ms> <request_id> <attempt>' per call that reaches the provider to this file (for tests counting calls across processes).", valueName: "path"))
+    var testCallLog: String?
+
     @OptionGroup var logging: LoggingOptions
 
     public init() {}
@@ -139,7 +142,11 @@ public struct AgentCommand: AsyncParsableCommand {
                 "agent.max_concurrent_calls": "\(settings.agent.maxConcurrentCalls)", "agent.max_in_flight": "\(settings.agent.maxInFlight)",
             ])
         }
-        let agent = try ProviderAgent(configuration: settings.agent, provider: settings.makeProvider(), logger: logger)
+        var provider = settings.makeProvider()
+        if let testCallLog {
+            provider = try CallLoggingProvider(wrapping: provider, path: testCallLog)
+        }
+        let agent = try ProviderAgent(configuration: settings.agent, provider: provider, logger: logger)
         var configuration = ServiceGroupConfiguration(
             services: [.init(service: agent, serviceName: "agent-\(settings.provider)")],
             gracefulShutdownSignals: [.sigterm, .sigint],
