@@ -232,3 +232,46 @@ struct AgentLedgerTests {
         try await running.value
     }
 }
+
+@Suite("Agent drain deadline on Tansu", .timeLimit(.minutes(3)))
+struct AgentDrainDeadlineTests {
+    typealias Fixture = AgentIntegrationTests.Fixture
+
+    @Test("at shutdown, calls still running at the drain deadline are abandoned unanswered; the next agent answers them, counting them as recalls")
+    func drainDeadline() async throws {
+        let fixture = try await Fixture(partitions: 1)
+        var configuration = fixture.configuration
+        configuration.drainTimeout = .milliseconds(500)
+        let stuck = TestProvider(configuration: .init(name: fixture.provider, latency: .fixed(.seconds(600))))
+        let agent = try ProviderAgent(configuration: configuration, provider: stuck, logger: AgentIntegrationTests.quietLogger)
+        let running = Task { try await agent.run() }
+        let producer = try KafkaProducer(configuration: .init(bootstrapServers: fixture.broker.bootstrapServers))
+        let ids = (0..<5).map { "d-\($0)" }
+        for id in ids { try await producer.send(fixture.request(id)) }
+        await producer.close()
+        try await waitUntil("all 5 calls are running") { stuck.totalCalls == 5 }
+
+        let stopping = ContinuousClock.now
+        agent.shutdown()
+        try await running.value
+        let took = ContinuousClock.now - stopping
+        #expect(took < .seconds(15), "the drain deadline bounds the shutdown: \(took)")
+
+        let watcher = try await TopicWatcher(bootstrapServers: fixture.broker.bootstrapServers, topics: [configuration.responseTopic, configuration.errorTopic])
+        // A second agent with a working provider takes over: it answers all five, each a recall.
+        var second = configuration
+        second.instanceID = "i2"
+        let working = TestProvider(configuration: .init(name: fixture.provider))
+        let next = try ProviderAgent(configuration: second, provider: working, logger: AgentIntegrationTests.quietLogger)
+        let nextRunning = Task { try await next.run() }
+        let seen = try await watcher.wait(until: "5 answers") { AgentLedgerTests.answers($0).count >= 5 }
+        await watcher.close()
+        let answers = AgentLedgerTests.answers(seen)
+        #expect(Set(answers.keys) == Set(ids))
+        #expect(answers.values.allSatisfy { $0.count == 1 }, "the abandoned calls were never answered by the first agent")
+        #expect(answers.values.allSatisfy { if case .providerResponse(let response) = $0.first { response.instance == "i2" } else { false } })
+        #expect(next.currentStatus.metrics.providerRecalls == 5, "started in the ledger, never answered: recalls")
+        next.shutdown()
+        try await nextRunning.value
+    }
+}
