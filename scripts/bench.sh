@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Sets up the machine (idempotent), builds `kafka-bench` in release mode and runs the Kafka
-# baseline: raw produce / consume throughput, awaited-send round trip, consume->produce
-# pass-through, for 200 B and 1 KB messages. Prints one table to standard output (progress on
-# standard error).
+# Sets up the machine (idempotent), builds `kafka-bench` in release mode and runs every benchmark:
+# the Kafka baseline (raw produce / consume throughput, awaited-send round trip, consume->produce
+# pass-through, for 200 B and 1 KB messages) and the agent benchmark (the provider agent with a
+# 0-ms and a 200-ms test provider against the raw pass-through). Prints the tables to standard
+# output (progress on standard error); `--suite kafka` or `--suite agent` runs one of them.
 #
 # By default the benchmark starts its own Tansu broker on a free loopback port and stops it at
 # the end; `--bootstrap host:port` uses a running broker instead. Extra arguments go to
 # kafka-bench (`scripts/bench.sh --help` lists them), e.g.:
 #   scripts/bench.sh --messages 50000 --sizes 200
+#   scripts/bench.sh --suite agent --agent-requests 20000
 #   scripts/bench.sh --bootstrap 127.0.0.1:9092
 #
 # Environment:

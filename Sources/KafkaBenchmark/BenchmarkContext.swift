@@ -38,15 +38,28 @@ struct BenchmarkContext: Sendable {
         try KafkaConsumer(configuration: consumerConfiguration(group: group), logger: logger)
     }
 
+    /// A consumer that only watches (answers, status) in a process whose memory is measured: its
+    /// prefetch queue is bounded at 2 MB instead of librdkafka's 64 MB, so a reader that falls
+    /// behind does not pass its buffer off as the measured system's memory.
+    func makeReader(group: String) throws -> KafkaConsumer {
+        var configuration = consumerConfiguration(group: group)
+        configuration.common.properties["queued.max.messages.kbytes"] = "2048"
+        return try KafkaConsumer(configuration: configuration, logger: logger)
+    }
+
     /// Creates fresh, uniquely named topics (`bench-<role>-<size>-<random>`) with ``partitions`` each.
     func createTopics(_ roles: [String], size: Int) async throws -> [String] {
         let names = roles.map { uniqueName("bench-\($0)-\(size)") }
+        try await createTopics(names.map { KafkaTopicSpec(name: $0, partitions: partitions) })
+        return names
+    }
+
+    /// Creates these topics (partitions and configs as given).
+    func createTopics(_ specs: [KafkaTopicSpec]) async throws {
         let admin = try KafkaAdmin(configuration: KafkaConfiguration(bootstrapServers: bootstrapServers), logger: logger)
-        let specs = names.map { KafkaTopicSpec(name: $0, partitions: partitions) }
-        _ = try await withDeadline(phaseTimeout, "create topics \(names)") {
+        _ = try await withDeadline(phaseTimeout, "create topics \(specs.map(\.name))") {
             try await admin.createTopics(specs, timeout: .seconds(30))
         }
-        return names
     }
 
     /// Closes a producer within ``closeTimeout``.

@@ -2,18 +2,32 @@ import ArgumentParser
 import Foundation
 import Logging
 
-/// `kafka-bench`: the Kafka baseline of this project, measured on a real broker (Tansu).
+/// `kafka-bench`: the Kafka baseline of this project and the provider agent measured against it,
+/// on a real broker (Tansu).
 @main
 struct KafkaBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kafka-bench",
-        abstract: "Kafka baseline: raw produce/consume throughput, awaited-send latency, consume->produce pass-through.",
+        abstract: "Kafka baseline (produce/consume throughput, awaited-send latency, consume->produce pass-through) and the provider agent against it.",
         discussion: """
             Starts Tansu on a free loopback port (stopped at the end) unless --bootstrap names a broker. \
             Every run uses fresh, uniquely named topics and consumer groups. Progress goes to standard \
-            error; the result table to standard output.
+            error; the result tables to standard output. --suite kafka: the Kafka baseline; --suite agent: \
+            the provider agent (test provider with 0 ms, then 200 ms latency) against the raw \
+            pass-through on the same requests; --suite all (default): both.
             """
     )
+
+    /// Which benchmarks run.
+    enum Suite: String, ExpressibleByArgument, CaseIterable {
+        case kafka, agent, all
+
+        var includesKafka: Bool { self != .agent }
+        var includesAgent: Bool { self != .kafka }
+    }
+
+    @Option(name: .long, help: "Which benchmarks to run: kafka, agent or all.")
+    var suite: Suite = .all
 
     @Option(name: .long, help: "Bootstrap servers of a running broker; default: start Tansu here.")
     var bootstrap: String?
@@ -42,6 +56,21 @@ struct KafkaBench: AsyncParsableCommand {
     @Option(name: .long, help: "Log level of the Kafka clients (trace ... critical).")
     var logLevel: String = "warning"
 
+    @Option(name: .long, help: "Agent suite: requests of the 0-ms scenario and of the raw pass-through baseline.")
+    var agentRequests: Int = 100_000
+
+    @Option(name: .long, help: "Agent suite: max in flight (= max concurrent calls) of the 0-ms scenario (the agent default is 512).")
+    var agentInFlight: Int = 512
+
+    @Option(name: .long, help: "Agent suite: requests of the slow-provider scenario.")
+    var agentSlowRequests: Int = 20_000
+
+    @Option(name: .long, help: "Agent suite: provider latency of the slow-provider scenario, in milliseconds.")
+    var agentSlowLatencyMs: Int = 200
+
+    @Option(name: .long, help: "Agent suite: max in flight (= max concurrent calls) of the slow-provider scenario.")
+    var agentSlowInFlight: Int = 6_000
+
     func validate() throws {
         guard !sizes.isEmpty, sizes.allSatisfy({ $0 > 0 }) else { throw ValidationError("--sizes must be positive byte counts") }
         if let messages, messages <= 0 { throw ValidationError("--messages must be positive") }
@@ -49,6 +78,9 @@ struct KafkaBench: AsyncParsableCommand {
         guard sends > 0, warmup >= 0 else { throw ValidationError("--sends must be positive and --warmup not negative") }
         if let lingerMs, lingerMs < 0 { throw ValidationError("--linger-ms must not be negative") }
         guard phaseTimeout > 0 else { throw ValidationError("--phase-timeout must be positive") }
+        guard agentRequests > 0, agentSlowRequests > 0, agentInFlight > 0, agentSlowInFlight > 0, agentSlowLatencyMs >= 0 else {
+            throw ValidationError("--agent-requests, --agent-slow-requests, --agent-in-flight, --agent-slow-in-flight must be positive, --agent-slow-latency-ms not negative")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
@@ -72,6 +104,19 @@ struct KafkaBench: AsyncParsableCommand {
             bootstrapServers: lease.bootstrapServers, logger: logger, partitions: partitions,
             phaseTimeout: .seconds(phaseTimeout), linger: lingerMs.map { .milliseconds($0) }
         )
+        let started = ContinuousClock.now
+        if suite.includesKafka {
+            try await runKafkaSuite(context: context, lease: lease)
+        }
+        if suite.includesAgent {
+            if suite.includesKafka { print("") }
+            try await runAgentSuite(context: context, lease: lease)
+        }
+        fflush(nil)
+        progress(String(format: "kafka-bench: done in %.1f s", (ContinuousClock.now - started).seconds))
+    }
+
+    private func runKafkaSuite(context: BenchmarkContext, lease: BrokerLease) async throws {
         let fixedMessages = messages
         let plan = BenchmarkSuite.Plan(
             sizes: sizes,
@@ -80,7 +125,6 @@ struct KafkaBench: AsyncParsableCommand {
             warmup: warmup
         )
         var suite = BenchmarkSuite(context: context, plan: plan)
-        let started = ContinuousClock.now
         do {
             try await suite.run()
         } catch {
@@ -92,12 +136,43 @@ struct KafkaBench: AsyncParsableCommand {
 
         print(ResultTable(rows: suite.rows).render())
         print("")
-        print("Broker: \(lease.startedHere ? "Tansu (memory storage) on \(lease.bootstrapServers)" : lease.bootstrapServers); "
-            + "\(partitions) partitions per topic; producer: idempotent, acks=all, linger \(lingerMs.map { "\($0) ms" } ?? "1 ms (default)").")
+        print(brokerLine(lease) + "; \(partitions) partitions per topic; producer: idempotent, acks=all, linger \(lingerMs.map { "\($0) ms" } ?? "1 ms (default)").")
         print("MB/s counts message values only (1 MB = 10^6 B; 1 KB = 1024 B). Latency columns: send round trip = "
             + "call to acknowledgement; consume->produce = message consumed to its reply acknowledged.")
         for note in suite.notes { print("- \(note)") }
         fflush(nil)
-        progress(String(format: "kafka-bench: done in %.1f s", (ContinuousClock.now - started).seconds))
+    }
+
+    private func runAgentSuite(context: BenchmarkContext, lease: BrokerLease) async throws {
+        let plan = AgentBenchmarkSuite.Plan(
+            requests: agentRequests, inFlight: agentInFlight, slowRequests: agentSlowRequests,
+            slowLatency: .milliseconds(agentSlowLatencyMs), slowInFlight: agentSlowInFlight
+        )
+        var suite = AgentBenchmarkSuite(context: context, plan: plan)
+        do {
+            try await suite.run()
+        } catch {
+            if !suite.rows.isEmpty { print(AgentResultTable(rows: suite.rows).render()) }
+            fflush(nil)
+            progress("kafka-bench: FAILED: \(error)")
+            throw ExitCode.failure
+        }
+
+        print(AgentResultTable(rows: suite.rows).render())
+        print("")
+        print(brokerLine(lease) + "; \(partitions) partitions per request/response/ledger topic; one agent, test provider in process, no rate limit.")
+        print("After a warm-up of 100 requests per partition, the timed requests are produced as fast as the producer goes. rate: timed requests / "
+            + "(first timed answer read back from llm.responses → last; pass-through: its output topic); steady: 10th → 90th percentile answer. "
+            + "CPU: process user+sys time over the rate window / requests (agent or pass-through, load producer and answer reader; not the broker). "
+            + "peak calls: provider calls in progress at once; peak in_flight: the agent's provider_status metrics.in_flight (every 100 ms). "
+            + "RSS idle: warmed up, nothing in flight; RSS peak: when the highest in_flight was reported; KiB/in-flight = (peak − idle) / in_flight "
+            + "(MiB = 2^20 B, KiB = 2^10 B).")
+        for target in suite.targets { print("- \(target)") }
+        for note in suite.notes { print("- \(note)") }
+        fflush(nil)
+    }
+
+    private func brokerLine(_ lease: BrokerLease) -> String {
+        "Broker: " + (lease.startedHere ? "Tansu (memory storage) on \(lease.bootstrapServers)" : lease.bootstrapServers)
     }
 }

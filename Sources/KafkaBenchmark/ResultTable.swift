@@ -9,22 +9,7 @@ struct ResultTable {
     private static let leftAligned: Set<Int> = [0]
 
     func render() -> String {
-        let cells = rows.map(Self.cells(for:))
-        var widths = Self.headers.map(\.count)
-        for line in cells {
-            for (index, cell) in line.enumerated() { widths[index] = max(widths[index], cell.count) }
-        }
-        func line(_ values: [String]) -> String {
-            let padded = values.enumerated().map { index, value in
-                let fill = String(repeating: " ", count: widths[index] - value.count)
-                return Self.leftAligned.contains(index) ? value + fill : fill + value
-            }
-            return "| " + padded.joined(separator: " | ") + " |"
-        }
-        let rule = "|" + widths.enumerated().map { index, width in
-            Self.leftAligned.contains(index) ? ":" + String(repeating: "-", count: width + 1) : String(repeating: "-", count: width + 1) + ":"
-        }.joined(separator: "|") + "|"
-        return ([line(Self.headers), rule] + cells.map(line)).joined(separator: "\n")
+        TextTable(headers: Self.headers, leftAligned: Self.leftAligned, rows: rows.map(Self.cells(for:))).render()
     }
 
     private static func cells(for row: ResultRow) -> [String] {

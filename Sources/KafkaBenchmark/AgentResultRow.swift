@@ -1,0 +1,35 @@
+/// One line of the agent benchmark's table.
+struct AgentResultRow: Sendable {
+    var scenario: String
+    /// Provider latency label (`0 ms`, `200 ms`), empty for the raw pass-through.
+    var provider: String
+    /// Timed requests.
+    var requests: Int
+    /// Average request value size in bytes.
+    var size: Int
+    /// Requests per second, end to end (first timed answer read → last timed answer read).
+    var rate: Double?
+    /// Requests per second between the 10th and 90th percentile answer.
+    var steadyRate: Double?
+    /// Process CPU time (user + system) per request over the timed window, in microseconds.
+    var cpuMicroseconds: Double?
+    /// Most provider calls in progress at once, and the agent's highest reported `in_flight`.
+    var peakCalls: Int?
+    var peakAgentInFlight: Int?
+    /// Resident memory with the agent warmed up and idle, and when it reported its highest in_flight (bytes).
+    var residentIdle: Int?
+    var residentPeak: Int?
+    /// (peak RSS − idle RSS) / the agent's in_flight at that moment, in bytes.
+    var bytesPerInFlight: Double?
+
+    init(scenario: String, provider: String, requests: Int, size: Int, answers: AnswerCollector.Outcome) {
+        self.scenario = scenario
+        self.provider = provider
+        self.requests = requests
+        self.size = size
+        let seconds = answers.elapsed.seconds
+        rate = seconds > 0 ? Double(answers.answers) / seconds : nil
+        steadyRate = answers.steadyRate
+        cpuMicroseconds = answers.answers > 0 ? answers.cpu.seconds * 1e6 / Double(answers.answers) : nil
+    }
+}
