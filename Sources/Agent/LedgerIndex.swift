@@ -18,8 +18,10 @@ struct LedgerIndex: Sendable {
         self.from = from
     }
 
+    private static let decoder = JSONDecoder()
+
     mutating func add(_ message: KafkaConsumerMessage) {
-        guard let record = try? JSONDecoder().decode(LedgerRecord.self, from: Data(message.value)) else {
+        guard let record = try? Self.decoder.decode(LedgerRecord.self, from: Data(message.value)) else {
             unreadable += 1
             return
         }

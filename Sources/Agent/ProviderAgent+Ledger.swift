@@ -67,11 +67,10 @@ extension ProviderAgent {
         let record = LedgerRecord(
             requestID: request.requestID, attempt: request.effectiveAttempt, state: ledgerState,
             requestPartition: message.partition, requestOffset: message.offset, instance: configuration.instanceID,
-            recordedAt: Date().ISO8601Format(), answer: answer.map(LedgerRecord.Answer.init)
+            recordedAtMs: Int64(Date().timeIntervalSince1970 * 1000), answer: answer.map(LedgerRecord.Answer.init)
         )
-        guard let value = try? JSONEncoder().encode(record) else { return false }
         return await publish([KafkaProducerMessage(
-            topic: configuration.ledgerTopic, partition: message.partition, key: Array(record.key.utf8), value: Array(value)
+            topic: configuration.ledgerTopic, partition: message.partition, key: Array(record.key.utf8), value: record.encoded
         )])
     }
 

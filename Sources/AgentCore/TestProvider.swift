@@ -105,7 +105,8 @@ public final class TestProvider: LLMProvider {
     public func complete(_ request: ProviderRequest) async throws(ProviderCallError) -> Completion {
         let plan = try draw(for: request)
         do {
-            try await sleep(plan.latency)
+            // A zero latency answers without suspending (no timer, no extra wake-up).
+            if plan.latency > .zero { try await sleep(plan.latency) }
         } catch {
             throw ProviderCallError(type: .timeout, message: "call cancelled", retryable: true, breakerKind: .timeout)
         }

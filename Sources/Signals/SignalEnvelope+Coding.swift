@@ -77,8 +77,11 @@ extension SignalEnvelope: Codable {
     static func newID() -> String { UUID().uuidString.lowercased() }
 
     static func now() -> String {
-        Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(Date())
+        timeStyle.format(Date())
     }
+
+    /// A value type, configured once and only read afterwards.
+    private static let timeStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 }
 
 extension SignalEnvelope {

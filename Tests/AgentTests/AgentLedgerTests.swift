@@ -37,7 +37,7 @@ struct AgentLedgerTests {
     static func ledgerRecord(_ fixture: Fixture, id: String, state: String, offset: Int, answer: String? = nil) -> KafkaProducerMessage {
         var record: [String: Any] = [
             "request_id": id, "attempt": 1, "state": state, "request_partition": 0, "request_offset": offset,
-            "instance": "crashed-instance", "recorded_at": "2026-11-27T00:00:00Z",
+            "instance": "crashed-instance", "recorded_at_ms": 1_795_000_000_000,
         ]
         if let answer {
             record["answer"] = ["topic": fixture.configuration.responseTopic, "key": id, "value": answer, "headers": [["key": "signal-type", "value": "provider_response"]]]

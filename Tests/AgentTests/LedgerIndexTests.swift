@@ -16,7 +16,7 @@ struct LedgerIndexTests {
         let answer = KafkaProducerMessage(topic: "llm.responses", key: id, value: #"{"type":"provider_response"}"#, headers: [KafkaHeader(key: "signal-type", value: "provider_response")])
         return LedgerRecord(
             requestID: id, attempt: attempt, state: state, requestPartition: partition, requestOffset: offset,
-            instance: "i", recordedAt: "2026-11-27T00:00:00Z", answer: state == .answered ? LedgerRecord.Answer(answer) : nil
+            instance: "i", recordedAtMs: 1_795_000_000_000, answer: state == .answered ? LedgerRecord.Answer(answer) : nil
         )
     }
 
@@ -48,6 +48,23 @@ struct LedgerIndexTests {
         #expect(second?.state == .started, "attempts are separate")
         let b = index.take(requestID: "b", attempt: 1)
         #expect(b?.state == .started)
+    }
+
+    @Test("the hand-written encoding is JSON that decodes to the same record, escapes included")
+    func encoding() throws {
+        let answer = KafkaProducerMessage(
+            topic: "llm.responses", key: "q\"1", value: #"{"type":"provider_response","data":{"response":"line\nbreak \"quoted\" \\ tab\t"}}"#,
+            headers: [KafkaHeader(key: "signal-type", value: "provider_response"), KafkaHeader(key: "empty", value: nil as [UInt8]?)]
+        )
+        let record = LedgerRecord(
+            requestID: "q\"1\u{1}", attempt: 3, state: .answered, requestPartition: 7, requestOffset: 123_456_789_012,
+            instance: "host-1/ü", recordedAtMs: 1_795_000_000_123, answer: LedgerRecord.Answer(answer)
+        )
+        let decoded = try JSONDecoder().decode(LedgerRecord.self, from: Data(record.encoded))
+        #expect(decoded == record)
+        #expect(decoded.answer?.message == answer, "the answer comes back byte for byte")
+        let started = LedgerRecord(requestID: "s", attempt: 1, state: .started, requestPartition: 0, requestOffset: 0, instance: "i", recordedAtMs: 0, answer: nil)
+        #expect(try JSONDecoder().decode(LedgerRecord.self, from: Data(started.encoded)) == started)
     }
 
     @Test("the compaction key separates request id and attempt at the last slash")
