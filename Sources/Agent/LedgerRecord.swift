@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import Signals
 
 /// One entry of the provider's ledger topic `llm.ledger.<provider>`: what happened to
 /// (request_id, attempt). Written to the same partition number as the request, keyed
@@ -99,38 +100,5 @@ struct LedgerRecord: Codable, Sendable, Hashable {
         }
         json.raw("}")
         return json.bytes
-    }
-}
-
-/// A minimal JSON byte writer: raw fragments and escaped strings.
-struct JSONBytes {
-    private(set) var bytes: [UInt8]
-
-    init(capacity: Int) {
-        bytes = []
-        bytes.reserveCapacity(capacity)
-    }
-
-    mutating func raw(_ fragment: String) {
-        bytes.append(contentsOf: fragment.utf8)
-    }
-
-    /// A JSON string: quotes, and escapes for `"`, `\\` and control characters (RFC 8259).
-    mutating func string(_ text: String) {
-        bytes.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case 0x0A: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case 0x0D: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case 0x09: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case 0x00..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-            default: bytes.append(byte)
-            }
-        }
-        bytes.append(UInt8(ascii: "\""))
     }
 }

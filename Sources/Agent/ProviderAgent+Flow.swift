@@ -65,7 +65,7 @@ extension ProviderAgent {
             state.offsets.consumed(message)
             state.inFlight += 1
             state.inFlightByPartition[message.topicPartition, default: 0] += 1
-            if state.ledgerPending.remove(message.partition) != nil {
+            if configuration.ledger, state.ledgerPending.remove(message.partition) != nil {
                 let partition = message.partition
                 let from = message.offset
                 state.ledger[partition] = .loading(Task { await self.loadLedger(partition: partition, from: from) })

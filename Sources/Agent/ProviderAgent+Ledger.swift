@@ -18,6 +18,7 @@ extension ProviderAgent {
 
     /// What the ledger says about this attempt, once the partition's ledger has been read.
     func lookUpLedger(_ request: ProviderRequest, in message: KafkaConsumerMessage) async -> LedgerLookup {
+        guard configuration.ledger else { return .notAnswered }
         let partition = message.partition
         let attempt = request.effectiveAttempt
         while true {
@@ -64,6 +65,7 @@ extension ProviderAgent {
     /// Writes a ledger record for this attempt to the request's partition number and awaits
     /// its acknowledgement; `false` when given up (shutdown).
     func recordInLedger(_ ledgerState: LedgerRecord.State, request: ProviderRequest, message: KafkaConsumerMessage, answer: KafkaProducerMessage? = nil) async -> Bool {
+        guard configuration.ledger else { return true }
         let record = LedgerRecord(
             requestID: request.requestID, attempt: request.effectiveAttempt, state: ledgerState,
             requestPartition: message.partition, requestOffset: message.offset, instance: configuration.instanceID,

@@ -121,7 +121,7 @@ public final class ProviderAgent: Service, Sendable {
     private func checkTopics() async throws(KafkaError) {
         let metadata = try await consumer.metadata()
         let partitions = try metadata.partitionCount(of: configuration.requestTopic)
-        let ledgerPartitions = try metadata.partitionCount(of: configuration.ledgerTopic)
+        let ledgerPartitions = configuration.ledger ? try metadata.partitionCount(of: configuration.ledgerTopic) : partitions
         guard ledgerPartitions == partitions else {
             throw KafkaError(
                 code: .invalidConfiguration,

@@ -31,6 +31,10 @@ public struct ProviderAgentConfiguration: Sendable {
     /// At shutdown, how long in-flight calls may still run; after it they are abandoned (not
     /// answered, offsets not stored, so the partition's next owner answers them). Default 30 s.
     public var drainTimeout: Duration
+    /// Record every call in the ledger and answer redelivered requests from it (no double
+    /// billing across crashes and rebalances). Turn off only where a repeated call costs nothing
+    /// (a local model): it saves two acknowledged writes per call. Default on.
+    public var ledger: Bool
 
     public init(
         provider: String, instanceID: String, bootstrapServers: String, topicPrefix: String = "",
@@ -38,7 +42,7 @@ public struct ProviderAgentConfiguration: Sendable {
         rateLimit: RateLimitPolicy = RateLimitPolicy(), breaker: CircuitBreakerPolicy = CircuitBreakerPolicy(),
         models: Set<String>, defaultModel: String? = nil, prices: PriceTable = PriceTable(),
         maxMessageBytes: Int = 1 << 20, kafkaProperties: [String: String] = [:], sessionTimeout: Duration = .seconds(10),
-        statusInterval: Duration = .seconds(5), drainTimeout: Duration = .seconds(30)
+        statusInterval: Duration = .seconds(5), drainTimeout: Duration = .seconds(30), ledger: Bool = true
     ) {
         self.provider = provider
         self.instanceID = instanceID
@@ -56,6 +60,7 @@ public struct ProviderAgentConfiguration: Sendable {
         self.sessionTimeout = sessionTimeout
         self.statusInterval = statusInterval
         self.drainTimeout = drainTimeout
+        self.ledger = ledger
     }
 
     public var requestTopic: String { topicPrefix + "llm.requests.\(provider)" }

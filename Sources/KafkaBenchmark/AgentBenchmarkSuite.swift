@@ -55,6 +55,12 @@ struct AgentBenchmarkSuite {
         let fastRow = row(fast, memory: false)
         add(fastRow)
 
+        // The same without the ledger: what its two acknowledged writes per call cost.
+        let unledgered = try await AgentScenario(context: context).run(.init(
+            latency: .zero, requests: plan.requests, maxInFlight: plan.inFlight, maxConcurrentCalls: plan.inFlight, ledger: false
+        ))
+        add(row(unledgered, memory: false))
+
         let slow = try await AgentScenario(context: context).run(.init(
             latency: plan.slowLatency, requests: plan.slowRequests, maxInFlight: plan.slowInFlight, maxConcurrentCalls: plan.slowInFlight
         ))

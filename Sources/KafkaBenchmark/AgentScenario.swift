@@ -25,8 +25,10 @@ struct AgentScenario {
         var requests: Int
         var maxInFlight: Int
         var maxConcurrentCalls: Int
+        /// The agent's ledger (two acknowledged writes per call); off measures what it costs.
+        var ledger = true
 
-        var label: String { "\(Int((latency.seconds * 1000).rounded())) ms" }
+        var label: String { "\(Int((latency.seconds * 1000).rounded())) ms" + (ledger ? "" : ", no ledger") }
     }
 
     struct Outcome: Sendable {
@@ -61,6 +63,7 @@ struct AgentScenario {
             models: [Self.model], defaultModel: Self.model, sessionTimeout: .seconds(6)
         )
         configuration.statusInterval = .milliseconds(100)
+        configuration.ledger = setup.ledger
         try await context.createTopics(topics(configuration))
 
         let warmup = 100 * context.partitions

@@ -52,6 +52,8 @@ public struct AgentConfigurationFile: Sendable, Hashable {
         public var sessionTimeout: Duration?
         public var statusInterval: Duration?
         public var drainTimeout: Duration?
+        /// The ledger (default on; off only where a repeated call costs nothing).
+        public var ledger: Bool?
         /// The whole policy, keys the file leaves out at their defaults.
         public var rateLimit: RateLimitPolicy?
         public var circuitBreaker: CircuitBreakerPolicy?
@@ -161,7 +163,7 @@ public struct AgentConfigurationFile: Sendable, Hashable {
         static let kafka = ["bootstrap", "topic_prefix", "properties"]
         static let agent = [
             "instance_id", "backend", "models", "default_model", "max_in_flight", "max_concurrent_calls", "max_message_bytes",
-            "session_timeout_ms", "status_interval_ms", "drain_timeout_ms", "rate_limit", "circuit_breaker", "prices", "test",
+            "session_timeout_ms", "status_interval_ms", "drain_timeout_ms", "ledger", "rate_limit", "circuit_breaker", "prices", "test",
         ]
         static let rateLimit = ["strategy", "requests_per_window", "tokens_per_window", "window_ms"]
         static let circuitBreaker = [
@@ -238,6 +240,7 @@ public struct AgentConfigurationFile: Sendable, Hashable {
         agent.sessionTimeout = try fields["session_timeout_ms"]?.int(atLeast: 1, atMost: 3_600_000).milliseconds
         agent.statusInterval = try fields["status_interval_ms"]?.int(atLeast: 1).milliseconds
         agent.drainTimeout = try fields["drain_timeout_ms"]?.int(atLeast: 0).milliseconds
+        agent.ledger = try fields["ledger"]?.bool()
         if let value = fields["rate_limit"] { agent.rateLimit = try parseRateLimit(value) }
         if let value = fields["circuit_breaker"] { agent.circuitBreaker = try parseCircuitBreaker(value) }
         if let value = fields["prices"] { agent.prices = try parsePrices(value) }

@@ -116,7 +116,8 @@ public struct AgentSettings: Sendable {
             kafkaProperties: properties,
             sessionTimeout: section.sessionTimeout ?? defaults.sessionTimeout,
             statusInterval: section.statusInterval ?? defaults.statusInterval,
-            drainTimeout: section.drainTimeout ?? defaults.drainTimeout
+            drainTimeout: section.drainTimeout ?? defaults.drainTimeout,
+            ledger: section.ledger ?? defaults.ledger
         )
         return AgentSettings(backend: backend, models: models, agent: agent, test: test, configFile: file?.path)
     }
@@ -195,6 +196,7 @@ public struct AgentSettings: Sendable {
             "agent.session_timeout_ms": "\(Self.ms(agent.sessionTimeout))",
             "agent.status_interval_ms": "\(Self.ms(agent.statusInterval))",
             "agent.drain_timeout_ms": "\(Self.ms(agent.drainTimeout))",
+            "agent.ledger": "\(agent.ledger)",
             "agent.rate_limit.strategy": "\(rate.strategy.rawValue)",
             "agent.rate_limit.requests_per_window": "\(rate.requestsPerWindow.map(String.init) ?? "unlimited")",
             "agent.rate_limit.tokens_per_window": "\(rate.tokensPerWindow.map(String.init) ?? "unlimited")",

@@ -112,6 +112,11 @@ struct ConfigNode {
         return value
     }
 
+    func bool() throws(AgentConfigurationError) -> Bool {
+        guard node.tagName == .bool, let value = node.bool else { throw error("expected true or false, got \(kind)") }
+        return value
+    }
+
     /// An integer or a decimal number (finite).
     func number() throws(AgentConfigurationError) -> Double {
         guard node.tagName == .int || node.tagName == .float, let value = node.tagName == .int ? node.int.map(Double.init) : node.float

@@ -29,6 +29,7 @@ public struct SignalDecoder: Sendable {
             Self.annotate(&error, with: Self.parseLeniently(repaired))
             throw error
         }
+        if let envelope = Self.fastDecode(bytes) { return envelope }
         let data = Data(bytes)
         do {
             return try Self.jsonDecoder.decode(SignalEnvelope.self, from: data)

@@ -87,7 +87,8 @@ extension SignalEnvelope: Codable {
 extension SignalEnvelope {
     /// Compact JSON with sorted keys and snake_case members, as bytes for a Kafka message value.
     public func encoded() throws -> [UInt8] {
-        Array(try Self.jsonEncoder.encode(self))
+        if let bytes = fastEncoded() { return bytes }
+        return Array(try Self.jsonEncoder.encode(self))
     }
 
     /// Configured once, only read afterwards.

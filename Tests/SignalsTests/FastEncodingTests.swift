@@ -1,0 +1,39 @@
+import Foundation
+@testable import Signals
+import Testing
+
+@Suite("Signals: encoding fast path")
+struct FastEncodingTests {
+    static let envelopes: [SignalEnvelope] = [
+        SignalEnvelope(.providerResponse(ProviderResponse(
+            requestID: "r\"1", response: "line\nbreak \"quoted\" \\ tab\t ü 😀 \u{1}", provider: "openai", model: "gpt-4o",
+            latencyMs: 12.345, usage: TokenUsage(promptTokens: 10, completionTokens: 5), finishReason: "stop", costUSD: 0.000125,
+            instance: "i-1"
+        )), source: "agent/openai/i-1"),
+        SignalEnvelope(signal: .providerResponse(ProviderResponse(requestID: "r2", response: "", provider: "p", model: "m", latencyMs: 0)), id: nil, source: nil, time: nil),
+        SignalEnvelope(.providerError(ProviderError(
+            requestID: "r3", errorType: .rateLimited, error: "limit \"600/min\" reached", retryable: true, retryAfterMs: 1500,
+            provider: "openai", model: "gpt-4o", field: "data.max_tokens", instance: "i-2"
+        )), source: "agent/openai/i-2"),
+        SignalEnvelope(.providerError(ProviderError(requestID: "r4", errorType: .invalidRequest, error: "bad", retryable: false)), source: "s"),
+    ]
+
+    @Test("fast output decodes to the same envelope as JSONEncoder's, with the same keys", arguments: envelopes)
+    func sameAsEncoder(_ envelope: SignalEnvelope) throws {
+        let fast = try #require(envelope.fastEncoded())
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let reference = try encoder.encode(envelope)
+        #expect(try SignalEnvelope.decode(fast) == envelope)
+        let fastObject = try JSONSerialization.jsonObject(with: Data(fast)) as? NSDictionary
+        let referenceObject = try JSONSerialization.jsonObject(with: reference) as? NSDictionary
+        #expect(fastObject == referenceObject, "\(String(decoding: fast, as: UTF8.self)) vs \(String(decoding: reference, as: UTF8.self))")
+    }
+
+    @Test("answers with tool calls or metadata, and other signals, go through JSONEncoder")
+    func declines() {
+        let withMetadata = ProviderResponse(requestID: "r", response: "x", provider: "p", model: "m", latencyMs: 1, metadata: ["k": .string("v")])
+        #expect(SignalEnvelope(.providerResponse(withMetadata), source: "s").fastEncoded() == nil)
+        #expect(SignalEnvelope(.featureCheck(FeatureCheck(feature: "tools")), source: "s").fastEncoded() == nil)
+    }
+}
