@@ -74,7 +74,28 @@ extension SignalEnvelope: Codable {
         }
     }
 
-    static func newID() -> String { UUID().uuidString.lowercased() }
+    /// A random (version 4) UUID, lowercased. From a SplitMix64 stream seeded once from the
+    /// system's generator: Foundation's `UUID()` asks the kernel for randomness on every call,
+    /// ~2% of an agent's CPU. Envelope ids need uniqueness, not secrecy.
+    static func newID() -> String {
+        let high = IDGenerator.next(), low = IDGenerator.next()
+        var bytes = [UInt8](repeating: 0, count: 16)
+        for index in 0..<8 {
+            bytes[index] = UInt8(truncatingIfNeeded: high >> (56 - 8 * UInt64(index)))
+            bytes[8 + index] = UInt8(truncatingIfNeeded: low >> (56 - 8 * UInt64(index)))
+        }
+        bytes[6] = bytes[6] & 0x0F | 0x40  // version 4
+        bytes[8] = bytes[8] & 0x3F | 0x80  // RFC 4122 variant
+        let hex = Array("0123456789abcdef".utf8)
+        var text = [UInt8]()
+        text.reserveCapacity(36)
+        for (index, byte) in bytes.enumerated() {
+            if index == 4 || index == 6 || index == 8 || index == 10 { text.append(UInt8(ascii: "-")) }
+            text.append(hex[Int(byte >> 4)])
+            text.append(hex[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
 
     static func now() -> String {
         timeStyle.format(Date())

@@ -36,4 +36,27 @@ struct FastEncodingTests {
         #expect(SignalEnvelope(.providerResponse(withMetadata), source: "s").fastEncoded() == nil)
         #expect(SignalEnvelope(.featureCheck(FeatureCheck(feature: "tools")), source: "s").fastEncoded() == nil)
     }
+
+    @Test("envelope ids are version-4 UUIDs, lowercased and unique")
+    func ids() throws {
+        let ids = (0..<10_000).map { _ in SignalEnvelope.newID() }
+        #expect(Set(ids).count == ids.count)
+        for id in ids.prefix(100) {
+            let uuid = try #require(UUID(uuidString: id), "\(id)")
+            #expect(uuid.uuidString.lowercased() == id)
+            let characters = Array(id)
+            #expect(characters[14] == "4", "version 4: \(id)")
+            #expect("89ab".contains(characters[19]), "RFC 4122 variant: \(id)")
+        }
+    }
+
+    @Test("strings with and without escapes, at every position")
+    func stringEscapes() throws {
+        for text in ["", "plain", "\"", "a\"b", "\\end\\", "\n\r\t\u{0}\u{1f}", "ü😀\u{7f}", String(repeating: "x", count: 1000) + "\""] {
+            var json = JSONBytes(capacity: 8)
+            json.string(text)
+            let decoded = try JSONDecoder().decode(String.self, from: Data(json.bytes))
+            #expect(decoded == text)
+        }
+    }
 }
