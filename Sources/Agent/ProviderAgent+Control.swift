@@ -23,7 +23,7 @@ extension ProviderAgent {
     func followControlTopic() async throws(KafkaError) -> ControlFollower {
         let reader = try KafkaConsumer(configuration: configuration.readerConfiguration(purpose: "control"), logger: logger)
         do {
-            let partitions = try await reader.metadata().partitionCount(of: configuration.controlTopic)
+            let partitions = try await reader.metadata(timeout: configuration.connectTimeout).partitionCount(of: configuration.controlTopic)
             let all = Set((0..<partitions).map { TopicPartition(topic: configuration.controlTopic, partition: Int32($0)) })
             try await reader.readToEnd(all) { message in
                 self.applyControl(message, live: false)

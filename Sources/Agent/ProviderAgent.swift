@@ -119,7 +119,7 @@ public final class ProviderAgent: Service, Sendable {
     /// The request, ledger and control topics must exist; the ledger needs as many partitions
     /// as the request topic (a request's outcome goes to the same partition number).
     private func checkTopics() async throws(KafkaError) {
-        let metadata = try await consumer.metadata()
+        let metadata = try await consumer.metadata(timeout: configuration.connectTimeout)
         let partitions = try metadata.partitionCount(of: configuration.requestTopic)
         let ledgerPartitions = configuration.ledger ? try metadata.partitionCount(of: configuration.ledgerTopic) : partitions
         guard ledgerPartitions == partitions else {

@@ -35,6 +35,9 @@ public struct ProviderAgentConfiguration: Sendable {
     /// billing across crashes and rebalances). Turn off only where a repeated call costs nothing
     /// (a local model): it saves two acknowledged writes per call. Default on.
     public var ledger: Bool
+    /// How long the start may wait for the broker's metadata (topics, partitions) before it fails
+    /// naming the address. Default 10 s.
+    public var connectTimeout: Duration = .seconds(10)
 
     public init(
         provider: String, instanceID: String, bootstrapServers: String, topicPrefix: String = "",

@@ -37,6 +37,9 @@ public struct AgentCommand: AsyncParsableCommand {
     @Option(help: "This instance's id (in signals and the status key). Default: the file's instance_id, else <hostname>-<pid>.")
     var instanceID: String?
 
+    @Option(help: "Seconds to wait for the broker at start before failing with an error naming the address.")
+    var connectTimeout: Int = 10
+
     @Option(help: "Prefix for every topic name. Default: the file's kafka.topic_prefix, else none.")
     var topicPrefix: String?
 
@@ -69,6 +72,7 @@ public struct AgentCommand: AsyncParsableCommand {
     public init() {}
 
     public func validate() throws {
+        guard connectTimeout > 0 else { throw ValidationError("--connect-timeout: must be at least 1 second, got \(connectTimeout)") }
         guard AgentSettings.isValidProviderName(provider) else {
             throw ValidationError("--provider: '\(provider)' is not a provider name: lowercase letters, digits, '-' or '_' ([a-z0-9_-]+)")
         }
@@ -146,7 +150,9 @@ public struct AgentCommand: AsyncParsableCommand {
         if let testCallLog {
             provider = try CallLoggingProvider(wrapping: provider, path: testCallLog)
         }
-        let agent = try ProviderAgent(configuration: settings.agent, provider: provider, logger: logger)
+        var agentConfiguration = settings.agent
+        agentConfiguration.connectTimeout = .seconds(connectTimeout)
+        let agent = try ProviderAgent(configuration: agentConfiguration, provider: provider, logger: logger)
         var configuration = ServiceGroupConfiguration(
             services: [.init(service: agent, serviceName: "agent-\(settings.provider)")],
             gracefulShutdownSignals: [.sigterm, .sigint],

@@ -188,4 +188,20 @@ struct AgentCommandTests {
         #expect(process.exitCode != 0 && process.exitCode != nil, "exit code \(String(describing: process.exitCode)): \(output)")
         #expect(output.contains(prefix + "llm."), "names the missing topic: \(output)")
     }
+
+    @Test("a broker that does not answer stops it within --connect-timeout, naming the address")
+    func unreachableBroker() async throws {
+        let address = "127.0.0.1:\(try freeLoopbackPort())"
+        let log = Self.logFile("agent-cmd-unreachable")
+        let started = ContinuousClock.now
+        let process = try ChildProcess(
+            executable: Self.cliPath, arguments: ["agent", "--provider", "openai", "--bootstrap", address, "--connect-timeout", "2"], logFile: log
+        )
+        defer { process.stop() }
+        try await waitUntil("the agent exits", timeout: .seconds(30)) { !process.isRunning }
+        let output = Self.output(log)
+        #expect(process.exitCode != 0 && process.exitCode != nil, "exit code \(String(describing: process.exitCode)): \(output)")
+        #expect(output.contains(address), "names the address: \(output)")
+        #expect(ContinuousClock.now - started < .seconds(20))
+    }
 }
