@@ -1,28 +1,90 @@
 import Dispatch
 import Kafka
 import Logging
+import Signals
 
 // Publishing, offsets, flow control and ownership.
 extension ProviderAgent {
-    /// Publishes in order, awaiting each acknowledgement; retries until it succeeds, and gives up
-    /// (returning `false`, so the offset is not stored and the message is redelivered) only when
-    /// the task is cancelled or the producer is closed.
+    /// What became of one message to publish.
+    enum PublishOutcome {
+        case published
+        /// Shutdown (task cancelled or producer closed): the caller abandons the request.
+        case givenUp
+        /// An error no retry can fix (unknown or invalid topic, not authorized, too large).
+        case rejected(KafkaError)
+    }
+
+    /// Errors that retrying the same message cannot fix.
+    static func isPermanent(_ error: KafkaError) -> Bool {
+        [.unknownTopic, .invalidArgument, .messageTooLarge, .notAuthorized, .invalidConfiguration].contains(error.code)
+    }
+
+    /// Publishes one message and awaits its acknowledgement; transient failures are retried with
+    /// backoff (100 ms → 5 s) until it succeeds or the agent shuts down.
+    func publish(_ message: KafkaProducerMessage) async -> PublishOutcome {
+        var backoff = Duration.milliseconds(100)
+        while true {
+            do {
+                try await producer.send(message)
+                return .published
+            } catch {
+                if error.code == .closed || Task.isCancelled { return .givenUp }
+                if Self.isPermanent(error) {
+                    logger.info("message rejected by the broker", metadata: ["kafka.topic": "\(message.topic)", "kafka.error": "\(error)"])
+                    return .rejected(error)
+                }
+                logger.info("publish failed, retrying", metadata: ["kafka.topic": "\(message.topic)", "kafka.error": "\(error)"])
+                try? await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, .seconds(5))
+            }
+        }
+    }
+
+    /// Publishes a request's answers in order. An answer the broker rejects for good (a
+    /// `reply_to` topic that does not exist or may not be written, an answer or dead letter too
+    /// large) is replaced by what can be delivered — a `provider_error` on the error topic naming
+    /// the problem, or a truncated dead letter — so bad input never blocks the partition. `false`
+    /// only at shutdown (the request is then abandoned and redelivered).
     func publish(_ messages: [KafkaProducerMessage]) async -> Bool {
         for message in messages {
-            var backoff = Duration.milliseconds(100)
-            while true {
-                do {
-                    try await producer.send(message)
-                    break
-                } catch {
-                    if error.code == .closed || Task.isCancelled { return false }
-                    logger.info("publish failed, retrying", metadata: ["kafka.topic": "\(message.topic)", "kafka.error": "\(error)"])
-                    try? await Task.sleep(for: backoff)
-                    backoff = min(backoff * 2, .seconds(5))
+            switch await publish(message) {
+            case .published: continue
+            case .givenUp: return false
+            case .rejected(let error):
+                guard let replacement = replacement(for: message, rejectedWith: error) else { continue }
+                switch await publish(replacement) {
+                case .published: continue
+                case .givenUp: return false
+                case .rejected(let again):
+                    logger.info("answer could not be delivered in any form", metadata: ["kafka.topic": "\(replacement.topic)", "kafka.error": "\(again)"])
                 }
             }
         }
         return true
+    }
+
+    /// What to publish instead of a message the broker rejected for good; `nil` when nothing
+    /// better exists (it is logged).
+    private func replacement(for message: KafkaProducerMessage, rejectedWith error: KafkaError) -> KafkaProducerMessage? {
+        if message.topic == configuration.deadLetterTopic {
+            guard error.code == .messageTooLarge else { return nil }
+            let kept = 64 * 1024
+            return KafkaProducerMessage(
+                topic: message.topic, key: message.key, value: Array(message.value.prefix(kept)),
+                headers: message.headers + [KafkaHeader(key: "dlq-truncated", value: "first \(kept) of \(message.value.count) bytes")]
+            )
+        }
+        guard message.topic != configuration.errorTopic || error.code == .messageTooLarge,
+              let requestID = message.headers.first(where: { $0.key == SignalHeader.requestID })?.stringValue ?? message.key.map({ String(decoding: $0, as: UTF8.self) })
+        else { return nil }
+        let text = error.code == .messageTooLarge
+            ? "the answer (\(message.value.count) bytes) is too large to publish to '\(message.topic)': \(error.message)"
+            : "the answer could not be published to '\(message.topic)' (the request's reply_to): \(error.message)"
+        let signal = ProviderError(
+            requestID: requestID, errorType: error.code == .messageTooLarge ? .providerError : .invalidRequest, error: text,
+            retryable: false, provider: configuration.provider, instance: configuration.instanceID
+        )
+        return answer(.providerError(signal), to: configuration.errorTopic, key: requestID)
     }
 
     /// Whether the message's partition is still owned (not revoked or lost since it was fetched).

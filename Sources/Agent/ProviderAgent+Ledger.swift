@@ -71,9 +71,21 @@ extension ProviderAgent {
             requestPartition: message.partition, requestOffset: message.offset, instance: configuration.instanceID,
             recordedAtMs: Int64(Date().timeIntervalSince1970 * 1000), answer: answer.map(LedgerRecord.Answer.init)
         )
-        return await publish([KafkaProducerMessage(
+        switch await publish(KafkaProducerMessage(
             topic: configuration.ledgerTopic, partition: message.partition, key: Array(record.key.utf8), value: record.encoded
-        )])
+        )) {
+        case .published:
+            return true
+        case .givenUp:
+            return false
+        case .rejected(let error):
+            // E.g. an answer too large to record: it is still answered, but a redelivery after a
+            // crash would reach the provider again (logged).
+            logger.info("ledger record rejected, going on without it", metadata: [
+                "agent.request_id": "\(request.requestID)", "agent.state": "\(ledgerState.rawValue)", "kafka.error": "\(error)",
+            ])
+            return true
+        }
     }
 
     /// Reads ledger partition `partition` to its end, keeping the records of requests at or

@@ -245,13 +245,21 @@ public final class ProviderAgent: Service, Sendable {
     /// stay in order); the completion or the failure. `nil` when publishing was given up.
     private func callStreaming(_ request: ProviderRequest, ticket: AdmissionController.Ticket, replyTo: String?) async -> Result<Completion, ProviderCallError>? {
         var index = 0
+        var deliverable = true
         do {
             for try await event in provider.stream(request) {
                 switch event {
                 case .delta(let text):
                     let chunk = StreamChunk(requestID: request.requestID, index: index, delta: text, provider: configuration.provider, model: ticket.model)
                     index += 1
-                    guard await publish([answer(.streamChunk(chunk), to: replyTo ?? configuration.responseTopic, key: request.requestID)]) else { return nil }
+                    guard deliverable else { continue }
+                    switch await publish(answer(.streamChunk(chunk), to: replyTo ?? configuration.responseTopic, key: request.requestID)) {
+                    case .published: break
+                    case .givenUp: return nil
+                    // The reply topic cannot take it: no more chunks; the final answer's
+                    // replacement tells the client why.
+                    case .rejected: deliverable = false
+                    }
                 case .finished(let completion):
                     return .success(completion)
                 }

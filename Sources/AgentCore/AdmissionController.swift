@@ -122,10 +122,15 @@ public struct AdmissionController: Sendable {
         }
     }
 
+    /// The largest token estimate (2^40).
+    public static let maximumTokenEstimate = 1 << 40
+
     /// Prompt tokens estimated at 4 bytes per token (plus per-message overhead), plus `max_tokens`.
     public static func estimatedTokens(_ request: ProviderRequest, defaultMaxTokens: Int) -> Int {
         let promptBytes = request.messages.reduce(0) { $0 + $1.content.plainText.utf8.count + 16 }
-        return (promptBytes + 3) / 4 + (request.maxTokens ?? defaultMaxTokens)
+        // Capped (a `max_tokens` near Int.max must not overflow here or in the token budgets):
+        // far above any budget, so such a request is refused as never fitting.
+        return min((promptBytes + 3) / 4 + min(request.maxTokens ?? defaultMaxTokens, maximumTokenEstimate), maximumTokenEstimate)
     }
 
     /// The earlier of `expires_at` and enqueue time + `timeout_ms`; an unreadable `expires_at` is

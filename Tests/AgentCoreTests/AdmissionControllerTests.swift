@@ -126,4 +126,19 @@ struct AdmissionControllerTests {
         let never = rejection(admission.admit(request("c", maxTokens: 5000), enqueuedAt: wall, wallNow: wall, at: t0))
         #expect(never?.retryable == false, "a request larger than the whole budget can never fit")
     }
+
+    @Test("max_tokens near Int.max neither traps nor fits: refused as never fitting the token budget")
+    func hugeMaxTokens() {
+        #expect(AdmissionController.estimatedTokens(request(maxTokens: Int.max), defaultMaxTokens: 1024) == AdmissionController.maximumTokenEstimate)
+        var admission = controller(requests: nil)
+        admission.rateLimiter = RateLimiter(policy: RateLimitPolicy(strategy: .slidingWindow, tokensPerWindow: 1000, window: .seconds(60)))
+        let refused = rejection(admission.admit(request("huge", maxTokens: Int.max), enqueuedAt: wall, wallNow: wall, at: t0))
+        #expect(refused?.type == .rateLimited)
+        #expect(refused?.retryable == false)
+        var unlimited = controller(requests: nil)
+        guard case .admitted = unlimited.admit(request("huge", maxTokens: Int.max), enqueuedAt: wall, wallNow: wall, at: t0) else {
+            Issue.record("without a token budget the request is admitted")
+            return
+        }
+    }
 }

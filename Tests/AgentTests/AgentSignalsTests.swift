@@ -70,3 +70,31 @@ struct AgentSignalsTests {
         try await running.value
     }
 }
+
+@Suite("Agent undeliverable answers on Tansu", .timeLimit(.minutes(3)))
+struct AgentUndeliverableTests {
+    typealias Fixture = AgentIntegrationTests.Fixture
+
+    @Test("an answer the broker refuses for good (reply_to an invalid topic) becomes a provider_error on the error topic; the partition goes on")
+    func invalidReplyTo() async throws {
+        let fixture = try await Fixture(partitions: 1)
+        let provider = TestProvider(configuration: .init(name: fixture.provider))
+        let agent = try ProviderAgent(configuration: fixture.configuration, provider: provider, logger: AgentIntegrationTests.quietLogger)
+        let running = Task { try await agent.run() }
+        let producer = try KafkaProducer(configuration: .init(bootstrapServers: fixture.broker.bootstrapServers))
+        let topic = fixture.configuration.requestTopic
+        try await producer.send(KafkaProducerMessage(topic: topic, key: "u1", value: #"{"type":"provider_request","data":{"request_id":"u1","reply_to":"not a valid topic!","messages":[{"role":"user","content":"hi"}]}}"#))
+        try await producer.send(fixture.request("u2"))
+        await producer.close()
+        let watcher = try await TopicWatcher(bootstrapServers: fixture.broker.bootstrapServers, topics: [fixture.configuration.responseTopic, fixture.configuration.errorTopic])
+        let seen = try await watcher.wait(until: "both answered", timeout: .seconds(90)) { Set(AgentLedgerTests.answers($0).keys).isSuperset(of: ["u1", "u2"]) }
+        await watcher.close()
+        let answers = AgentLedgerTests.answers(seen)
+        guard case .providerError(let error)? = answers["u1"]?.first else { Issue.record("u1: \(String(describing: answers["u1"]))"); return }
+        #expect(error.error.contains("not a valid topic!"), "\(error.error)")
+        #expect(!error.retryable)
+        guard case .providerResponse? = answers["u2"]?.first else { Issue.record("u2 not answered"); return }
+        agent.shutdown()
+        try await running.value
+    }
+}
