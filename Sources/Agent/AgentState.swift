@@ -41,6 +41,10 @@ final class AgentState: Sendable {
         /// message fetched after the assignment (its offset bounds what must be read).
         var ledgerPending = Set<Int32>()
         var ledger: [Int32: LedgerSlot] = [:]
+        /// Counts the assignments of each request partition: a message belongs to the assignment
+        /// it was fetched in, and loses its claim when the partition is revoked, even if the
+        /// partition comes back.
+        var generation: [Int32: Int] = [:]
         var revokeWaiter: RevokeWaiter?
         /// Control signals applied so far.
         var configVersion = 0

@@ -6,7 +6,7 @@ extension ProviderAgent {
     func errorAnswer(_ error: ProviderCallError, request: ProviderRequest, model: String?, replyTo: String?) -> KafkaProducerMessage {
         let signal = ProviderError(
             requestID: request.requestID, errorType: error.type, error: error.message, retryable: error.retryable,
-            retryAfterMs: error.retryAfter.map { Int($0.milliseconds.rounded(.up)) }, provider: configuration.provider,
+            retryAfterMs: error.retryAfter.map { Int(saturating: $0.milliseconds.rounded(.up)) }, provider: configuration.provider,
             model: model, instance: configuration.instanceID
         )
         return answer(.providerError(signal), to: replyTo ?? configuration.errorTopic, key: request.requestID)

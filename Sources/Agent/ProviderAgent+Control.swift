@@ -25,8 +25,29 @@ extension ProviderAgent {
         do {
             let partitions = try await reader.metadata(timeout: configuration.connectTimeout).partitionCount(of: configuration.controlTopic)
             let all = Set((0..<partitions).map { TopicPartition(topic: configuration.controlTopic, partition: Int32($0)) })
+            // The replay is merged first — the latest value of every section — and applied once,
+            // so the order compaction left the sections in does not matter.
+            var merged: ConfigureProvider?
+            var replayed = 0
             try await reader.readToEnd(all) { message in
-                self.applyControl(message, live: false)
+                switch try? decoder.decode(message.value).signal {
+                case .configureProvider(let change)?:
+                    merged = merged.map { $0.overlaid(with: change) } ?? change
+                    replayed += 1
+                default:
+                    logger.info("control message not applied", metadata: [
+                        "kafka.partition": "\(message.partition)", "kafka.offset": "\(message.offset)", "agent.reason": "not a valid configure_provider",
+                    ])
+                }
+            }
+            if var merged {
+                let models = merged.models.map(Set.init) ?? state.withLock { $0.admission.models }
+                if let model = merged.defaultModel, !models.isEmpty, !models.contains(model) {
+                    logger.info("control topic default_model is not among its models, ignored", metadata: ["agent.model": "\(model)"])
+                    merged.defaultModel = nil
+                }
+                merged.requestID = nil
+                _ = apply(merged, signals: replayed)
             }
         } catch {
             try? await reader.close()
@@ -93,7 +114,7 @@ extension ProviderAgent {
     /// Applies a `configure_provider` atomically: every section present replaces that part of
     /// the configuration (fields a section leaves out take their defaults); nothing is applied
     /// when the result would be inconsistent.
-    private func apply(_ change: ConfigureProvider) -> ProviderConfigured {
+    private func apply(_ change: ConfigureProvider, signals: Int = 1) -> ProviderConfigured {
         let result = state.withLock { state -> (version: Int, error: String?) in
             let models = change.models.map(Set.init) ?? state.admission.models
             let defaultModel = change.defaultModel ?? state.admission.defaultModel
@@ -128,7 +149,7 @@ extension ProviderAgent {
             if let limit = change.maxConcurrentCalls {
                 state.admission.concurrency.setLimit(limit)
             }
-            state.configVersion += 1
+            state.configVersion += signals
             return (state.configVersion, nil)
         }
         if result.error == nil {
@@ -138,5 +159,19 @@ extension ProviderAgent {
             provider: configuration.provider, applied: result.error == nil ? change.sections : [], version: result.version,
             instance: configuration.instanceID, error: result.error, requestID: change.requestID
         )
+    }
+}
+
+extension ConfigureProvider {
+    /// `self` with every section `later` carries replacing this one's.
+    func overlaid(with later: ConfigureProvider) -> ConfigureProvider {
+        var result = self
+        if let value = later.rateLimit { result.rateLimit = value }
+        if let value = later.circuitBreaker { result.circuitBreaker = value }
+        if let value = later.prices { result.prices = value }
+        if let value = later.models { result.models = value }
+        if let value = later.defaultModel { result.defaultModel = value }
+        if let value = later.maxConcurrentCalls { result.maxConcurrentCalls = value }
+        return result
     }
 }

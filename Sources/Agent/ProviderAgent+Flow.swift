@@ -87,9 +87,9 @@ extension ProviderAgent {
         return answer(.providerError(signal), to: configuration.errorTopic, key: requestID)
     }
 
-    /// Whether the message's partition is still owned (not revoked or lost since it was fetched).
-    func isOwned(_ message: KafkaConsumerMessage) -> Bool {
-        state.withLock { $0.owned.contains(message.topicPartition) }
+    /// Whether the message's partition is still owned in the assignment it was fetched in.
+    func isOwned(_ message: KafkaConsumerMessage, generation: Int) -> Bool {
+        state.withLock { $0.owned.contains(message.topicPartition) && $0.generation[message.partition] == generation }
     }
 
     /// Backpressure: suspends the reading task while `maxInFlight` messages are in flight, so no
@@ -122,7 +122,8 @@ extension ProviderAgent {
 
     /// A fetched message enters the in-flight count; the first message of a newly assigned
     /// partition starts reading its ledger partition (from that message's offset on).
-    func enterFlight(_ message: KafkaConsumerMessage) {
+    /// Returns the assignment generation the message belongs to.
+    func enterFlight(_ message: KafkaConsumerMessage) -> Int {
         state.withLock { state in
             state.offsets.consumed(message)
             state.inFlight += 1
@@ -132,6 +133,7 @@ extension ProviderAgent {
                 let from = message.offset
                 state.ledger[partition] = .loading(Task { await self.loadLedger(partition: partition, from: from) })
             }
+            return state.generation[message.partition] ?? 0
         }
     }
 
@@ -166,9 +168,12 @@ extension ProviderAgent {
         case .assigned(let partitions):
             state.withLock { state in
                 state.owned.formUnion(partitions)
+                // Whatever the tracker still held for them belongs to an earlier assignment.
+                state.offsets.revoke(partitions)
                 for partition in partitions {
                     state.ledger[partition.partition] = nil
                     state.ledgerPending.insert(partition.partition)
+                    state.generation[partition.partition, default: 0] += 1
                 }
                 state.updateShare()
             }
@@ -176,13 +181,18 @@ extension ProviderAgent {
             let semaphore = state.withLock { state -> DispatchSemaphore? in
                 state.owned.subtract(partitions)
                 state.updateShare()
+                // Messages still waiting for a ledger read are abandoned at once (nothing of
+                // theirs reached the provider), so the wait below is only for running calls.
+                for partition in partitions {
+                    if case .loading(let task) = state.ledger[partition.partition] { task.cancel() }
+                }
                 guard case .revoked = event, partitions.contains(where: { (state.inFlightByPartition[$0] ?? 0) > 0 }) else { return nil }
                 let semaphore = DispatchSemaphore(value: 0)
                 state.revokeWaiter = AgentState.RevokeWaiter(partitions: partitions, semaphore: semaphore)
                 return semaphore
             }
             if let semaphore {
-                let timeout = DispatchTime.now() + .milliseconds(Int(revokeTimeout.milliseconds))
+                let timeout = DispatchTime.now() + .milliseconds(Int(saturating: revokeTimeout.milliseconds))
                 if semaphore.wait(timeout: timeout) == .timedOut {
                     logger.info("revocation did not wait for every in-flight request", metadata: ["agent.partitions": "\(partitions.map(\.partition).sorted())"])
                 }

@@ -17,12 +17,13 @@ extension ProviderAgent {
     }
 
     /// What the ledger says about this attempt, once the partition's ledger has been read.
-    func lookUpLedger(_ request: ProviderRequest, in message: KafkaConsumerMessage) async -> LedgerLookup {
+    func lookUpLedger(_ request: ProviderRequest, in message: KafkaConsumerMessage, generation: Int) async -> LedgerLookup {
         guard configuration.ledger else { return .notAnswered }
         let partition = message.partition
         let attempt = request.effectiveAttempt
         while true {
-            let slot = state.withLock { $0.ledger[partition] }
+            // Only the slot of the assignment this message was fetched in.
+            let slot = state.withLock { state in state.generation[partition] == generation ? state.ledger[partition] : nil }
             switch slot {
             case nil:
                 return .abandon
@@ -34,9 +35,11 @@ extension ProviderAgent {
                     }
                 }
             case .ready:
-                let record = state.withLock { state -> LedgerRecord? in
+                enum Found { case record(LedgerRecord?), changed }
+                let found = state.withLock { state -> Found in
+                    guard state.generation[partition] == generation, case .ready(var index)? = state.ledger[partition] else { return .changed }
                     // Moved out while it changes, so the index is not copied.
-                    guard case .ready(var index) = state.ledger.removeValue(forKey: partition) else { return nil }
+                    state.ledger[partition] = nil
                     let record = index.take(requestID: request.requestID, attempt: attempt)
                     state.ledger[partition] = .ready(index)
                     switch record?.state {
@@ -44,8 +47,9 @@ extension ProviderAgent {
                     case .started?: state.metrics.recordProviderRecall()
                     case nil: break
                     }
-                    return record
+                    return .record(record)
                 }
+                guard case .record(let record) = found else { continue }
                 guard let record else { return .notAnswered }
                 switch record.state {
                 case .answered:
@@ -96,6 +100,7 @@ extension ProviderAgent {
             let started = ContinuousClock.now
             do {
                 let index = try await readLedger(partition: partition, from: from)
+                guard !Task.isCancelled else { return nil }
                 logger.info("ledger partition read", metadata: [
                     "agent.partition": "\(partition)", "agent.from_offset": "\(from)", "agent.records": "\(index.records.count)",
                     "agent.unreadable": "\(index.unreadable)", "agent.duration_ms": "\(Int((ContinuousClock.now - started).milliseconds))",
@@ -114,7 +119,8 @@ extension ProviderAgent {
         let reader = try KafkaConsumer(configuration: configuration.readerConfiguration(purpose: "ledger"), logger: logger)
         var index = LedgerIndex(partition: partition, from: from)
         do {
-            try await reader.readToEnd([TopicPartition(topic: configuration.ledgerTopic, partition: partition)]) { message in
+            // A long retention can mean a large partition: minutes, not the default 2.
+            try await reader.readToEnd([TopicPartition(topic: configuration.ledgerTopic, partition: partition)], timeout: .seconds(600)) { message in
                 index.add(message)
             }
         } catch {

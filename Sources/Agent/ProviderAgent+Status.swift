@@ -48,11 +48,11 @@ extension ProviderAgent {
                 status: breaker.state == .closed ? "healthy" : "degraded",
                 circuitBreaker: .init(
                     state: breaker.state.rawValue, failureCount: breaker.consecutiveFailures,
-                    retryAfterMs: breaker.timeUntilProbe(at: now).map { Int($0.milliseconds.rounded(.up)) },
+                    retryAfterMs: breaker.timeUntilProbe(at: now).map { Int(saturating: $0.milliseconds.rounded(.up)) },
                     transitions: breaker.totalTransitions, recentTransitions: transitions
                 ),
                 rateLimiter: .init(
-                    limit: limiter.localRequestLimit ?? 0, windowMs: Int(limiter.policy.window.milliseconds),
+                    limit: limiter.localRequestLimit ?? 0, windowMs: Int(saturating: limiter.policy.window.milliseconds),
                     currentCount: limiter.currentRequests(at: now), providerLimit: limiter.policy.requestsPerWindow,
                     tokensLimit: limiter.localTokenLimit, providerTokensLimit: limiter.policy.tokensPerWindow,
                     share: limiter.share, strategy: limiter.policy.strategy.rawValue
@@ -65,7 +65,7 @@ extension ProviderAgent {
                 modelMetrics: metrics.byModel.filter { !$0.key.isEmpty }.mapValues(Self.statusMetrics),
                 ownedPartitions: state.owned.map { Int($0.partition) }.sorted(),
                 configVersion: state.configVersion,
-                uptimeMs: Int(wallNow.timeIntervalSince(self.state.startedAt) * 1000)
+                uptimeMs: Int(saturating: wallNow.timeIntervalSince(self.state.startedAt) * 1000)
             )
         }
     }
@@ -76,7 +76,7 @@ extension ProviderAgent {
         return ProviderStatus.Metrics(
             totalRequests: totals.total, successRate: totals.successRate, successfulRequests: totals.successful,
             failedRequests: totals.failed, p50LatencyMs: measured ? latency.p50 : nil, p99LatencyMs: measured ? latency.p99 : nil,
-            totalTokens: totals.promptTokens + totals.completionTokens, totalCostUSD: totals.costUSD,
+            totalTokens: totals.promptTokens + totals.completionTokens, totalCostUSD: totals.costUSD.isFinite ? totals.costUSD : .greatestFiniteMagnitude,
             p90LatencyMs: measured ? latency.p90 : nil, maxLatencyMs: measured ? latency.max : nil,
             promptTokens: totals.promptTokens, completionTokens: totals.completionTokens,
             errorsByType: totals.failuresByType.isEmpty ? nil : totals.failuresByType

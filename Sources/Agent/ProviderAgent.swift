@@ -7,7 +7,7 @@ import Signals
 import Synchronization
 
 /// A provider agent: consumes `llm.requests.<provider>` in group `llm-provider-<provider>` and
-/// answers every message. Per request (``execute(_:message:streaming:)``): ledger → admission →
+/// answers every message. Per request (``execute(_:message:generation:streaming:)``): ledger → admission →
 /// `started` in the ledger → provider call → `answered` in the ledger → publish → store the
 /// offset, many requests concurrently, offsets stored only for the contiguous answered prefix of
 /// each partition. At `maxInFlight` the agent stops taking messages until one finishes.
@@ -66,14 +66,14 @@ public final class ProviderAgent: Service, Sendable {
         try consumer.subscribe(topics: [configuration.requestTopic])
         logger.info("agent started", metadata: ["agent.provider": "\(configuration.provider)", "agent.instance": "\(configuration.instanceID)"])
         // A separate reading task, so fetching can stop while in-flight work goes on.
-        let (fetched, continuation) = AsyncStream<KafkaConsumerMessage>.makeStream()
+        let (fetched, continuation) = AsyncStream<(message: KafkaConsumerMessage, generation: Int)>.makeStream()
         let reader = Task { [consumer, logger] in
             do {
                 for try await message in consumer.messages {
                     await self.waitForSlot()
                     guard !Task.isCancelled else { break }
-                    self.enterFlight(message)
-                    continuation.yield(message)
+                    let generation = self.enterFlight(message)
+                    continuation.yield((message, generation))
                 }
             } catch {
                 logger.info("agent stopped reading", metadata: ["kafka.error": "\(error)"])
@@ -89,12 +89,14 @@ public final class ProviderAgent: Service, Sendable {
         }
         let processing = Task {
             await withDiscardingTaskGroup { group in
-                for await message in fetched {
-                    group.addTask { await self.process(message) }
+                for await (message, generation) in fetched {
+                    group.addTask { await self.process(message, generation: generation) }
                 }
             }
         }
         processingTask.withLock { $0 = processing }
+        // A shutdown requested before the tasks existed.
+        if state.withLock({ $0.stopping }) { stopFetching() }
         await withGracefulShutdownHandler {
             await processing.value
         } onGracefulShutdown: {
@@ -136,7 +138,10 @@ public final class ProviderAgent: Service, Sendable {
     }
 
     private func stopFetching() {
-        state.withLock { $0.stopping = true }
+        state.withLock { state in
+            state.stopping = true
+            for case .loading(let task) in state.ledger.values { task.cancel() }
+        }
         try? consumer.pause(consumer.assignment)
         readerTask.withLock { $0?.cancel() }
         releaseSlotWaiter()
@@ -153,11 +158,11 @@ public final class ProviderAgent: Service, Sendable {
 
     /// decode → handle → publish → store offset, for one message. `nil` answers mean the message
     /// was abandoned (revoked partition, drain deadline): its offset is not stored.
-    func process(_ message: KafkaConsumerMessage) async {
+    func process(_ message: KafkaConsumerMessage, generation: Int) async {
         let answers: [KafkaProducerMessage]?
         do {
             let envelope = try decoder.decode(message.value)
-            answers = await handle(envelope, from: message)
+            answers = await handle(envelope, from: message, generation: generation)
         } catch {
             answers = [reject(message, error)]
         }
@@ -168,12 +173,12 @@ public final class ProviderAgent: Service, Sendable {
         leaveFlight(message, completed: true)
     }
 
-    private func handle(_ envelope: SignalEnvelope, from message: KafkaConsumerMessage) async -> [KafkaProducerMessage]? {
+    private func handle(_ envelope: SignalEnvelope, from message: KafkaConsumerMessage, generation: Int) async -> [KafkaProducerMessage]? {
         switch envelope.signal {
         case .providerRequest(let request), .visionRequest(let request):
-            return await execute(request, message: message, streaming: false)
+            return await execute(request, message: message, generation: generation, streaming: false)
         case .streamRequest(let request):
-            return await execute(request, message: message, streaming: true)
+            return await execute(request, message: message, generation: generation, streaming: true)
         case .featureCheck(let check):
             let supported = provider.supportedFeatures.contains(ProviderFeature(rawValue: check.feature))
             let result = FeatureCheckResult(feature: check.feature, supported: supported, provider: configuration.provider, requestID: check.requestID)
@@ -193,10 +198,10 @@ public final class ProviderAgent: Service, Sendable {
 
     /// One request, top to bottom: the answers to publish (the final one last), or `nil` when
     /// the request is abandoned (its partition was revoked, or the drain deadline passed).
-    private func execute(_ request: ProviderRequest, message: KafkaConsumerMessage, streaming: Bool) async -> [KafkaProducerMessage]? {
+    private func execute(_ request: ProviderRequest, message: KafkaConsumerMessage, generation: Int, streaming: Bool) async -> [KafkaProducerMessage]? {
         let replyTo = request.replyTo ?? message.header(SignalHeader.replyTo)?.stringValue
         // 1. The ledger: an attempt already answered is answered again, never billed twice.
-        switch await lookUpLedger(request, in: message) {
+        switch await lookUpLedger(request, in: message, generation: generation) {
         case .abandon: return nil
         case .answered(let answer): return [answer]
         case .notAnswered: break
@@ -209,7 +214,7 @@ public final class ProviderAgent: Service, Sendable {
         }
         // 3. `started` in the ledger (only for a partition still ours): if this instance dies
         //    during the call, the next owner knows the provider may have been reached.
-        guard isOwned(message), await recordInLedger(.started, request: request, message: message) else {
+        guard isOwned(message, generation: generation), await recordInLedger(.started, request: request, message: message) else {
             abandon(request, ticket: ticket)
             return nil
         }
@@ -323,7 +328,8 @@ public final class ProviderAgent: Service, Sendable {
                     promptTokens: completion.usage.promptTokens, completionTokens: completion.usage.completionTokens
                 ))
                 let cost = state.metrics.prices.cost(model: completion.model, promptTokens: completion.usage.promptTokens, completionTokens: completion.usage.completionTokens)
-                return (cost, state.admission.breaker.totalTransitions != before)
+                // Absurd prices can overflow to infinity, which JSON cannot carry.
+                return (cost.isFinite ? cost : .greatestFiniteMagnitude, state.admission.breaker.totalTransitions != before)
             }
             if transitioned { Task { await self.publishStatus() } }
             let response = ProviderResponse(
@@ -344,6 +350,14 @@ public final class ProviderAgent: Service, Sendable {
             if transitioned { Task { await self.publishStatus() } }
             return errorAnswer(error, request: request, model: ticket.model, replyTo: replyTo)
         }
+    }
+}
+
+extension Int {
+    /// The nearest `Int` to a finite value, the bounds for values beyond them (never traps: the
+    /// values come from configuration and control signals).
+    init(saturating value: Double) {
+        if value.isNaN { self = 0 } else if value >= 9.2e18 { self = .max } else if value <= -9.2e18 { self = .min } else { self = Int(value) }
     }
 }
 

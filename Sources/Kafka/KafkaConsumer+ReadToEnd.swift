@@ -47,7 +47,8 @@ extension KafkaConsumer {
     /// what is written next). Replaces any previous assignment.
     ///
     /// - Throws: the broker's error, ``KafkaError/Code/timedOut`` when the end is not reached
-    ///   within `timeout`, or whatever `body` throws (wrapped).
+    ///   within `timeout`, ``KafkaError/Code/closed`` when the task is cancelled, or whatever
+    ///   `body` throws.
     public func readToEnd(
         _ partitions: Set<TopicPartition>, timeout: Duration = .seconds(120),
         _ body: (KafkaConsumerMessage) throws(KafkaError) -> Void
@@ -60,6 +61,9 @@ extension KafkaConsumer {
         }
         try assign(partitions, from: .beginning)
         while !remaining.isEmpty {
+            guard !Task.isCancelled else {
+                throw KafkaError(code: .closed, message: "reading \(remaining.keys.map(\.description).sorted()) to the end was cancelled")
+            }
             guard ContinuousClock.now < deadline else {
                 throw KafkaError(code: .timedOut, message: "reading \(remaining.keys.map(\.description).sorted()) to the end took longer than \(timeout)")
             }

@@ -24,6 +24,9 @@ public final class KafkaConsumer: Service, Sendable {
     let blockingExecutor: BlockingExecutor
     private let assignmentState: LockedValue<Set<TopicPartition>>
     private let closed = Atomic<Bool>(false)
+    /// Partitions revoked or lost by a rebalance served inside the current poll batch: their
+    /// messages already in the batch are dropped, never handed out after the revocation.
+    private let revokedDuringPoll: RevokedPartitions
     private let eventsContinuation: AsyncStream<KafkaRebalanceEvent>.Continuation
 
     /// Assignment changes, in order. Unbounded (rebalances are rare); read it or ignore it.
@@ -50,6 +53,8 @@ public final class KafkaConsumer: Service, Sendable {
         self.eventsContinuation = continuation
         let assignment = LockedValue<Set<TopicPartition>>([])
         self.assignmentState = assignment
+        let revokedDuringPoll = RevokedPartitions()
+        self.revokedDuringPoll = revokedDuringPoll
         let callbacks = RdKafkaCallbacks(
             logger: logger,
             onRebalance: { handle, code, partitions in
@@ -60,6 +65,8 @@ public final class KafkaConsumer: Service, Sendable {
                     case .revoked(let removed), .lost(let removed): owned.subtract(removed)
                     }
                 }
+                if case .revoked(let removed) = event { revokedDuringPoll.add(removed) }
+                if case .lost(let removed) = event { revokedDuringPoll.add(removed) }
                 if case .assigned = event { onRebalance?(event) }
                 continuation.yield(event)
             }
@@ -118,7 +125,7 @@ public final class KafkaConsumer: Service, Sendable {
             await pollExecutor.run { () -> Result<[KafkaConsumerMessage]?, KafkaError> in
                 if self.closed.load(ordering: .acquiring) { return .success(nil) }
                 return Result { () throws(KafkaError) in
-                    try Self.poll(self.client.pointer, batchSize: self.configuration.pollBatchSize, logger: self.logger)
+                    try Self.poll(self.client.pointer, batchSize: self.configuration.pollBatchSize, revoked: self.revokedDuringPoll, logger: self.logger)
                 }
             }
         } onCancel: {
@@ -127,12 +134,17 @@ public final class KafkaConsumer: Service, Sendable {
         return try result.get()
     }
 
-    private static func poll(_ handle: OpaquePointer, batchSize: Int, logger: Logger) throws(KafkaError) -> [KafkaConsumerMessage] {
+    private static func poll(
+        _ handle: OpaquePointer, batchSize: Int, revoked: RevokedPartitions, logger: Logger
+    ) throws(KafkaError) -> [KafkaConsumerMessage] {
         var batch: [KafkaConsumerMessage] = []
         var timeout: Int32 = 100
         var topicNames: [OpaquePointer: String] = [:]
+        // A rebalance may be served inside any rd_kafka_consumer_poll call of this batch.
+        defer { revoked.drop(from: &batch) }
         while batch.count < batchSize, let raw = rd_kafka_consumer_poll(handle, timeout) {
             timeout = 0
+            revoked.drop(from: &batch)
             defer { rd_kafka_message_destroy(raw) }
             let message = raw.pointee
             if message.err != RD_KAFKA_RESP_ERR_NO_ERROR {

@@ -24,6 +24,9 @@ struct AgentControlTests {
         try await producer.send(Self.control(fixture, key: "rate_limit", #"{"rate_limit":{"strategy":"fixed_window","requests_per_window":100,"window_ms":60000}}"#))
         try await producer.send(Self.control(fixture, key: "rate_limit", #"{"rate_limit":{"strategy":"fixed_window","requests_per_window":3,"window_ms":60000}}"#))
         try await producer.send(Self.control(fixture, key: "prices", #"{"prices":{"test-model":{"input_per_million":1000000,"output_per_million":0}}}"#))
+        // Sections in an order only their latest values make consistent: replayed merged.
+        try await producer.send(Self.control(fixture, key: "default_model", #"{"default_model":"late-model"}"#))
+        try await producer.send(Self.control(fixture, key: "models", #"{"models":["test-model","late-model"]}"#))
 
         let provider = TestProvider(configuration: .init(name: fixture.provider))
         let agent = try ProviderAgent(configuration: fixture.configuration, provider: provider, logger: AgentIntegrationTests.quietLogger)
@@ -38,11 +41,12 @@ struct AgentControlTests {
         #expect(responses.count == 3, "the limit from the control topic (3 per window), not the older 100")
         #expect(responses.allSatisfy { ($0.costUSD ?? 0) > 0 }, "prices from the control topic")
         var status = agent.currentStatus
-        #expect(status.configVersion == 3)
+        #expect(status.configVersion == 5)
+        #expect(status.models == ["late-model", "test-model"], "models and default_model applied whatever their order")
         #expect(status.rateLimiter.providerLimit == 3)
 
         // A live change with a request id: applied by the running agent and answered.
-        let change = #"{"request_id":"cfg-2","rate_limit":{"strategy":"sliding_window","requests_per_window":50,"window_ms":1000},"models":["test-model","other-model"],"max_concurrent_calls":7}"#
+        let change = #"{"request_id":"cfg-2","rate_limit":{"strategy":"sliding_window","requests_per_window":50,"window_ms":1000},"models":["test-model","other-model"],"default_model":"test-model","max_concurrent_calls":7}"#
         try await producer.send(Self.control(fixture, key: "rate_limit", change))
         let configured = try await watcher.wait(until: "provider_configured cfg-2") { messages in
             AgentLedgerTests.signals(messages).contains { $0.requestID == "cfg-2" }
@@ -52,8 +56,8 @@ struct AgentControlTests {
             return
         }
         #expect(answer.error == nil)
-        #expect(answer.applied == ["max_concurrent_calls", "models", "rate_limit"])
-        #expect(answer.version == 4)
+        #expect(answer.applied == ["default_model", "max_concurrent_calls", "models", "rate_limit"])
+        #expect(answer.version == 6)
         #expect(answer.instance == "i1")
         status = agent.currentStatus
         #expect(status.rateLimiter.providerLimit == 50)
@@ -76,7 +80,7 @@ struct AgentControlTests {
             let error = try #require(answer.error)
             #expect(error.contains(id == "cfg-bad" ? "models" : "default_model"), "\(error)")
         }
-        #expect(agent.currentStatus.configVersion == 4)
+        #expect(agent.currentStatus.configVersion == 6)
         #expect(agent.currentStatus.models == ["other-model", "test-model"])
         await watcher.close()
         await producer.close()
