@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Signals", targets: ["Signals"]),
         .executable(name: "provider-agents", targets: ["ProviderAgentsCLI"]),
         .executable(name: "kafka-bench", targets: ["KafkaBenchmark"]),
+        .executable(name: "fake-upstream", targets: ["FakeUpstreamCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -24,6 +25,9 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // librdkafka's C API; only the Kafka module imports it.
@@ -140,6 +144,32 @@ let package = Package(
         .testTarget(
             name: "KafkaTests",
             dependencies: ["Kafka", "CRdKafka", "Topics", "KafkaTestSupport", "ProviderAgentsCommands"],
+            swiftSettings: strictSwift
+        ),
+        // A fake LLM upstream (OpenAI, Anthropic, Ollama wire formats) for tests, demo, benchmarks.
+        .target(
+            name: "FakeUpstream",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .executableTarget(
+            name: "FakeUpstreamCLI",
+            dependencies: [
+                "FakeUpstream",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "FakeUpstreamTests",
+            dependencies: ["FakeUpstream", "KafkaTestSupport"],
             swiftSettings: strictSwift
         ),
         .testTarget(

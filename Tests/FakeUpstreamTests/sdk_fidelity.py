@@ -1,0 +1,83 @@
+"""Calls the fake upstream with an official SDK: a normal call, a streaming call, an error.
+
+usage: sdk_fidelity.py openai|anthropic|ollama BASE_URL
+Prints one JSON line {"provider", "text", "streamed", "usage"} and exits 0 when every check holds.
+"""
+import json
+import sys
+
+provider, base = sys.argv[1], sys.argv[2]
+MESSAGES = [{"role": "user", "content": "hello fake upstream"}]
+
+if provider == "openai":
+    import openai
+
+    client = openai.OpenAI(base_url=base + "/v1", api_key="sk-fake", max_retries=0)
+    response = client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, max_tokens=64, temperature=0.2)
+    text = response.choices[0].message.content
+    assert response.choices[0].finish_reason == "stop", response
+    usage = response.usage.total_tokens
+    assert usage == response.usage.prompt_tokens + response.usage.completion_tokens
+    parts, streamed_usage = [], None
+    for chunk in client.chat.completions.create(
+        model="gpt-4o-mini", messages=MESSAGES, stream=True, stream_options={"include_usage": True}
+    ):
+        if chunk.choices and chunk.choices[0].delta.content:
+            parts.append(chunk.choices[0].delta.content)
+        if chunk.usage:
+            streamed_usage = chunk.usage.total_tokens
+    streamed = "".join(parts)
+    assert streamed_usage == usage, (streamed_usage, usage)
+    try:
+        client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, extra_headers={"x-fake-fault": "429"})
+        raise AssertionError("429 expected")
+    except openai.RateLimitError as error:
+        assert error.response.headers.get("retry-after") == "1"
+    try:
+        client.chat.completions.create(model="no-such-model", messages=MESSAGES)
+        raise AssertionError("404 expected")
+    except openai.NotFoundError:
+        pass
+elif provider == "anthropic":
+    import anthropic
+
+    client = anthropic.Anthropic(base_url=base, api_key="sk-ant-fake", max_retries=0)
+    message = client.messages.create(model="claude-haiku-4-5", max_tokens=64, system="be brief", messages=MESSAGES)
+    text = message.content[0].text
+    assert message.stop_reason == "end_turn", message
+    usage = message.usage.input_tokens + message.usage.output_tokens
+    with client.messages.stream(model="claude-haiku-4-5", max_tokens=64, system="be brief", messages=MESSAGES) as stream:
+        streamed = "".join(stream.text_stream)
+        final = stream.get_final_message()
+    assert final.usage.output_tokens == message.usage.output_tokens
+    try:
+        client.messages.create(model="claude-haiku-4-5", max_tokens=64, messages=MESSAGES, extra_headers={"x-fake-fault": "529"})
+        raise AssertionError("529 expected")
+    except anthropic.APIStatusError as error:
+        assert error.status_code == 529, error.status_code
+    try:
+        client.messages.create(model="claude-haiku-4-5", max_tokens=64, messages=MESSAGES, extra_headers={"x-fake-fault": "429"})
+        raise AssertionError("429 expected")
+    except anthropic.RateLimitError:
+        pass
+elif provider == "ollama":
+    import ollama
+
+    client = ollama.Client(host=base)
+    response = client.chat(model="llama3.1:8b", messages=MESSAGES, stream=False)
+    text = response["message"]["content"]
+    assert response["done"] is True
+    usage = response["prompt_eval_count"] + response["eval_count"]
+    streamed = "".join(part["message"]["content"] for part in client.chat(model="llama3.1:8b", messages=MESSAGES, stream=True))
+    names = [model["model"] for model in client.list()["models"]]
+    assert "llama3.1:8b" in names, names
+    try:
+        client.chat(model="no-such-model", messages=MESSAGES)
+        raise AssertionError("404 expected")
+    except ollama.ResponseError as error:
+        assert error.status_code == 404, error.status_code
+else:
+    sys.exit(f"unknown provider {provider}")
+
+assert streamed == text, (streamed, text)
+print(json.dumps({"provider": provider, "text": text, "streamed": streamed, "usage": usage}))
