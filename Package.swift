@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // librdkafka's C API; only the Kafka module imports it.
@@ -144,6 +145,22 @@ let package = Package(
         .testTarget(
             name: "KafkaTests",
             dependencies: ["Kafka", "CRdKafka", "Topics", "KafkaTestSupport", "ProviderAgentsCommands"],
+            swiftSettings: strictSwift
+        ),
+        // Provider adapters over HTTP (async-http-client): OpenAI (and compatible servers), more to come.
+        .target(
+            name: "Providers",
+            dependencies: [
+                "AgentCore", "Signals",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "ProvidersTests",
+            dependencies: ["Providers", "FakeUpstream", "AgentCore", "Signals"],
             swiftSettings: strictSwift
         ),
         // A fake LLM upstream (OpenAI, Anthropic, Ollama wire formats) for tests, demo, benchmarks.

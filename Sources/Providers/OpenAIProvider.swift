@@ -1,0 +1,234 @@
+public import AgentCore
+public import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+public import Signals
+
+/// The OpenAI chat completions API (`POST /v1/chat/completions`) over HTTP — or any
+/// OpenAI-compatible server (llama.cpp, vLLM) at another base URL. Streams are read as
+/// server-sent events as they arrive; the usage comes from `stream_options.include_usage`.
+public final class OpenAIProvider: LLMProvider {
+    public let name: String
+    private let configuration: HTTPProviderConfiguration
+    private let client: HTTPClient
+
+    public init(name: String = "openai", configuration: HTTPProviderConfiguration, client: HTTPClient = .shared) {
+        self.name = name
+        self.configuration = configuration
+        self.client = client
+    }
+
+    public var supportedFeatures: Set<ProviderFeature> { [.chat, .streaming, .tools, .vision, .jsonMode] }
+
+    public func models() async throws(ProviderCallError) -> [ModelInfo] { configuration.models }
+
+    public func health() async -> ProviderHealth { .healthy }
+
+    public func complete(_ request: ProviderRequest) async throws(ProviderCallError) -> Completion {
+        let response = try await send(request, streaming: false)
+        let body: ByteBuffer
+        do {
+            body = try await response.body.collect(upTo: configuration.maxResponseBytes)
+        } catch {
+            throw Self.transportError(error)
+        }
+        return try Self.completion(from: Data(body.readableBytesView), requestedModel: request.model ?? "")
+    }
+
+    public func stream(_ request: ProviderRequest) -> AsyncThrowingStream<StreamEvent, any Error> {
+        AsyncThrowingStream { continuation in
+            let task = Task {
+                var started = false
+                do {
+                    let response = try await self.send(request, streaming: true)
+                    started = true
+                    var parser = ServerSentEvents()
+                    var accumulator = StreamAccumulator(model: request.model ?? "")
+                    var done = false
+                    for try await buffer in response.body {
+                        for event in parser.feed(buffer.readableBytesView) where !done {
+                            if event.data == "[DONE]" {
+                                done = true
+                                break
+                            }
+                            if let delta = try accumulator.add(event.data) { continuation.yield(.delta(delta)) }
+                        }
+                    }
+                    guard done else {
+                        throw ProviderCallError(type: .providerError, message: "the stream was cut mid-way: it ended before [DONE]", retryable: true, breakerKind: .connection)
+                    }
+                    continuation.yield(.finished(try accumulator.completion()))
+                    continuation.finish()
+                } catch let error as ProviderCallError {
+                    continuation.finish(throwing: error)
+                } catch {
+                    var mapped = Self.transportError(error)
+                    if started, mapped.type == .providerError { mapped.message = "the stream was cut mid-way: \(error)" }
+                    continuation.finish(throwing: mapped)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    // MARK: HTTP
+
+    private func send(_ request: ProviderRequest, streaming: Bool) async throws(ProviderCallError) -> HTTPClientResponse {
+        var http = HTTPClientRequest(url: configuration.baseURL + "/v1/chat/completions")
+        http.method = .POST
+        http.headers.add(name: "content-type", value: "application/json")
+        if let key = configuration.apiKey { http.headers.add(name: "authorization", value: "Bearer \(key)") }
+        for (name, value) in configuration.extraHeaders { http.headers.add(name: name, value: value) }
+        let body: Data
+        do {
+            body = try JSONSerialization.data(withJSONObject: Self.body(of: request, streaming: streaming))
+        } catch {
+            throw .invalidRequest("the request cannot be written as JSON: \(error)")
+        }
+        http.body = .bytes(ByteBuffer(bytes: body))
+        let response: HTTPClientResponse
+        do {
+            response = try await client.execute(http, timeout: .nanoseconds(Int64(configuration.requestTimeout.components.seconds) * 1_000_000_000 + configuration.requestTimeout.components.attoseconds / 1_000_000_000))
+        } catch {
+            throw Self.transportError(error)
+        }
+        guard (200..<300).contains(Int(response.status.code)) else {
+            let text = (try? await response.body.collect(upTo: 64 * 1024)).map { String(buffer: $0) } ?? ""
+            var headers: [String: String] = [:]
+            for header in response.headers { headers[header.name.lowercased()] = header.value }
+            throw HTTPErrorMapping.error(status: Int(response.status.code), message: Self.errorMessage(text), headers: headers)
+        }
+        return response
+    }
+
+    static func transportError(_ error: any Error) -> ProviderCallError {
+        if let error = error as? ProviderCallError { return error }
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout:
+                return .timeout("upstream did not answer in time (\(error))")
+            default:
+                break
+            }
+        }
+        return ProviderCallError(type: .providerError, message: "upstream connection failed: \(error)", retryable: true, breakerKind: .connection)
+    }
+
+    /// The `error.message` of an OpenAI error body, else the text itself (clipped).
+    static func errorMessage(_ text: String) -> String {
+        if let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+           let message = (object["error"] as? [String: Any])?["message"] as? String {
+            return message
+        }
+        return text.count > 300 ? String(text.prefix(300)) + "…" : text
+    }
+
+    // MARK: Wire format
+
+    static let finishReasons: Set<String> = ["stop", "length", "tool_calls", "content_filter", "function_call"]
+
+    static func body(of request: ProviderRequest, streaming: Bool) -> [String: Any] {
+        var body: [String: Any] = ["model": request.model ?? "", "messages": request.messages.map(message)]
+        if let value = request.temperature { body["temperature"] = value }
+        if let value = request.maxTokens { body["max_tokens"] = value }
+        if let value = request.topP { body["top_p"] = value }
+        if let value = request.stop { body["stop"] = value }
+        if let tools = request.tools, !tools.isEmpty { body["tools"] = tools.compactMap(jsonObject) }
+        if let choice = request.toolChoice { body["tool_choice"] = jsonObject(choice) }
+        if streaming {
+            body["stream"] = true
+            body["stream_options"] = ["include_usage": true]
+        }
+        return body
+    }
+
+    static func message(_ message: ChatMessage) -> [String: Any] {
+        var object: [String: Any] = ["role": message.role.rawValue]
+        switch message.content {
+        case .text(let text):
+            object["content"] = text
+        case .parts(let parts):
+            object["content"] = parts.map { part -> [String: Any] in
+                switch part {
+                case .text(let text): return ["type": "text", "text": text]
+                case .imageURL(let url, let detail):
+                    var image: [String: Any] = ["url": url]
+                    if let detail { image["detail"] = detail }
+                    return ["type": "image_url", "image_url": image]
+                case .image(let source):
+                    let url = source.url ?? "data:\(source.mediaType ?? "image/png");base64,\(source.data ?? "")"
+                    return ["type": "image_url", "image_url": ["url": url]]
+                }
+            }
+        }
+        if let name = message.name { object["name"] = name }
+        if let id = message.toolCallID { object["tool_call_id"] = id }
+        if let calls = message.toolCalls { object["tool_calls"] = calls.compactMap(jsonObject) }
+        return object
+    }
+
+    /// A `Codable` value as a JSONSerialization object.
+    static func jsonObject(_ value: some Encodable) -> Any? {
+        guard let data = try? JSONEncoder().encode(value) else { return nil }
+        return try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+    }
+
+    static func completion(from data: Data, requestedModel: String) throws(ProviderCallError) -> Completion {
+        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw ProviderCallError(type: .providerError, message: "upstream answer is not JSON: \(String(decoding: data.prefix(200), as: UTF8.self))", retryable: true, breakerKind: .upstreamServerError)
+        }
+        guard let choice = (object["choices"] as? [[String: Any]])?.first, let message = choice["message"] as? [String: Any] else {
+            throw ProviderCallError(type: .providerError, message: "upstream answer has no choices[0].message", retryable: true, breakerKind: .upstreamServerError)
+        }
+        let finishReason = choice["finish_reason"] as? String ?? "stop"
+        guard finishReasons.contains(finishReason) else {
+            throw ProviderCallError(type: .providerError, message: "upstream answer has an unknown finish_reason '\(finishReason)'", retryable: false, breakerKind: .other)
+        }
+        let usage = object["usage"] as? [String: Any]
+        var toolCalls: [ToolCall]?
+        if let calls = message["tool_calls"], let data = try? JSONSerialization.data(withJSONObject: calls) {
+            toolCalls = try? JSONDecoder().decode([ToolCall].self, from: data)
+        }
+        return Completion(
+            model: object["model"] as? String ?? requestedModel, content: message["content"] as? String ?? "",
+            toolCalls: toolCalls, finishReason: finishReason,
+            usage: TokenUsage(promptTokens: usage?["prompt_tokens"] as? Int ?? 0, completionTokens: usage?["completion_tokens"] as? Int ?? 0)
+        )
+    }
+
+    /// Collects a stream's chunks into the final completion.
+    struct StreamAccumulator {
+        var model: String
+        var content = ""
+        var finishReason: String?
+        var usage: TokenUsage?
+
+        /// The content delta of one `data:` payload, if any.
+        mutating func add(_ payload: String) throws(ProviderCallError) -> String? {
+            guard let object = (try? JSONSerialization.jsonObject(with: Data(payload.utf8))) as? [String: Any] else {
+                throw ProviderCallError(type: .providerError, message: "upstream stream chunk is not JSON: \(payload.prefix(200))", retryable: true, breakerKind: .upstreamServerError)
+            }
+            if let error = object["error"] as? [String: Any] {
+                throw ProviderCallError(type: .providerError, message: "upstream stream error: \(error["message"] as? String ?? "unknown")", retryable: true, breakerKind: .upstreamServerError)
+            }
+            if let value = object["model"] as? String { model = value }
+            if let value = object["usage"] as? [String: Any] {
+                usage = TokenUsage(promptTokens: value["prompt_tokens"] as? Int ?? 0, completionTokens: value["completion_tokens"] as? Int ?? 0)
+            }
+            guard let choice = (object["choices"] as? [[String: Any]])?.first else { return nil }
+            if let reason = choice["finish_reason"] as? String { finishReason = reason }
+            guard let delta = (choice["delta"] as? [String: Any])?["content"] as? String, !delta.isEmpty else { return nil }
+            content += delta
+            return delta
+        }
+
+        func completion() throws(ProviderCallError) -> Completion {
+            let reason = finishReason ?? "stop"
+            guard OpenAIProvider.finishReasons.contains(reason) else {
+                throw ProviderCallError(type: .providerError, message: "upstream stream has an unknown finish_reason '\(reason)'", retryable: false, breakerKind: .other)
+            }
+            return Completion(model: model, content: content, finishReason: reason, usage: usage ?? TokenUsage(promptTokens: 0, completionTokens: 0))
+        }
+    }
+}
