@@ -63,6 +63,7 @@ let package = Package(
             dependencies: [
                 "Agent",
                 "AgentCore",
+                "Providers",
                 "Kafka",
                 "Signals",
                 "Topics",
@@ -105,7 +106,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AgentTests",
-            dependencies: ["Agent", "AgentCore", "Kafka", "KafkaTestSupport", "ProviderAgentsCommands", "Signals"],
+            dependencies: ["Agent", "AgentCore", "Kafka", "KafkaTestSupport", "ProviderAgentsCommands", "Signals", "FakeUpstream"],
             swiftSettings: strictSwift
         ),
         .testTarget(

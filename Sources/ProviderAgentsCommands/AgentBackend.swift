@@ -1,16 +1,18 @@
 import AgentCore
+import Providers
 public import ArgumentParser
 
 /// What answers an agent's provider calls. `--backend` on the command line, `backend:` per agent
 /// in the configuration file.
 ///
-/// Only `test` exists so far (AgentCore's deterministic `TestProvider`), and it is the default.
-/// The OpenAI, Anthropic and local (Ollama / llama.cpp) HTTP adapters arrive with the next issue:
-/// each adds one case here and one branch in ``makeProvider(provider:settings:)``; the default then
-/// becomes the provider's own adapter.
+/// `test` (AgentCore's deterministic `TestProvider`) is the default; `openai` calls the OpenAI
+/// API (or a compatible server) over HTTP. Anthropic and local adapters each add one case here
+/// and one branch in ``makeProvider(provider:settings:)``.
 public enum AgentBackend: String, Sendable, Hashable, CaseIterable, ExpressibleByArgument {
     /// Deterministic in-process provider: latency and failure rates from `test:` / `--test-*`.
     case test
+    /// The OpenAI chat completions API over HTTP, or any OpenAI-compatible server (`http.base_url`).
+    case openai
 
     public static let `default` = AgentBackend.test
 
@@ -21,6 +23,13 @@ public enum AgentBackend: String, Sendable, Hashable, CaseIterable, ExpressibleB
         switch self {
         case .test:
             TestProvider(configuration: settings.test.providerConfiguration(name: provider, models: settings.models))
+        case .openai:
+            OpenAIProvider(name: provider, configuration: HTTPProviderConfiguration(
+                baseURL: settings.http.baseURL ?? "https://api.openai.com",
+                apiKey: settings.apiKey,
+                requestTimeout: settings.http.requestTimeout ?? .seconds(120),
+                models: settings.models.map { ModelInfo(id: $0, contextWindow: 128_000, features: [.chat, .streaming, .tools, .vision]) }
+            ))
         }
     }
 }

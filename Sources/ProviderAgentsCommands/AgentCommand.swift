@@ -46,6 +46,12 @@ public struct AgentCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("What answers the calls: \(AgentBackend.allowedValues). Default: the file's backend, else test.", valueName: "backend"))
     var backend: AgentBackend?
 
+    @Option(help: ArgumentHelp("HTTP backends: the upstream's base URL (default: the provider's public API).", valueName: "url"))
+    var baseURL: String?
+
+    @Option(help: ArgumentHelp("HTTP backends: the environment variable holding the API key (default OPENAI_API_KEY for openai).", valueName: "name"))
+    var apiKeyEnv: String?
+
     @Option(name: .customLong("test-latency-ms"), help: "Test backend: fixed latency per call, milliseconds.")
     var testLatencyMs: Double?
 
@@ -86,6 +92,9 @@ public struct AgentCommand: AsyncParsableCommand {
     /// The command line's settings (options not given stay `nil`), checked.
     public func overrides() throws(AgentConfigurationError) -> AgentSettings.Overrides {
         var overrides = AgentSettings.Overrides(backend: backend)
+        if let baseURL, let problem = HTTPBackendSettings.baseURLProblem(baseURL) { throw .option("--base-url", problem) }
+        if let apiKeyEnv, apiKeyEnv.isEmpty { throw .option("--api-key-env", "must not be empty") }
+        overrides.http = HTTPBackendSettings(baseURL: baseURL, apiKeyEnvironmentVariable: apiKeyEnv)
         if let bootstrap {
             guard !bootstrap.trimmingCharacters(in: .whitespaces).isEmpty else { throw .option("--bootstrap", "must not be empty") }
             overrides.bootstrap = bootstrap

@@ -59,6 +59,8 @@ public struct AgentConfigurationFile: Sendable, Hashable {
         public var circuitBreaker: CircuitBreakerPolicy?
         public var prices: PriceTable?
         public var test: TestBackendSettings
+        /// `http:` — the HTTP backends' upstream (base URL, API key variable, timeout).
+        public var http = HTTPBackendSettings()
 
         public init(
             instanceID: String? = nil, backend: AgentBackend? = nil, models: [String]? = nil, defaultModel: String? = nil,
@@ -163,8 +165,9 @@ public struct AgentConfigurationFile: Sendable, Hashable {
         static let kafka = ["bootstrap", "topic_prefix", "properties"]
         static let agent = [
             "instance_id", "backend", "models", "default_model", "max_in_flight", "max_concurrent_calls", "max_message_bytes",
-            "session_timeout_ms", "status_interval_ms", "drain_timeout_ms", "ledger", "rate_limit", "circuit_breaker", "prices", "test",
+            "session_timeout_ms", "status_interval_ms", "drain_timeout_ms", "ledger", "rate_limit", "circuit_breaker", "prices", "test", "http",
         ]
+        static let http = ["base_url", "api_key_env", "request_timeout_ms"]
         static let rateLimit = ["strategy", "requests_per_window", "tokens_per_window", "window_ms"]
         static let circuitBreaker = [
             "consecutive_failures", "failure_rate_threshold", "minimum_requests", "rate_window_size", "open_timeout_ms",
@@ -245,6 +248,16 @@ public struct AgentConfigurationFile: Sendable, Hashable {
         if let value = fields["circuit_breaker"] { agent.circuitBreaker = try parseCircuitBreaker(value) }
         if let value = fields["prices"] { agent.prices = try parsePrices(value) }
         if let value = fields["test"] { agent.test = try parseTest(value) }
+        if let value = fields["http"] {
+            let http = try value.fields(Keys.http)
+            if let url = http["base_url"] {
+                let text = try url.nonEmptyString()
+                if let problem = HTTPBackendSettings.baseURLProblem(text) { throw url.error(problem) }
+                agent.http.baseURL = text
+            }
+            agent.http.apiKeyEnvironmentVariable = try http["api_key_env"]?.nonEmptyString()
+            agent.http.requestTimeout = try http["request_timeout_ms"]?.int(atLeast: 1).milliseconds
+        }
         return agent
     }
 

@@ -18,6 +18,7 @@ public struct AgentSettings: Sendable {
         /// `-X key=value`, applied over the file's `kafka.properties`.
         public var kafkaProperties: [String: String]
         public var test: TestBackendSettings
+        public var http = HTTPBackendSettings()
 
         public init(
             bootstrap: String? = nil, topicPrefix: String? = nil, instanceID: String? = nil, backend: AgentBackend? = nil,
@@ -40,6 +41,10 @@ public struct AgentSettings: Sendable {
     /// The `test` backend's settings (file and command line merged; unset fields take
     /// ``TestBackendSettings`` defaults).
     public var test: TestBackendSettings
+    /// The HTTP backends' settings (file and command line merged).
+    public var http: HTTPBackendSettings = HTTPBackendSettings()
+    /// The API key read from the environment variable the settings name (never logged).
+    var apiKey: String?
     /// The configuration file read, if any.
     public var configFile: String?
 
@@ -119,7 +124,16 @@ public struct AgentSettings: Sendable {
             drainTimeout: section.drainTimeout ?? defaults.drainTimeout,
             ledger: section.ledger ?? defaults.ledger
         )
-        return AgentSettings(backend: backend, models: models, agent: agent, test: test, configFile: file?.path)
+        var settings = AgentSettings(backend: backend, models: models, agent: agent, test: test, configFile: file?.path)
+        settings.http = section.http.overlaid(with: overrides.http)
+        if let url = settings.http.baseURL, let problem = HTTPBackendSettings.baseURLProblem(url) {
+            throw .option("--base-url", problem)
+        }
+        if backend == .openai {
+            let variable = settings.http.apiKeyEnvironmentVariable ?? "OPENAI_API_KEY"
+            settings.apiKey = (environment ?? ProcessInfo.processInfo.environment)[variable].flatMap { $0.isEmpty ? nil : $0 }
+        }
+        return settings
     }
 
     /// The provider adapter the backend names.
@@ -212,6 +226,10 @@ public struct AgentSettings: Sendable {
             "kafka.group": "\(agent.groupID)",
             "kafka.properties": .dictionary(Self.masked(agent.kafkaProperties).mapValues { "\($0)" }),
         ]
+        if backend != .test {
+            metadata["http.base_url"] = "\(http.baseURL ?? "(provider default)")"
+            metadata["http.api_key"] = apiKey == nil ? "absent" : "set (from \(http.apiKeyEnvironmentVariable ?? "OPENAI_API_KEY"))"
+        }
         if backend == .test {
             let test = self.test.providerConfiguration(name: provider, models: models)
             metadata["test.latency"] = "\(TestBackendSettings.describe(test.latency))"

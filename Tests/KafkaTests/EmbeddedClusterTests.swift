@@ -41,9 +41,11 @@ struct EmbeddedClusterTests {
         let topic = "faults"
         try cluster.createTopic(KafkaTopicSpec(name: topic, partitions: 2))
         var configuration = KafkaProducerConfiguration(bootstrapServers: cluster.bootstrapServers)
-        configuration.deliveryTimeout = .seconds(8)
+        // Generous: under a loaded test run, reconnecting after the 2 s outage can take seconds.
+        configuration.deliveryTimeout = .seconds(20)
+        configuration.common.properties["reconnect.backoff.max.ms"] = "500"
         let producer = try KafkaProducer(configuration: configuration)
-        let bound = Duration.seconds(8 + 5)
+        let bound = Duration.seconds(20 + 5)
 
         let total = 300
         let outcomes = try await withThrowingTaskGroup(of: (Int, Bool, Duration).self) { group in

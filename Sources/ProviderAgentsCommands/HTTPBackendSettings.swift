@@ -1,0 +1,35 @@
+import Foundation
+
+/// Settings of the HTTP backends (`openai`, ...): where the upstream is and which environment
+/// variable holds its API key. The key itself is read from the environment at start and never
+/// logged; only the variable's name appears in logs.
+public struct HTTPBackendSettings: Sendable, Hashable {
+    /// Default: the provider's public API (`https://api.openai.com` for `openai`).
+    public var baseURL: String?
+    /// Default: `OPENAI_API_KEY` for `openai`.
+    public var apiKeyEnvironmentVariable: String?
+    /// Default 120 s.
+    public var requestTimeout: Duration?
+
+    public init(baseURL: String? = nil, apiKeyEnvironmentVariable: String? = nil, requestTimeout: Duration? = nil) {
+        self.baseURL = baseURL
+        self.apiKeyEnvironmentVariable = apiKeyEnvironmentVariable
+        self.requestTimeout = requestTimeout
+    }
+
+    func overlaid(with overrides: HTTPBackendSettings) -> HTTPBackendSettings {
+        HTTPBackendSettings(
+            baseURL: overrides.baseURL ?? baseURL,
+            apiKeyEnvironmentVariable: overrides.apiKeyEnvironmentVariable ?? apiKeyEnvironmentVariable,
+            requestTimeout: overrides.requestTimeout ?? requestTimeout
+        )
+    }
+
+    /// What is wrong with a base URL, if anything.
+    static func baseURLProblem(_ text: String) -> String? {
+        guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
+            return "'\(text)' is not an http(s) URL with a host"
+        }
+        return nil
+    }
+}
