@@ -13,6 +13,26 @@ public enum AgentBackend: String, Sendable, Hashable, CaseIterable, ExpressibleB
     case test
     /// The OpenAI chat completions API over HTTP, or any OpenAI-compatible server (`http.base_url`).
     case openai
+    /// The Anthropic Messages API over HTTP.
+    case anthropic
+
+    /// The upstream when `http.base_url` names none.
+    var defaultBaseURL: String? {
+        switch self {
+        case .test: nil
+        case .openai: "https://api.openai.com"
+        case .anthropic: "https://api.anthropic.com"
+        }
+    }
+
+    /// The environment variable holding the API key when `http.api_key_env` names none.
+    var defaultKeyVariable: String? {
+        switch self {
+        case .test: nil
+        case .openai: "OPENAI_API_KEY"
+        case .anthropic: "ANTHROPIC_API_KEY"
+        }
+    }
 
     public static let `default` = AgentBackend.test
 
@@ -24,12 +44,18 @@ public enum AgentBackend: String, Sendable, Hashable, CaseIterable, ExpressibleB
         case .test:
             TestProvider(configuration: settings.test.providerConfiguration(name: provider, models: settings.models))
         case .openai:
-            OpenAIProvider(name: provider, configuration: HTTPProviderConfiguration(
-                baseURL: settings.http.baseURL ?? "https://api.openai.com",
-                apiKey: settings.apiKey,
-                requestTimeout: settings.http.requestTimeout ?? .seconds(120),
-                models: settings.models.map { ModelInfo(id: $0, contextWindow: 128_000, features: [.chat, .streaming, .tools, .vision]) }
-            ))
+            OpenAIProvider(name: provider, configuration: http(settings, contextWindow: 128_000, features: [.chat, .streaming, .tools, .vision]))
+        case .anthropic:
+            AnthropicProvider(name: provider, configuration: http(settings, contextWindow: 200_000, features: [.chat, .streaming, .tools, .vision]))
         }
+    }
+
+    private func http(_ settings: AgentSettings, contextWindow: Int, features: Set<ProviderFeature>) -> HTTPProviderConfiguration {
+        HTTPProviderConfiguration(
+            baseURL: settings.http.baseURL ?? defaultBaseURL ?? "",
+            apiKey: settings.apiKey,
+            requestTimeout: settings.http.requestTimeout ?? .seconds(120),
+            models: settings.models.map { ModelInfo(id: $0, contextWindow: contextWindow, features: features) }
+        )
     }
 }

@@ -129,8 +129,7 @@ public struct AgentSettings: Sendable {
         if let url = settings.http.baseURL, let problem = HTTPBackendSettings.baseURLProblem(url) {
             throw .option("--base-url", problem)
         }
-        if backend == .openai {
-            let variable = settings.http.apiKeyEnvironmentVariable ?? "OPENAI_API_KEY"
+        if let variable = settings.http.apiKeyEnvironmentVariable ?? backend.defaultKeyVariable {
             settings.apiKey = (environment ?? ProcessInfo.processInfo.environment)[variable].flatMap { $0.isEmpty ? nil : $0 }
         }
         return settings
@@ -227,8 +226,8 @@ public struct AgentSettings: Sendable {
             "kafka.properties": .dictionary(Self.masked(agent.kafkaProperties).mapValues { "\($0)" }),
         ]
         if backend != .test {
-            metadata["http.base_url"] = "\(http.baseURL ?? "(provider default)")"
-            metadata["http.api_key"] = apiKey == nil ? "absent" : "set (from \(http.apiKeyEnvironmentVariable ?? "OPENAI_API_KEY"))"
+            metadata["http.base_url"] = "\(http.baseURL ?? backend.defaultBaseURL ?? "")"
+            metadata["http.api_key"] = apiKey == nil ? "absent" : "set (from \(http.apiKeyEnvironmentVariable ?? backend.defaultKeyVariable ?? ""))"
         }
         if backend == .test {
             let test = self.test.providerConfiguration(name: provider, models: models)

@@ -35,6 +35,9 @@ public struct ProviderErrorType: RawRepresentable, Sendable, Hashable, Codable, 
     public static let authentication = ProviderErrorType("authentication")
     /// Upstream refused the content (safety / content filter).
     public static let contentFiltered = ProviderErrorType("content_filtered")
+    /// The prompt (estimated) plus `max_tokens` does not fit the model's context window; a router
+    /// may fall back to a model with a larger one.
+    public static let contextLengthExceeded = ProviderErrorType("context_length_exceeded")
     /// Upstream answered with an error (5xx, malformed answer, connection failure).
     public static let providerError = ProviderErrorType("provider_error")
 }

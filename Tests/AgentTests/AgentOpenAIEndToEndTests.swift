@@ -10,15 +10,16 @@ import Glibc
 /// End to end on Tansu with separate processes: `provider-agents agent --backend openai` calling
 /// `fake-upstream` over real HTTP. Signal in → HTTP → signal out; streamed chunks in order; the
 /// API key from the environment appears nowhere in logs, signals or status.
-@Suite("Agent with the OpenAI adapter, end to end (separate processes)", .timeLimit(.minutes(3)))
+@Suite("Agent with the HTTP adapters, end to end (separate processes)", .timeLimit(.minutes(3)))
 struct AgentOpenAIEndToEndTests {
     static let secret = "sk-e2e-secret-do-not-print-7c1f"
 
-    @Test("requests and a stream_request answered through the fake upstream; the key never leaks")
-    func endToEnd() async throws {
+    @Test("requests and a stream_request answered through the fake upstream; the key never leaks", arguments: [
+        ("openai", "gpt-4o-mini"), ("anthropic", "claude-haiku-4-5"),
+    ])
+    func endToEnd(_ provider: String, _ model: String) async throws {
         let broker = try await TansuBroker.shared()
-        let provider = "openai"
-        let prefix = uniqueName("e2e-openai") + "."
+        let prefix = uniqueName("e2e-\(provider)") + "."
         for (topic, partitions) in [
             ("llm.requests.\(provider)", 2), ("llm.ledger.\(provider)", 2), ("llm.control.\(provider)", 1),
             ("llm.responses", 2), ("llm.errors", 2), ("llm.status", 1), ("llm.dlq", 1),
@@ -36,7 +37,7 @@ struct AgentOpenAIEndToEndTests {
 
         let config = FileManager.default.temporaryDirectory.appendingPathComponent(uniqueName("e2e-config") + ".yaml").path
         try [
-            "agents:", "  openai:", "    backend: openai", "    models: [gpt-4o-mini]", "    session_timeout_ms: 6000", "    status_interval_ms: 500",
+            "agents:", "  \(provider):", "    backend: \(provider)", "    models: [\(model)]", "    session_timeout_ms: 6000", "    status_interval_ms: 500",
             "    http: { base_url: \"http://127.0.0.1:\(upstreamPort)\", api_key_env: E2E_OPENAI_KEY, request_timeout_ms: 10000 }",
         ].joined(separator: "\n").write(toFile: config, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: config) }
@@ -54,10 +55,10 @@ struct AgentOpenAIEndToEndTests {
         let producer = try KafkaProducer(configuration: .init(bootstrapServers: broker.bootstrapServers))
         let requests = prefix + "llm.requests.\(provider)"
         for id in ["e1", "e2", "e3"] {
-            try await producer.send(KafkaProducerMessage(topic: requests, key: id, value: #"{"type":"provider_request","data":{"request_id":"\#(id)","model":"gpt-4o-mini","messages":[{"role":"user","content":"question \#(id)"}]}}"#))
+            try await producer.send(KafkaProducerMessage(topic: requests, key: id, value: #"{"type":"provider_request","data":{"request_id":"\#(id)","model":"\#(model)","messages":[{"role":"user","content":"question \#(id)"}]}}"#))
         }
-        try await producer.send(KafkaProducerMessage(topic: requests, key: "s1", value: #"{"type":"stream_request","data":{"request_id":"s1","model":"gpt-4o-mini","messages":[{"role":"user","content":"stream please"}]}}"#))
-        try await producer.send(KafkaProducerMessage(topic: requests, key: "x1", value: #"{"type":"provider_request","data":{"request_id":"x1","model":"gpt-4o-mini","messages":[{"role":"user","content":"unknown"}]}}"#))
+        try await producer.send(KafkaProducerMessage(topic: requests, key: "s1", value: #"{"type":"stream_request","data":{"request_id":"s1","model":"\#(model)","messages":[{"role":"user","content":"stream please"}]}}"#))
+        try await producer.send(KafkaProducerMessage(topic: requests, key: "x1", value: #"{"type":"provider_request","data":{"request_id":"x1","model":"\#(model)","messages":[{"role":"user","content":"unknown"}]}}"#))
         await producer.close()
 
         let watcher = try await TopicWatcher(bootstrapServers: broker.bootstrapServers, topics: [prefix + "llm.responses", prefix + "llm.errors", prefix + "llm.status"])
@@ -81,7 +82,7 @@ struct AgentOpenAIEndToEndTests {
                 Issue.record("\(id) unanswered")
                 continue
             }
-            #expect(response.response.hasPrefix("Fake openai reply from gpt-4o-mini to \"question \(id)\""), "\(response.response)")
+            #expect(response.response.hasPrefix("Fake \(provider) reply from \(model) to \"question \(id)\""), "\(response.response)")
             #expect((response.usage?.totalTokens ?? 0) > 0)
         }
         let chunks = signals.compactMap { signal -> StreamChunk? in
