@@ -15,6 +15,8 @@ public enum AgentBackend: String, Sendable, Hashable, CaseIterable, ExpressibleB
     case openai
     /// The Anthropic Messages API over HTTP.
     case anthropic
+    /// A local Ollama server (no key; works offline).
+    case ollama
 
     /// The upstream when `http.base_url` names none.
     var defaultBaseURL: String? {
@@ -22,6 +24,7 @@ public enum AgentBackend: String, Sendable, Hashable, CaseIterable, ExpressibleB
         case .test: nil
         case .openai: "https://api.openai.com"
         case .anthropic: "https://api.anthropic.com"
+        case .ollama: "http://127.0.0.1:11434"
         }
     }
 
@@ -31,6 +34,7 @@ public enum AgentBackend: String, Sendable, Hashable, CaseIterable, ExpressibleB
         case .test: nil
         case .openai: "OPENAI_API_KEY"
         case .anthropic: "ANTHROPIC_API_KEY"
+        case .ollama: nil
         }
     }
 
@@ -47,6 +51,8 @@ public enum AgentBackend: String, Sendable, Hashable, CaseIterable, ExpressibleB
             OpenAIProvider(name: provider, configuration: http(settings, contextWindow: 128_000, features: [.chat, .streaming, .tools, .vision]))
         case .anthropic:
             AnthropicProvider(name: provider, configuration: http(settings, contextWindow: 200_000, features: [.chat, .streaming, .tools, .vision]))
+        case .ollama:
+            OllamaProvider(name: provider, configuration: http(settings, contextWindow: 8_192, features: [.chat, .streaming]))
         }
     }
 

@@ -215,7 +215,7 @@ struct AgentConfigurationFileTests {
         BadFile(yaml: "agents: { openai: { rate_limit: { requests_per_window: 0 } } }", expected: ["agents.openai.rate_limit.requests_per_window: must be >= 1"]),
         BadFile(yaml: "agents: { OpenAI: {} }", expected: ["agents.OpenAI: provider name must be lowercase"]),
         BadFile(yaml: "agents: { \"open ai\": {} }", expected: [#"agents."open ai": provider name"#]),
-        BadFile(yaml: "agents: { openai: { backend: gemini } }", expected: ["agents.openai.backend: unknown backend 'gemini' (available: test, openai, anthropic)"]),
+        BadFile(yaml: "agents: { openai: { backend: gemini } }", expected: ["agents.openai.backend: unknown backend 'gemini' (available: test, openai, anthropic, ollama)"]),
         BadFile(yaml: "agents: { openai: { http: { base_url: \"ftp://x\" } } }", expected: ["agents.openai.http.base_url", "not an http(s) URL"]),
         BadFile(yaml: "agents: { openai: { http: { timeout: 5 } } }", expected: ["agents.openai.http", "timeout"]),
         BadFile(yaml: "agents: { openai: { test: { latency: \"gaussian:5\" } } }", expected: ["agents.openai.test.latency:", "unknown distribution 'gaussian'"]),

@@ -15,7 +15,7 @@ struct AgentOpenAIEndToEndTests {
     static let secret = "sk-e2e-secret-do-not-print-7c1f"
 
     @Test("requests and a stream_request answered through the fake upstream; the key never leaks", arguments: [
-        ("openai", "gpt-4o-mini"), ("anthropic", "claude-haiku-4-5"),
+        ("openai", "gpt-4o-mini"), ("anthropic", "claude-haiku-4-5"), ("ollama", "llama3.1:8b"),
     ])
     func endToEnd(_ provider: String, _ model: String) async throws {
         let broker = try await TansuBroker.shared()
