@@ -94,7 +94,7 @@ struct AnthropicRoutes: Sendable {
             try await writer.write(FakeUpstream.sse(event: "content_block_start", ["type": "content_block_start", "index": 0, "content_block": ["type": "text", "text": ""]]))
             try await writer.write(FakeUpstream.sse(event: "ping", ["type": "ping"]))
             for (index, piece) in pieces.enumerated() {
-                if cut, index == pieces.count / 2 { throw FakeUpstream.StreamCut() }
+                if cut, index == pieces.count / 2 { try await FakeUpstream.cut() }
                 try await writer.write(FakeUpstream.sse(event: "content_block_delta", [
                     "type": "content_block_delta", "index": 0, "delta": ["type": "text_delta", "text": piece],
                 ]))

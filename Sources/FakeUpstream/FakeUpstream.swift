@@ -102,6 +102,13 @@ public struct FakeUpstream: Sendable {
     /// Thrown inside a stream's writer to end the connection mid-stream (the `cut` fault).
     struct StreamCut: Error {}
 
+    /// Ends a stream mid-way: a moment for what was written to reach the client, then the
+    /// connection is dropped.
+    static func cut() async throws -> Never {
+        try await Task.sleep(for: .milliseconds(100))
+        throw StreamCut()
+    }
+
     /// A fresh id with `prefix`.
     static func id(_ prefix: String) -> String {
         prefix + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(24)

@@ -58,7 +58,7 @@ struct OllamaRoutes: Sendable {
         return upstream.stream(contentType: "application/x-ndjson") { writer in
             if slowFirstByte { try await Task.sleep(for: .seconds(2)) }
             for (index, piece) in pieces.enumerated() {
-                if cut, index == pieces.count / 2 { throw FakeUpstream.StreamCut() }
+                if cut, index == pieces.count / 2 { try await FakeUpstream.cut() }
                 try await writer.write(FakeUpstream.line([
                     "model": model, "created_at": created, "message": ["role": "assistant", "content": piece], "done": false,
                 ]))

@@ -91,7 +91,7 @@ struct OpenAIRoutes: Sendable {
             }
             try await writer.write(FakeUpstream.sse(chunk(["role": "assistant", "content": "", "refusal": NSNull()])))
             for (index, piece) in pieces.enumerated() {
-                if cut, index == pieces.count / 2 { throw FakeUpstream.StreamCut() }  // the connection ends mid-stream
+                if cut, index == pieces.count / 2 { try await FakeUpstream.cut() }  // the connection ends mid-stream
                 try await writer.write(FakeUpstream.sse(chunk(["content": piece])))
             }
             try await writer.write(FakeUpstream.sse(chunk([:], finish: "stop")))
