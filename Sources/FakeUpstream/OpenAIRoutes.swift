@@ -63,6 +63,26 @@ struct OpenAIRoutes: Sendable {
             "prompt_tokens": completion.promptTokens, "completion_tokens": completion.completionTokens,
             "total_tokens": completion.promptTokens + completion.completionTokens,
         ]
+        // With tools offered and a user asking for them ("call <tool>" or "use a tool"), the answer
+        // is a call of the first tool, arguments echoing the question: tool-use paths get tested.
+        let tools = body["tools"] as? [[String: Any]] ?? []
+        let lastUser = FakeCompletion.text(of: messages.last { $0["role"] as? String == "user" }?["content"])
+        if let tool = tools.first, let function = tool["function"] as? [String: Any], let toolName = function["name"] as? String,
+           lastUser.lowercased().contains("call \(toolName.lowercased())") || lastUser.lowercased().contains("use a tool"),
+           body["tool_choice"] as? String != "none", body["stream"] as? Bool != true {
+            let arguments = (try? JSONSerialization.data(withJSONObject: ["question": lastUser])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+            return upstream.json([
+                "id": id, "object": "chat.completion", "created": created, "model": model, "system_fingerprint": "fp_fake",
+                "choices": [[
+                    "index": 0, "logprobs": NSNull(), "finish_reason": "tool_calls",
+                    "message": [
+                        "role": "assistant", "content": NSNull(), "refusal": NSNull(),
+                        "tool_calls": [["id": FakeUpstream.id("call_"), "type": "function", "function": ["name": toolName, "arguments": arguments]]],
+                    ] as [String: Any],
+                ] as [String: Any]],
+                "usage": usage,
+            ], headers: Self.rateLimitHeaders)
+        }
         guard body["stream"] as? Bool == true else {
             return upstream.json([
                 "id": id, "object": "chat.completion", "created": created, "model": model, "system_fingerprint": "fp_fake",

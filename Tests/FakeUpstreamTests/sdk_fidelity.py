@@ -28,6 +28,14 @@ if provider == "openai":
             streamed_usage = chunk.usage.total_tokens
     streamed = "".join(parts)
     assert streamed_usage == usage, (streamed_usage, usage)
+    tooled = client.chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[{"role": "user", "content": "use a tool please"}],
+        tools=[{"type": "function", "function": {"name": "lookup", "parameters": {"type": "object", "properties": {}}}}],
+    )
+    assert tooled.choices[0].finish_reason == "tool_calls", tooled
+    assert tooled.choices[0].message.tool_calls[0].function.name == "lookup", tooled
+    assert json.loads(tooled.choices[0].message.tool_calls[0].function.arguments)["question"] == "use a tool please"
     try:
         client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, extra_headers={"x-fake-fault": "429"})
         raise AssertionError("429 expected")

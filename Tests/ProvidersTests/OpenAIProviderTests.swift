@@ -116,6 +116,21 @@ struct OpenAIProviderTests {
         }
     }
 
+    @Test("tools go out with the request; a tool call comes back with finish_reason tool_calls")
+    func toolCalls() async throws {
+        try await withFakeUpstream { base in
+            var request = Self.request
+            request.messages = [.user("please call get_weather for Paris")]
+            request.tools = [ToolDefinition(function: FunctionDefinition(name: "get_weather", description: "weather of a city", parameters: .object(["type": .string("object")])))]
+            let completion = try await Self.provider(base).complete(request)
+            #expect(completion.finishReason == "tool_calls")
+            let call = try #require(completion.toolCalls?.first)
+            #expect(call.function.name == "get_weather")
+            #expect(call.function.arguments.contains("Paris"))
+            #expect(completion.content.isEmpty)
+        }
+    }
+
     @Test("the request body: messages with parts, parameters, stream options")
     func requestBody() throws {
         var request = Self.request
