@@ -98,7 +98,7 @@ struct AgentProcessTests {
         let callsA = Self.callLog("a"), callsB = Self.callLog("b")
         let answersWatcher = try await TopicWatcher(bootstrapServers: cluster.broker.bootstrapServers, topics: [cluster.topic("llm.responses"), cluster.topic("llm.errors")])
 
-        let first = try cluster.start("a", callLog: callsA, latency: "uniform:20-300")
+        let first = try cluster.start("a", callLog: callsA, latency: "uniform:200-800")
         // Killed mid-run, with calls in flight: some answered, at least 50 called and not yet answered.
         try await waitUntil("the first agent answered 500 requests and has 50 calls in flight", timeout: .seconds(90)) {
             let answered = answersWatcher.messages.count
@@ -109,7 +109,7 @@ struct AgentProcessTests {
         let answeredBeforeKill = Set(answersWatcher.messages.compactMap(\.keyString))
         #expect(answeredBeforeKill.count < ids.count, "killed mid-run")
 
-        let second = try cluster.start("b", callLog: callsB, latency: "uniform:20-300")
+        let second = try cluster.start("b", callLog: callsB, latency: "uniform:200-800")
         defer { second.stop(grace: .seconds(20)) }
         try await answersWatcher.wait(until: "every request answered", timeout: .seconds(120)) { messages in
             Set(messages.compactMap(\.keyString)).count >= ids.count
