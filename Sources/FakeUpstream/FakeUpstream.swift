@@ -1,7 +1,7 @@
 import Foundation
 public import Hummingbird
 public import Logging
-public import HTTPTypes
+import HTTPTypes
 import NIOCore
 
 /// A fake LLM upstream speaking the OpenAI (`/v1/chat/completions`, `/v1/models`), Anthropic

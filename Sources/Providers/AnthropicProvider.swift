@@ -14,7 +14,7 @@ public import Signals
 public final class AnthropicProvider: LLMProvider {
     public let name: String
     private let configuration: HTTPProviderConfiguration
-    private let client: HTTPClient
+    private let upstream: HTTPUpstream
     private let version: String
 
     public static let defaultMaxTokens = 1024
@@ -23,7 +23,7 @@ public final class AnthropicProvider: LLMProvider {
         self.name = name
         self.configuration = configuration
         self.version = version
-        self.client = client
+        self.upstream = HTTPUpstream(configuration: configuration, client: client)
     }
 
     public var supportedFeatures: Set<ProviderFeature> { [.chat, .streaming, .tools, .vision] }
@@ -34,43 +34,22 @@ public final class AnthropicProvider: LLMProvider {
 
     public func complete(_ request: ProviderRequest) async throws(ProviderCallError) -> Completion {
         let response = try await send(request, streaming: false)
-        let body: ByteBuffer
-        do {
-            body = try await response.body.collect(upTo: configuration.maxResponseBytes)
-        } catch {
-            throw OpenAIProvider.transportError(error)
-        }
-        return try Self.completion(from: Data(body.readableBytesView), requestedModel: request.model ?? "")
+        return try Self.completion(from: try await upstream.body(of: response), requestedModel: request.model ?? "")
     }
 
     public func stream(_ request: ProviderRequest) -> AsyncThrowingStream<StreamEvent, any Error> {
-        AsyncThrowingStream { continuation in
-            let task = Task {
-                var started = false
-                do {
-                    let response = try await self.send(request, streaming: true)
-                    started = true
-                    var parser = ServerSentEvents()
-                    var accumulator = StreamAccumulator(model: request.model ?? "")
-                    for try await buffer in response.body {
-                        for event in parser.feed(buffer.readableBytesView) where !accumulator.stopped {
-                            if let delta = try accumulator.add(event) { continuation.yield(.delta(delta)) }
-                        }
-                    }
-                    guard accumulator.stopped else {
-                        throw ProviderCallError(type: .providerError, message: "the stream was cut mid-way: it ended before message_stop", retryable: true, breakerKind: .connection)
-                    }
-                    continuation.yield(.finished(try accumulator.completion()))
-                    continuation.finish()
-                } catch let error as ProviderCallError {
-                    continuation.finish(throwing: error)
-                } catch {
-                    var mapped = OpenAIProvider.transportError(error)
-                    if started, mapped.type == .providerError { mapped.message = "the stream was cut mid-way: \(error)" }
-                    continuation.finish(throwing: mapped)
+        HTTPUpstream.stream(open: { () throws(ProviderCallError) in try await self.send(request, streaming: true) }) { response, continuation in
+            var parser = ServerSentEvents()
+            var accumulator = StreamAccumulator(model: request.model ?? "")
+            for try await buffer in response.body {
+                for event in parser.feed(buffer.readableBytesView) where !accumulator.stopped {
+                    if let delta = try accumulator.add(event) { continuation.yield(.delta(delta)) }
                 }
             }
-            continuation.onTermination = { _ in task.cancel() }
+            guard accumulator.stopped else {
+                throw ProviderCallError(type: .providerError, message: "the stream was cut mid-way: it ended before message_stop", retryable: true, breakerKind: .connection)
+            }
+            continuation.yield(.finished(try accumulator.completion()))
         }
     }
 
@@ -87,34 +66,11 @@ public final class AnthropicProvider: LLMProvider {
                 retryable: false
             )
         }
-        var http = HTTPClientRequest(url: configuration.baseURL + "/v1/messages")
-        http.method = .POST
-        http.headers.add(name: "content-type", value: "application/json")
-        http.headers.add(name: "anthropic-version", value: version)
-        if let key = configuration.apiKey { http.headers.add(name: "x-api-key", value: key) }
-        for (name, value) in configuration.extraHeaders { http.headers.add(name: name, value: value) }
-        let body: Data
-        do {
-            body = try JSONSerialization.data(withJSONObject: Self.body(of: request, streaming: streaming))
-        } catch {
-            throw .invalidRequest("the request cannot be written as JSON: \(error)")
+        var headers = [("anthropic-version", version)]
+        if let key = configuration.apiKey { headers.append(("x-api-key", key)) }
+        return try await upstream.post("/v1/messages", headers: headers, json: Self.body(of: request, streaming: streaming)) { status, text, headers in
+            Self.error(status: status, body: text, headers: headers)
         }
-        http.body = .bytes(ByteBuffer(bytes: body))
-        let response: HTTPClientResponse
-        do {
-            let timeout = configuration.requestTimeout.components
-            response = try await client.execute(http, timeout: .nanoseconds(timeout.seconds * 1_000_000_000 + timeout.attoseconds / 1_000_000_000))
-        } catch {
-            throw OpenAIProvider.transportError(error)
-        }
-        let status = Int(response.status.code)
-        guard (200..<300).contains(status) else {
-            let text = (try? await response.body.collect(upTo: 64 * 1024)).map { String(buffer: $0) } ?? ""
-            var headers: [String: String] = [:]
-            for header in response.headers { headers[header.name.lowercased()] = header.value }
-            throw Self.error(status: status, body: text, headers: headers)
-        }
-        return response
     }
 
     /// Anthropic specifics first (529 overloaded, a spend limit), then the shared mapping.

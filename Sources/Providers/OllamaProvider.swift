@@ -11,11 +11,13 @@ public final class OllamaProvider: LLMProvider {
     public let name: String
     private let configuration: HTTPProviderConfiguration
     private let client: HTTPClient
+    private let upstream: HTTPUpstream
 
     public init(name: String = "local", configuration: HTTPProviderConfiguration, client: HTTPClient = .shared) {
         self.name = name
         self.configuration = configuration
         self.client = client
+        self.upstream = HTTPUpstream(configuration: configuration, client: client)
     }
 
     public var supportedFeatures: Set<ProviderFeature> { [.chat, .streaming, .tools, .vision] }
@@ -45,14 +47,9 @@ public final class OllamaProvider: LLMProvider {
 
     public func complete(_ request: ProviderRequest) async throws(ProviderCallError) -> Completion {
         let response = try await send(request, streaming: false)
-        let body: ByteBuffer
-        do {
-            body = try await response.body.collect(upTo: configuration.maxResponseBytes)
-        } catch {
-            throw OpenAIProvider.transportError(error)
-        }
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any] else {
-            throw ProviderCallError(type: .providerError, message: "upstream answer is not JSON: \(String(buffer: body).prefix(200))", retryable: true, breakerKind: .upstreamServerError)
+        let body = try await upstream.body(of: response)
+        guard let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] else {
+            throw ProviderCallError(type: .providerError, message: "upstream answer is not JSON: \(String(decoding: body.prefix(200), as: UTF8.self))", retryable: true, breakerKind: .upstreamServerError)
         }
         var accumulator = StreamAccumulator(model: request.model ?? "")
         _ = try accumulator.add(object)
@@ -60,71 +57,33 @@ public final class OllamaProvider: LLMProvider {
     }
 
     public func stream(_ request: ProviderRequest) -> AsyncThrowingStream<StreamEvent, any Error> {
-        AsyncThrowingStream { continuation in
-            let task = Task {
-                var started = false
-                do {
-                    let response = try await self.send(request, streaming: true)
-                    started = true
-                    var accumulator = StreamAccumulator(model: request.model ?? "")
-                    var pending: [UInt8] = []
-                    for try await buffer in response.body {
-                        pending.append(contentsOf: buffer.readableBytesView)
-                        while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                            let line = Array(pending[..<newline])
-                            pending.removeFirst(newline + 1)
-                            guard !line.isEmpty, !accumulator.done else { continue }
-                            guard let object = (try? JSONSerialization.jsonObject(with: Data(line))) as? [String: Any] else {
-                                throw ProviderCallError(type: .providerError, message: "upstream stream line is not JSON: \(String(decoding: line.prefix(200), as: UTF8.self))", retryable: true, breakerKind: .upstreamServerError)
-                            }
-                            if let delta = try accumulator.add(object) { continuation.yield(.delta(delta)) }
-                        }
+        HTTPUpstream.stream(open: { () throws(ProviderCallError) in try await self.send(request, streaming: true) }) { response, continuation in
+            var accumulator = StreamAccumulator(model: request.model ?? "")
+            var pending: [UInt8] = []
+            for try await buffer in response.body {
+                pending.append(contentsOf: buffer.readableBytesView)
+                while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                    let line = Array(pending[..<newline])
+                    pending.removeFirst(newline + 1)
+                    guard !line.isEmpty, !accumulator.done else { continue }
+                    guard let object = (try? JSONSerialization.jsonObject(with: Data(line))) as? [String: Any] else {
+                        throw ProviderCallError(type: .providerError, message: "upstream stream line is not JSON: \(String(decoding: line.prefix(200), as: UTF8.self))", retryable: true, breakerKind: .upstreamServerError)
                     }
-                    guard accumulator.done else {
-                        throw ProviderCallError(type: .providerError, message: "the stream was cut mid-way: it ended before done", retryable: true, breakerKind: .connection)
-                    }
-                    continuation.yield(.finished(try accumulator.completion()))
-                    continuation.finish()
-                } catch let error as ProviderCallError {
-                    continuation.finish(throwing: error)
-                } catch {
-                    var mapped = OpenAIProvider.transportError(error)
-                    if started, mapped.type == .providerError { mapped.message = "the stream was cut mid-way: \(error)" }
-                    continuation.finish(throwing: mapped)
+                    if let delta = try accumulator.add(object) { continuation.yield(.delta(delta)) }
                 }
             }
-            continuation.onTermination = { _ in task.cancel() }
+            guard accumulator.done else {
+                throw ProviderCallError(type: .providerError, message: "the stream was cut mid-way: it ended before done", retryable: true, breakerKind: .connection)
+            }
+            continuation.yield(.finished(try accumulator.completion()))
         }
     }
 
     private func send(_ request: ProviderRequest, streaming: Bool) async throws(ProviderCallError) -> HTTPClientResponse {
-        var http = HTTPClientRequest(url: configuration.baseURL + "/api/chat")
-        http.method = .POST
-        http.headers.add(name: "content-type", value: "application/json")
-        for (name, value) in configuration.extraHeaders { http.headers.add(name: name, value: value) }
-        let body: Data
-        do {
-            body = try JSONSerialization.data(withJSONObject: Self.body(of: request, streaming: streaming))
-        } catch {
-            throw .invalidRequest("the request cannot be written as JSON: \(error)")
-        }
-        http.body = .bytes(ByteBuffer(bytes: body))
-        let response: HTTPClientResponse
-        do {
-            let timeout = configuration.requestTimeout.components
-            response = try await client.execute(http, timeout: .nanoseconds(timeout.seconds * 1_000_000_000 + timeout.attoseconds / 1_000_000_000))
-        } catch {
-            throw OpenAIProvider.transportError(error)
-        }
-        let status = Int(response.status.code)
-        guard (200..<300).contains(status) else {
-            let text = (try? await response.body.collect(upTo: 64 * 1024)).map { String(buffer: $0) } ?? ""
+        try await upstream.post("/api/chat", headers: [], json: Self.body(of: request, streaming: streaming)) { status, text, headers in
             let message = ((try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any])?["error"] as? String ?? String(text.prefix(300))
-            var headers: [String: String] = [:]
-            for header in response.headers { headers[header.name.lowercased()] = header.value }
-            throw HTTPErrorMapping.error(status: status, message: message, headers: headers)
+            return HTTPErrorMapping.error(status: status, message: message, headers: headers)
         }
-        return response
     }
 
     static func body(of request: ProviderRequest, streaming: Bool) -> [String: Any] {

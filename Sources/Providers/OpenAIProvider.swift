@@ -11,12 +11,12 @@ public import Signals
 public final class OpenAIProvider: LLMProvider {
     public let name: String
     private let configuration: HTTPProviderConfiguration
-    private let client: HTTPClient
+    private let upstream: HTTPUpstream
 
     public init(name: String = "openai", configuration: HTTPProviderConfiguration, client: HTTPClient = .shared) {
         self.name = name
         self.configuration = configuration
-        self.client = client
+        self.upstream = HTTPUpstream(configuration: configuration, client: client)
     }
 
     public var supportedFeatures: Set<ProviderFeature> { [.chat, .streaming, .tools, .vision, .jsonMode] }
@@ -27,92 +27,39 @@ public final class OpenAIProvider: LLMProvider {
 
     public func complete(_ request: ProviderRequest) async throws(ProviderCallError) -> Completion {
         let response = try await send(request, streaming: false)
-        let body: ByteBuffer
-        do {
-            body = try await response.body.collect(upTo: configuration.maxResponseBytes)
-        } catch {
-            throw Self.transportError(error)
-        }
-        return try Self.completion(from: Data(body.readableBytesView), requestedModel: request.model ?? "")
+        return try Self.completion(from: try await upstream.body(of: response), requestedModel: request.model ?? "")
     }
 
     public func stream(_ request: ProviderRequest) -> AsyncThrowingStream<StreamEvent, any Error> {
-        AsyncThrowingStream { continuation in
-            let task = Task {
-                var started = false
-                do {
-                    let response = try await self.send(request, streaming: true)
-                    started = true
-                    var parser = ServerSentEvents()
-                    var accumulator = StreamAccumulator(model: request.model ?? "")
-                    var done = false
-                    for try await buffer in response.body {
-                        for event in parser.feed(buffer.readableBytesView) where !done {
-                            if event.data == "[DONE]" {
-                                done = true
-                                break
-                            }
-                            if let delta = try accumulator.add(event.data) { continuation.yield(.delta(delta)) }
-                        }
+        HTTPUpstream.stream(open: { () throws(ProviderCallError) in try await self.send(request, streaming: true) }) { response, continuation in
+            var parser = ServerSentEvents()
+            var accumulator = StreamAccumulator(model: request.model ?? "")
+            var done = false
+            for try await buffer in response.body {
+                for event in parser.feed(buffer.readableBytesView) where !done {
+                    if event.data == "[DONE]" {
+                        done = true
+                        break
                     }
-                    guard done else {
-                        throw ProviderCallError(type: .providerError, message: "the stream was cut mid-way: it ended before [DONE]", retryable: true, breakerKind: .connection)
-                    }
-                    continuation.yield(.finished(try accumulator.completion()))
-                    continuation.finish()
-                } catch let error as ProviderCallError {
-                    continuation.finish(throwing: error)
-                } catch {
-                    var mapped = Self.transportError(error)
-                    if started, mapped.type == .providerError { mapped.message = "the stream was cut mid-way: \(error)" }
-                    continuation.finish(throwing: mapped)
+                    if let delta = try accumulator.add(event.data) { continuation.yield(.delta(delta)) }
                 }
             }
-            continuation.onTermination = { _ in task.cancel() }
+            guard done else {
+                throw ProviderCallError(type: .providerError, message: "the stream was cut mid-way: it ended before [DONE]", retryable: true, breakerKind: .connection)
+            }
+            continuation.yield(.finished(try accumulator.completion()))
         }
     }
 
     // MARK: HTTP
 
     private func send(_ request: ProviderRequest, streaming: Bool) async throws(ProviderCallError) -> HTTPClientResponse {
-        var http = HTTPClientRequest(url: configuration.baseURL + "/v1/chat/completions")
-        http.method = .POST
-        http.headers.add(name: "content-type", value: "application/json")
-        if let key = configuration.apiKey { http.headers.add(name: "authorization", value: "Bearer \(key)") }
-        for (name, value) in configuration.extraHeaders { http.headers.add(name: name, value: value) }
-        let body: Data
-        do {
-            body = try JSONSerialization.data(withJSONObject: Self.body(of: request, streaming: streaming))
-        } catch {
-            throw .invalidRequest("the request cannot be written as JSON: \(error)")
+        try await upstream.post(
+            "/v1/chat/completions", headers: configuration.apiKey.map { [("authorization", "Bearer \($0)")] } ?? [],
+            json: Self.body(of: request, streaming: streaming)
+        ) { status, text, headers in
+            HTTPErrorMapping.error(status: status, message: Self.errorMessage(text), headers: headers)
         }
-        http.body = .bytes(ByteBuffer(bytes: body))
-        let response: HTTPClientResponse
-        do {
-            response = try await client.execute(http, timeout: .nanoseconds(Int64(configuration.requestTimeout.components.seconds) * 1_000_000_000 + configuration.requestTimeout.components.attoseconds / 1_000_000_000))
-        } catch {
-            throw Self.transportError(error)
-        }
-        guard (200..<300).contains(Int(response.status.code)) else {
-            let text = (try? await response.body.collect(upTo: 64 * 1024)).map { String(buffer: $0) } ?? ""
-            var headers: [String: String] = [:]
-            for header in response.headers { headers[header.name.lowercased()] = header.value }
-            throw HTTPErrorMapping.error(status: Int(response.status.code), message: Self.errorMessage(text), headers: headers)
-        }
-        return response
-    }
-
-    static func transportError(_ error: any Error) -> ProviderCallError {
-        if let error = error as? ProviderCallError { return error }
-        if let error = error as? HTTPClientError {
-            switch error {
-            case .deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout:
-                return .timeout("upstream did not answer in time (\(error))")
-            default:
-                break
-            }
-        }
-        return ProviderCallError(type: .providerError, message: "upstream connection failed: \(error)", retryable: true, breakerKind: .connection)
     }
 
     /// The `error.message` of an OpenAI error body, else the text itself (clipped).

@@ -1,0 +1,97 @@
+import AgentCore
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// The HTTP plumbing the adapters share: POST a JSON body with the configured headers and
+/// timeout, turn a non-2xx answer into the adapter's classified error, read a body, run a stream
+/// and classify its failures. The adapters keep only their wire formats.
+struct HTTPUpstream: Sendable {
+    let configuration: HTTPProviderConfiguration
+    let client: HTTPClient
+
+    /// POSTs `json` to `path` with `headers` (plus the configured extra headers); a non-2xx
+    /// answer is thrown as `errorFor(status, body text, lowercased headers)`.
+    func post(
+        _ path: String, headers: [(String, String)], json: Any,
+        errorFor: (Int, String, [String: String]) -> ProviderCallError
+    ) async throws(ProviderCallError) -> HTTPClientResponse {
+        var http = HTTPClientRequest(url: configuration.baseURL + path)
+        http.method = .POST
+        http.headers.add(name: "content-type", value: "application/json")
+        for (name, value) in headers { http.headers.add(name: name, value: value) }
+        for (name, value) in configuration.extraHeaders { http.headers.add(name: name, value: value) }
+        let body: Data
+        do {
+            body = try JSONSerialization.data(withJSONObject: json)
+        } catch {
+            throw .invalidRequest("the request cannot be written as JSON: \(error)")
+        }
+        http.body = .bytes(ByteBuffer(bytes: body))
+        let response: HTTPClientResponse
+        do {
+            let timeout = configuration.requestTimeout.components
+            response = try await client.execute(http, timeout: .nanoseconds(timeout.seconds * 1_000_000_000 + timeout.attoseconds / 1_000_000_000))
+        } catch {
+            throw Self.transportError(error)
+        }
+        let status = Int(response.status.code)
+        guard (200..<300).contains(status) else {
+            let text = (try? await response.body.collect(upTo: 64 * 1024)).map { String(buffer: $0) } ?? ""
+            var fields: [String: String] = [:]
+            for header in response.headers { fields[header.name.lowercased()] = header.value }
+            throw errorFor(status, text, fields)
+        }
+        return response
+    }
+
+    /// The whole (non-streamed) body, at most `maxResponseBytes`.
+    func body(of response: HTTPClientResponse) async throws(ProviderCallError) -> Data {
+        do {
+            return Data(try await response.body.collect(upTo: configuration.maxResponseBytes).readableBytesView)
+        } catch {
+            throw Self.transportError(error)
+        }
+    }
+
+    /// A stream of events: `open` makes the request, `read` turns its body into events. Errors
+    /// are classified; a connection that fails once the answer began is "cut mid-way".
+    static func stream(
+        open: @escaping @Sendable () async throws(ProviderCallError) -> HTTPClientResponse,
+        read: @escaping @Sendable (HTTPClientResponse, AsyncThrowingStream<StreamEvent, any Error>.Continuation) async throws -> Void
+    ) -> AsyncThrowingStream<StreamEvent, any Error> {
+        AsyncThrowingStream { continuation in
+            let task = Task {
+                var started = false
+                do {
+                    let response = try await open()
+                    started = true
+                    try await read(response, continuation)
+                    continuation.finish()
+                } catch let error as ProviderCallError {
+                    continuation.finish(throwing: error)
+                } catch {
+                    var mapped = transportError(error)
+                    if started, mapped.type == .providerError { mapped.message = "the stream was cut mid-way: \(error)" }
+                    continuation.finish(throwing: mapped)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    /// A failure below HTTP (connection, timeouts) as a classified error.
+    static func transportError(_ error: any Error) -> ProviderCallError {
+        if let error = error as? ProviderCallError { return error }
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout:
+                return .timeout("upstream did not answer in time (\(error))")
+            default:
+                break
+            }
+        }
+        return ProviderCallError(type: .providerError, message: "upstream connection failed: \(error)", retryable: true, breakerKind: .connection)
+    }
+}
