@@ -23,32 +23,20 @@ struct AgentCommandTests {
         (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
     }
 
-    /// Reads `topic` from the beginning in a fresh group until `done` holds for what was read.
+    /// Reads `topic` from the beginning until `done` holds for what was read.
     static func read(
         _ topic: String, bootstrap: String, timeout: Duration = .seconds(60),
         until done: @escaping @Sendable ([KafkaConsumerMessage]) -> Bool
     ) async throws -> [KafkaConsumerMessage] {
-        var configuration = KafkaConsumerConfiguration(bootstrapServers: bootstrap, groupID: uniqueName("agent-cmd-reader"))
-        configuration.sessionTimeout = .seconds(6)
-        configuration.offsetReset = .earliest
-        let consumer = try KafkaConsumer(configuration: configuration)
-        try consumer.subscribe(topics: [topic])
-        let reader = Task { () throws -> [KafkaConsumerMessage] in
-            var seen: [KafkaConsumerMessage] = []
-            for try await message in consumer.messages {
-                seen.append(message)
-                if done(seen) { break }
-            }
+        let watcher = try await TopicWatcher(bootstrapServers: bootstrap, topics: [topic])
+        do {
+            let seen = try await watcher.wait(until: "\(topic) has what the test waits for", timeout: timeout, done)
+            await watcher.close()
             return seen
+        } catch {
+            await watcher.close()
+            throw error
         }
-        let watchdog = Task {
-            try await Task.sleep(for: timeout)
-            reader.cancel()
-        }
-        let seen = try await reader.value
-        watchdog.cancel()
-        try await consumer.close()
-        return seen
     }
 
     @Test("answers provider_request signals, then on SIGTERM exits 0 after publishing status 'stopped'")
