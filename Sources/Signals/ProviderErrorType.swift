@@ -35,6 +35,11 @@ public struct ProviderErrorType: RawRepresentable, Sendable, Hashable, Codable, 
     public static let authentication = ProviderErrorType("authentication")
     /// Upstream refused the content (safety / content filter).
     public static let contentFiltered = ProviderErrorType("content_filtered")
+    /// Refused by this provider's safety settings (`configure_safety`: blocked terms, content
+    /// filtering), on the way in or out; not retryable with the same content.
+    public static let contentBlocked = ProviderErrorType("content_blocked")
+    /// The local machine is above a configured CPU / memory / GPU threshold (retryable).
+    public static let resourceConstrained = ProviderErrorType("resource_constrained")
     /// The prompt (estimated) plus `max_tokens` does not fit the model's context window; a router
     /// may fall back to a model with a larger one.
     public static let contextLengthExceeded = ProviderErrorType("context_length_exceeded")
