@@ -51,7 +51,7 @@ final class AgentState: Sendable {
 
         mutating func updateShare() {
             guard let topicPartitions, topicPartitions > 0 else { return }
-            admission.rateLimiter.setShare(Double(owned.count) / Double(topicPartitions))
+            admission.setShare(Double(owned.count) / Double(topicPartitions))
         }
 
         /// Wakes a waiting revocation once none of its partitions has work in flight.

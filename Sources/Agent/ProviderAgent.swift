@@ -41,7 +41,8 @@ public final class ProviderAgent: Service, Sendable {
                 breaker: CircuitBreaker(policy: configuration.breaker),
                 concurrency: ConcurrencyLimiter(limit: configuration.maxConcurrentCalls),
                 models: configuration.models,
-                defaultModel: configuration.defaultModel
+                defaultModel: configuration.defaultModel,
+                modelTiers: configuration.modelTiers
             ),
             metrics: ProviderMetrics(prices: configuration.prices)
         ))
@@ -317,6 +318,14 @@ public final class ProviderAgent: Service, Sendable {
         latency: Duration, replyTo: String?
     ) -> KafkaProducerMessage {
         let now = ContinuousClock.now
+        // What the upstream said about its limits slows the next admissions of the model.
+        let upstreamLimit = provider.upstreamRateLimit(model: ticket.model)
+        state.withLock { state in
+            if let upstreamLimit { state.admission.observeUpstream(upstreamLimit, model: ticket.model) }
+            if case .failure(let error) = result, error.type == .rateLimited, error.retryable, let retryAfter = error.retryAfter {
+                state.admission.pauseUpstream(model: ticket.model, for: retryAfter, at: now)
+            }
+        }
         switch result {
         case .success(let completion):
             let (cost, transitioned) = state.withLock { state -> (Double, Bool) in

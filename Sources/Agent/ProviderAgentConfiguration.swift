@@ -16,6 +16,10 @@ public struct ProviderAgentConfiguration: Sendable {
     /// at or above `maxInFlight` unless the upstream itself needs a lower bound. Default 512.
     public var maxConcurrentCalls: Int
     public var rateLimit: RateLimitPolicy
+    /// Per-model RPM / TPM of the upstream account (by model or family prefix), enforced besides
+    /// ``rateLimit`` and shared across instances like it. Default none; the HTTP backends start
+    /// from ``ModelRateTiers/openAIDefaults`` / ``ModelRateTiers/anthropicDefaults``.
+    public var modelTiers: ModelRateTiers = .none
     public var breaker: CircuitBreakerPolicy
     public var models: Set<String>
     public var defaultModel: String?

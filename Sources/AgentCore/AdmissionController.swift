@@ -17,11 +17,17 @@ public struct AdmissionController: Sendable {
     public var defaultMaxTokens: Int
     /// `retry_after` suggested when all concurrency slots are busy.
     public var overloadedRetryAfter: Duration
+    /// Per-model limits (RPM / TPM tiers), enforced after the provider-wide limit.
+    public private(set) var modelTiers: ModelRateTiers
+    /// One limiter per model that has a tier, made on its first request.
+    public private(set) var modelLimiters: [String: RateLimiter] = [:]
+    /// What the upstream reported about its limits, per model.
+    public private(set) var upstream: [String: UpstreamPacer] = [:]
 
     public init(
         rateLimiter: RateLimiter, breaker: CircuitBreaker, concurrency: ConcurrencyLimiter,
         models: Set<String>, defaultModel: String? = nil, defaultMaxTokens: Int = 1024,
-        overloadedRetryAfter: Duration = .milliseconds(100)
+        overloadedRetryAfter: Duration = .milliseconds(100), modelTiers: ModelRateTiers = .none
     ) {
         self.rateLimiter = rateLimiter
         self.breaker = breaker
@@ -30,6 +36,7 @@ public struct AdmissionController: Sendable {
         self.defaultModel = defaultModel
         self.defaultMaxTokens = defaultMaxTokens
         self.overloadedRetryAfter = overloadedRetryAfter
+        self.modelTiers = modelTiers
     }
 
     /// An admitted request: give it back with ``finish(_:outcome:at:)``.
@@ -64,20 +71,18 @@ public struct AdmissionController: Sendable {
         let model = request.model ?? defaultModel ?? ""
         let tokens = Self.estimatedTokens(request, defaultMaxTokens: defaultMaxTokens)
 
-        // 2. Rate limit (checked now, consumed only once everything else admitted the request).
-        if case .rejected(let dimension, let retryAfter) = rateLimiter.check(tokens: tokens, at: now) {
-            let limit = dimension == .requests ? rateLimiter.localRequestLimit : rateLimiter.localTokenLimit
-            let what = dimension == .requests ? "requests" : "tokens"
-            guard let retryAfter else {
-                return .rejected(ProviderCallError(
-                    type: .rateLimited,
-                    message: "request needs \(tokens) tokens, more than this instance's limit of \(limit ?? 0) \(what) per \(rateLimiter.policy.window)",
-                    retryable: false
-                ))
-            }
-            return .rejected(.rateLimited(
-                "\(what) limit of \(limit ?? 0) per \(rateLimiter.policy.window) reached on this instance", retryAfter: retryAfter
-            ))
+        // 2. Rate limits (checked now, consumed only once everything else admitted the request):
+        //    provider-wide, the model's tier, then what the upstream said is left.
+        if let refusal = Self.rateRefusal(rateLimiter.check(tokens: tokens, at: now), limiter: rateLimiter, tokens: tokens, scope: "this instance's") {
+            return .rejected(refusal)
+        }
+        var modelLimiter = modelLimiters[model] ?? modelTiers.policy(for: model).map { RateLimiter(policy: $0, share: rateLimiter.share) }
+        if let limiter = modelLimiter,
+           let refusal = Self.rateRefusal(limiter.check(tokens: tokens, at: now), limiter: limiter, tokens: tokens, scope: "model '\(model)': this instance's") {
+            return .rejected(refusal)
+        }
+        if let (retryAfter, reason) = upstream[model]?.check(tokens: tokens, at: now) {
+            return .rejected(.rateLimited("model '\(model)': \(reason)", retryAfter: retryAfter))
         }
 
         // 3. Circuit breaker.
@@ -109,6 +114,11 @@ public struct AdmissionController: Sendable {
         }
 
         _ = rateLimiter.acquire(tokens: tokens, at: now)
+        if modelLimiter != nil {
+            _ = modelLimiter?.acquire(tokens: tokens, at: now)
+            modelLimiters[model] = modelLimiter
+        }
+        upstream[model]?.consume(tokens: tokens, at: now)
         return .admitted(Ticket(model: model, estimatedTokens: tokens, probe: probe))
     }
 
@@ -120,6 +130,52 @@ public struct AdmissionController: Sendable {
         } else if ticket.probe {
             breaker.releaseProbe()
         }
+    }
+
+    /// A rate limiter's refusal as the error to answer, `nil` when it admits.
+    private static func rateRefusal(_ decision: RateLimiter.Decision, limiter: RateLimiter, tokens: Int, scope: String) -> ProviderCallError? {
+        guard case .rejected(let dimension, let retryAfter) = decision else { return nil }
+        let limit = dimension == .requests ? limiter.localRequestLimit : limiter.localTokenLimit
+        let what = dimension == .requests ? "requests" : "tokens"
+        guard let retryAfter else {
+            return ProviderCallError(
+                type: .rateLimited,
+                message: "request needs \(tokens) tokens, more than \(scope) limit of \(limit ?? 0) \(what) per \(limiter.policy.window)",
+                retryable: false
+            )
+        }
+        return .rateLimited("\(scope) limit of \(limit ?? 0) \(what) per \(limiter.policy.window) reached", retryAfter: retryAfter)
+    }
+
+    /// Re-divides the provider-wide and per-model limits after a rebalance.
+    public mutating func setShare(_ share: Double) {
+        rateLimiter.setShare(share)
+        for model in modelLimiters.keys { modelLimiters[model]?.setShare(share) }
+    }
+
+    /// Replaces the per-model limits (counts restart for models whose limits changed).
+    public mutating func setModelTiers(_ tiers: ModelRateTiers) {
+        modelTiers = tiers
+        for (model, limiter) in modelLimiters {
+            if let policy = tiers.policy(for: model) {
+                var limiter = limiter
+                limiter.setPolicy(policy)
+                modelLimiters[model] = limiter
+            } else {
+                modelLimiters[model] = nil
+            }
+        }
+    }
+
+    /// Takes what the upstream reported on an answer for `model`.
+    public mutating func observeUpstream(_ limit: UpstreamRateLimit, model: String) {
+        guard !limit.isEmpty else { return }
+        upstream[model, default: UpstreamPacer()].observe(limit, share: rateLimiter.share)
+    }
+
+    /// The upstream answered 429 for `model`: pause that model for `retryAfter`.
+    public mutating func pauseUpstream(model: String, for retryAfter: Duration, at now: ContinuousClock.Instant) {
+        upstream[model, default: UpstreamPacer()].pause(for: retryAfter, at: now)
     }
 
     /// The largest token estimate (2^40).

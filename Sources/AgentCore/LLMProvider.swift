@@ -19,6 +19,14 @@ public protocol LLMProvider: Sendable {
 
     /// Whether the provider answers at all (for status).
     func health() async -> ProviderHealth
+
+    /// What the upstream said about its rate limits for `model` on its latest answer (`nil`:
+    /// nothing known). The agent feeds it to admission after every call.
+    func upstreamRateLimit(model: String) -> UpstreamRateLimit?
+}
+
+extension LLMProvider {
+    public func upstreamRateLimit(model: String) -> UpstreamRateLimit? { nil }
 }
 
 /// A capability a provider or model may have.

@@ -40,6 +40,14 @@ public struct AgentConfigurationFile: Sendable, Hashable {
         }
     }
 
+    /// The `model_limits:` setting.
+    public enum ModelLimits: Sendable, Hashable {
+        /// No per-model limits at all.
+        case none
+        /// These limits over the backend's defaults.
+        case overrides(ModelRateTiers)
+    }
+
     /// One entry of `agents:` (absent keys are `nil`: their defaults apply).
     public struct AgentSection: Sendable, Hashable {
         public var instanceID: String?
@@ -58,6 +66,10 @@ public struct AgentConfigurationFile: Sendable, Hashable {
         public var rateLimit: RateLimitPolicy?
         public var circuitBreaker: CircuitBreakerPolicy?
         public var prices: PriceTable?
+        /// `model_limits:` — `none` (no per-model limits, not even the backend's defaults) or
+        /// per model / family prefix `{requests_per_minute, tokens_per_minute}` laid over the
+        /// backend's defaults.
+        public var modelLimits: ModelLimits?
         public var test: TestBackendSettings
         /// `http:` — the HTTP backends' upstream (base URL, API key variable, timeout).
         public var http = HTTPBackendSettings()
@@ -165,7 +177,7 @@ public struct AgentConfigurationFile: Sendable, Hashable {
         static let kafka = ["bootstrap", "topic_prefix", "properties"]
         static let agent = [
             "instance_id", "backend", "models", "default_model", "max_in_flight", "max_concurrent_calls", "max_message_bytes",
-            "session_timeout_ms", "status_interval_ms", "drain_timeout_ms", "ledger", "rate_limit", "circuit_breaker", "prices", "test", "http",
+            "session_timeout_ms", "status_interval_ms", "drain_timeout_ms", "ledger", "rate_limit", "circuit_breaker", "prices", "model_limits", "test", "http",
         ]
         static let http = ["base_url", "api_key_env", "request_timeout_ms"]
         static let rateLimit = ["strategy", "requests_per_window", "tokens_per_window", "window_ms"]
@@ -174,6 +186,7 @@ public struct AgentConfigurationFile: Sendable, Hashable {
             "half_open_max_probes", "half_open_successes_to_close", "counted_failures",
         ]
         static let price = ["input_per_million", "output_per_million"]
+        static let modelLimit = ["requests_per_minute", "tokens_per_minute"]
         static let test = ["latency", "server_error_rate", "timeout_rate", "rate_limited_rate", "seed"]
     }
 
@@ -247,6 +260,7 @@ public struct AgentConfigurationFile: Sendable, Hashable {
         if let value = fields["rate_limit"] { agent.rateLimit = try parseRateLimit(value) }
         if let value = fields["circuit_breaker"] { agent.circuitBreaker = try parseCircuitBreaker(value) }
         if let value = fields["prices"] { agent.prices = try parsePrices(value) }
+        if let value = fields["model_limits"] { agent.modelLimits = try parseModelLimits(value) }
         if let value = fields["test"] { agent.test = try parseTest(value) }
         if let value = fields["http"] {
             let http = try value.fields(Keys.http)
@@ -313,6 +327,28 @@ public struct AgentConfigurationFile: Sendable, Hashable {
             policy.countedFailures = kinds
         }
         return policy
+    }
+
+    private static func parseModelLimits(_ node: ConfigNode) throws(AgentConfigurationError) -> ModelLimits {
+        if case .scalar = node.node {
+            let text = try node.string()
+            guard text == "none" else {
+                throw node.error("must be 'none' or a mapping of model (or family prefix) to {requests_per_minute, tokens_per_minute}, got '\(text)'")
+            }
+            return .none
+        }
+        var tiers = ModelRateTiers()
+        for entry in try node.entries() {
+            guard !entry.key.isEmpty else { throw entry.value.error("a model name must not be empty") }
+            let fields = try entry.value.fields(Keys.modelLimit)
+            let requests = try fields["requests_per_minute"]?.int(atLeast: 1)
+            let tokens = try fields["tokens_per_minute"]?.int(atLeast: 1)
+            guard requests != nil || tokens != nil else {
+                throw entry.value.error("needs requests_per_minute or tokens_per_minute (or both)")
+            }
+            tiers.limits[entry.key] = RateLimitPolicy(strategy: .slidingWindow, requestsPerWindow: requests, tokensPerWindow: tokens, window: .seconds(60))
+        }
+        return .overrides(tiers)
     }
 
     private static func parsePrices(_ node: ConfigNode) throws(AgentConfigurationError) -> PriceTable {

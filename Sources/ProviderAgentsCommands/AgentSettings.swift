@@ -125,6 +125,11 @@ public struct AgentSettings: Sendable {
             ledger: section.ledger ?? defaults.ledger
         )
         var settings = AgentSettings(backend: backend, models: models, agent: agent, test: test, configFile: file?.path)
+        switch section.modelLimits {
+        case .none?: settings.agent.modelTiers = .none
+        case .overrides(let tiers)?: settings.agent.modelTiers = backend.defaultModelTiers.merging(tiers)
+        case nil: settings.agent.modelTiers = backend.defaultModelTiers
+        }
         settings.http = section.http.overlaid(with: overrides.http)
         if let url = settings.http.baseURL, let problem = HTTPBackendSettings.baseURLProblem(url) {
             throw .option("--base-url", problem)

@@ -14,7 +14,7 @@ public import Signals
 public final class AnthropicProvider: LLMProvider {
     public let name: String
     private let configuration: HTTPProviderConfiguration
-    private let upstream: HTTPUpstream
+    let upstream: HTTPUpstream
     private let version: String
 
     public static let defaultMaxTokens = 1024

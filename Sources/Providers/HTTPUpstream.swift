@@ -10,6 +10,8 @@ import NIOHTTP1
 struct HTTPUpstream: Sendable {
     let configuration: HTTPProviderConfiguration
     let client: HTTPClient
+    /// The rate-limit headers of every answer, per model (the request body's `model`).
+    let rateLimits = UpstreamRateLimitTracker()
 
     /// POSTs `json` to `path` with `headers` (plus the configured extra headers); a non-2xx
     /// answer is thrown as `errorFor(status, body text, lowercased headers)`.
@@ -37,10 +39,13 @@ struct HTTPUpstream: Sendable {
             throw Self.transportError(error)
         }
         let status = Int(response.status.code)
+        var fields: [String: String] = [:]
+        for header in response.headers { fields[header.name.lowercased()] = header.value }
+        if let model = (json as? [String: Any])?["model"] as? String {
+            rateLimits.record(model: model, headers: fields)
+        }
         guard (200..<300).contains(status) else {
             let text = (try? await response.body.collect(upTo: 64 * 1024)).map { String(buffer: $0) } ?? ""
-            var fields: [String: String] = [:]
-            for header in response.headers { fields[header.name.lowercased()] = header.value }
             throw errorFor(status, text, fields)
         }
         return response

@@ -11,7 +11,7 @@ public import Signals
 public final class OpenAIProvider: LLMProvider {
     public let name: String
     private let configuration: HTTPProviderConfiguration
-    private let upstream: HTTPUpstream
+    let upstream: HTTPUpstream
 
     public init(name: String = "openai", configuration: HTTPProviderConfiguration, client: HTTPClient = .shared) {
         self.name = name
