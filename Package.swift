@@ -106,7 +106,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AgentTests",
-            dependencies: ["Agent", "AgentCore", "Kafka", "KafkaTestSupport", "ProviderAgentsCommands", "Signals", "FakeUpstream"],
+            dependencies: ["Agent", "AgentCore", "Kafka", "KafkaTestSupport", "ProviderAgentsCommands", "Providers", "Signals", "FakeUpstream"],
             swiftSettings: strictSwift
         ),
         .testTarget(

@@ -2,6 +2,7 @@ import AgentCore
 import Dispatch
 import Foundation
 import Kafka
+import Signals
 import Synchronization
 
 /// The agent's mutable state, behind one lock: admission (limiter, breaker, concurrency), metrics,
@@ -48,6 +49,10 @@ final class AgentState: Sendable {
         var revokeWaiter: RevokeWaiter?
         /// Control signals applied so far.
         var configVersion = 0
+        /// `configure_functions`: tools for requests that bring none.
+        var functions: ConfigureFunctions?
+        /// `configure_safety`: checks and changes applied to every request and answer.
+        var safety: SafetyPolicy?
 
         mutating func updateShare() {
             guard let topicPartitions, topicPartitions > 0 else { return }

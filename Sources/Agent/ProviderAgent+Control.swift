@@ -29,16 +29,29 @@ extension ProviderAgent {
             // so the order compaction left the sections in does not matter.
             var merged: ConfigureProvider?
             var replayed = 0
+            // configure_functions / configure_safety replace their settings whole: the last wins.
+            var functions: ConfigureFunctions?
+            var safety: ConfigureSafety?
             try await reader.readToEnd(all) { message in
                 switch try? decoder.decode(message.value).signal {
                 case .configureProvider(let change)?:
                     merged = merged.map { $0.overlaid(with: change) } ?? change
                     replayed += 1
+                case .configureFunctions(let signal)?:
+                    functions = signal
+                case .configureSafety(let signal)?:
+                    safety = signal
                 default:
                     logger.info("control message not applied", metadata: [
-                        "kafka.partition": "\(message.partition)", "kafka.offset": "\(message.offset)", "agent.reason": "not a valid configure_provider",
+                        "kafka.partition": "\(message.partition)", "kafka.offset": "\(message.offset)", "agent.reason": "not a valid control signal",
                     ])
                 }
+            }
+            var failures: [ProviderCallError] = []
+            if let functions, case .failure(let error) = apply(functions) { failures.append(error) }
+            if let safety, case .failure(let error) = apply(safety) { failures.append(error) }
+            for failure in failures {
+                logger.info("control message not applied", metadata: ["agent.reason": "\(failure.message)"])
             }
             if var merged {
                 let models = merged.models.map(Set.init) ?? state.withLock { $0.admission.models }
@@ -67,43 +80,71 @@ extension ProviderAgent {
         return ControlFollower(reader: reader, task: task)
     }
 
-    /// Applies one control message. Live messages (not the replay at start) are answered with
-    /// `provider_configured` when they carry a request id, and a fresh status is published; a
-    /// live message that cannot be applied is answered with the reason (or dead-lettered when
-    /// it has no request id).
+    /// Applies one control message. Live messages (not the replay at start) are answered when
+    /// they carry a request id (`provider_configured`, `functions_configured`,
+    /// `safety_configured`, or a `provider_error` with the reason), and a fresh status is
+    /// published; a live message that cannot be applied and has no request id is dead-lettered.
     func applyControl(_ message: KafkaConsumerMessage, live: Bool) {
-        let outcome: (configured: ProviderConfigured?, failure: String?)
+        var answerSignal: Signal?
+        var failure: String?
+        var failureType = ProviderErrorType.invalidRequest
+        // A configure_functions / configure_safety that could not be applied (answered with provider_error).
+        var isSettingFailure = false
+        var requestID: String?
+        var signalReplyTo: String?
         do {
             let envelope = try decoder.decode(message.value)
+            requestID = envelope.signal.requestID
+            signalReplyTo = envelope.signal.replyTo
             switch envelope.signal {
             case .configureProvider(let change):
-                outcome = (apply(change), nil)
+                let configured = apply(change)
+                answerSignal = .providerConfigured(configured)
+                failure = configured.error
+            case .configureFunctions(let signal):
+                switch apply(signal) {
+                case .success(let configured): answerSignal = .functionsConfigured(configured)
+                case .failure(let error): (failure, failureType, isSettingFailure) = (error.message, error.type, true)
+                }
+            case .configureSafety(let signal):
+                switch apply(signal) {
+                case .success(let configured): answerSignal = .safetyConfigured(configured)
+                case .failure(let error): (failure, failureType, isSettingFailure) = (error.message, error.type, true)
+                }
             default:
-                let reason = "signal type '\(envelope.type.rawValue)' is not accepted on \(configuration.controlTopic)"
-                outcome = (envelope.signal.requestID.map {
-                    ProviderConfigured(provider: configuration.provider, applied: [], version: state.withLock { $0.configVersion }, instance: configuration.instanceID, error: reason, requestID: $0)
-                }, reason)
+                failure = "signal type '\(envelope.type.rawValue)' is not accepted on \(configuration.controlTopic)"
             }
         } catch {
-            let reason = error.description
-            outcome = (error.requestID.map {
-                ProviderConfigured(provider: configuration.provider, applied: [], version: state.withLock { $0.configVersion }, instance: configuration.instanceID, error: reason, requestID: $0)
-            }, reason)
+            failure = error.description
+            requestID = error.requestID
         }
-        if let failure = outcome.failure ?? outcome.configured?.error {
+        // Messages that are no valid setting at all are answered as a refused configuration.
+        if answerSignal == nil, failureType == .invalidRequest, let failure, requestID != nil, !isSettingFailure {
+            answerSignal = .providerConfigured(ProviderConfigured(
+                provider: configuration.provider, applied: [], version: state.withLock { $0.configVersion },
+                instance: configuration.instanceID, error: failure, requestID: requestID
+            ))
+        }
+        if let failure {
             logger.info("control message not applied", metadata: [
                 "kafka.partition": "\(message.partition)", "kafka.offset": "\(message.offset)", "agent.reason": "\(failure)",
             ])
         }
         guard live else { return }
-        let replyTo = message.header(SignalHeader.replyTo)?.stringValue
-        let answers: [KafkaProducerMessage]
-        if let configured = outcome.configured {
-            answers = configured.requestID == nil ? [] : [answer(.providerConfigured(configured), to: replyTo ?? configuration.responseTopic, key: configured.requestID)]
-        } else if let failure = outcome.failure {
+        let replyTo = signalReplyTo ?? message.header(SignalHeader.replyTo)?.stringValue ?? configuration.responseTopic
+        var answers: [KafkaProducerMessage] = []
+        if let requestID {
+            if case .providerConfigured? = answerSignal, let answerSignal {
+                // provider_configured carries its own error field.
+                answers = [answer(answerSignal, to: replyTo, key: requestID)]
+            } else if let failure {
+                let error = ProviderError(requestID: requestID, errorType: failureType, error: failure, retryable: false, provider: configuration.provider, instance: configuration.instanceID)
+                answers = [answer(.providerError(error), to: replyTo, key: requestID)]
+            } else if let answerSignal {
+                answers = [answer(answerSignal, to: replyTo, key: requestID)]
+            }
+        } else if let failure, answerSignal == nil {
             answers = [deadLetter(message, reason: failure)]
-        } else {
-            answers = []
         }
         Task {
             _ = await self.publish(answers)
@@ -173,5 +214,15 @@ extension ConfigureProvider {
         if let value = later.defaultModel { result.defaultModel = value }
         if let value = later.maxConcurrentCalls { result.maxConcurrentCalls = value }
         return result
+    }
+}
+
+extension ProviderAgent {
+    /// A standing setting (`configure_functions`, `configure_safety`) that arrived on the request
+    /// topic, re-published to the control topic so that every instance applies (and answers) it;
+    /// keyed by its type, so compaction keeps the latest of each.
+    func forwardToControl(_ message: KafkaConsumerMessage, type: SignalType) -> KafkaProducerMessage {
+        logger.info("setting forwarded to the control topic", metadata: ["signal.type": "\(type.rawValue)", "kafka.offset": "\(message.offset)"])
+        return KafkaProducerMessage(topic: configuration.controlTopic, key: Array(type.rawValue.utf8), value: message.value, headers: message.headers)
     }
 }

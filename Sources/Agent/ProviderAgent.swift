@@ -187,6 +187,9 @@ public final class ProviderAgent: Service, Sendable {
         case .getProviderStatus(let query):
             let status = statusSignal(requestID: query?.requestID)
             return [answer(.providerStatus(status), to: query?.replyTo ?? message.header(SignalHeader.replyTo)?.stringValue ?? configuration.responseTopic, key: query?.requestID)]
+        case .configureFunctions, .configureSafety:
+            // Settings for every instance: applied (and answered) from the control topic.
+            return [forwardToControl(message, type: envelope.type)]
         default:
             let text = "signal type '\(envelope.type.rawValue)' is not accepted on \(configuration.requestTopic)"
             guard let requestID = envelope.signal.requestID else {
@@ -207,23 +210,32 @@ public final class ProviderAgent: Service, Sendable {
         case .answered(let answer): return [answer]
         case .notAnswered: break
         }
-        // 2. Admission: deadline → rate limit → breaker → concurrency → model.
+        // 2. The standing settings: configured functions; safety checks the prompt, prepends its
+        //    system prompt and caps max_tokens.
+        let prepared: ProviderRequest
+        switch prepare(request) {
+        case .success(let value): prepared = value
+        case .failure(let refusal):
+            state.withLock { $0.metrics.recordRejection(model: request.model ?? $0.admission.defaultModel ?? "", errorType: refusal.type.rawValue) }
+            return [errorAnswer(refusal, request: request, model: request.model, replyTo: replyTo)]
+        }
+        // 3. Admission: deadline → rate limit → breaker → concurrency → model.
         let ticket: AdmissionController.Ticket
-        switch admit(request, message: message, replyTo: replyTo) {
+        switch admit(prepared, message: message, replyTo: replyTo) {
         case .admitted(let admitted): ticket = admitted
         case .refused(let answer): return [answer]
         }
-        // 3. `started` in the ledger (only for a partition still ours): if this instance dies
+        // 4. `started` in the ledger (only for a partition still ours): if this instance dies
         //    during the call, the next owner knows the provider may have been reached.
         guard isOwned(message, generation: generation), await recordInLedger(.started, request: request, message: message) else {
             abandon(request, ticket: ticket)
             return nil
         }
-        // 4. The provider call; stream deltas are published as they arrive.
-        var routed = request
+        // 5. The provider call; stream deltas are published as they arrive; safety screens the answer.
+        var routed = prepared
         routed.model = ticket.model
         let started = ContinuousClock.now
-        let result: Result<Completion, ProviderCallError>
+        var result: Result<Completion, ProviderCallError>
         if streaming {
             guard let streamed = await callStreaming(routed, ticket: ticket, replyTo: replyTo) else {
                 abandon(request, ticket: ticket)
@@ -241,7 +253,8 @@ public final class ProviderAgent: Service, Sendable {
             abandon(request, ticket: ticket)
             return nil
         }
-        // 5. Breaker, metrics, the answer; `answered` in the ledger before it is published.
+        result = screen(result)
+        // 6. Breaker, metrics, the answer; `answered` in the ledger before it is published.
         let final = finish(request, ticket: ticket, result: result, latency: ContinuousClock.now - started, replyTo: replyTo)
         guard await recordInLedger(.answered, request: request, message: message, answer: final) else { return nil }
         return [final]
@@ -252,11 +265,15 @@ public final class ProviderAgent: Service, Sendable {
     private func callStreaming(_ request: ProviderRequest, ticket: AdmissionController.Ticket, replyTo: String?) async -> Result<Completion, ProviderCallError>? {
         var index = 0
         var deliverable = true
+        var text = ""
         do {
             for try await event in provider.stream(request) {
                 switch event {
-                case .delta(let text):
-                    let chunk = StreamChunk(requestID: request.requestID, index: index, delta: text, provider: configuration.provider, model: ticket.model)
+                case .delta(let delta):
+                    text += delta
+                    // Safety sees the answer so far: a blocked one stops before the chunk goes out.
+                    if let refusal = screenStream(text) { return .failure(refusal) }
+                    let chunk = StreamChunk(requestID: request.requestID, index: index, delta: delta, provider: configuration.provider, model: ticket.model)
                     index += 1
                     guard deliverable else { continue }
                     switch await publish(answer(.streamChunk(chunk), to: replyTo ?? configuration.responseTopic, key: request.requestID)) {

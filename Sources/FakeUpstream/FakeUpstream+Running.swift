@@ -1,0 +1,33 @@
+import Hummingbird
+
+extension FakeUpstream {
+    /// A fake upstream serving in this process (tests, benchmarks, the embedded run).
+    public struct Running: Sendable {
+        /// `http://HOST:PORT`, for an adapter's base URL.
+        public let baseURL: String
+        public let port: Int
+        let server: Task<Void, any Error>
+
+        /// Stops serving and waits until the server is down.
+        public func stop() async {
+            server.cancel()
+            _ = await server.result
+        }
+    }
+
+    /// Starts serving on the configured host and port (0: a free one) and returns once it listens.
+    public func start() async throws -> Running {
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let server = Task {
+            defer { continuation.finish() }
+            try await application { port in continuation.yield(port) }.runService()
+        }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else {
+            // The server ended before listening: its error says why.
+            try await server.value
+            throw CancellationError()
+        }
+        return Running(baseURL: "http://\(configuration.host):\(port)", port: port, server: server)
+    }
+}
