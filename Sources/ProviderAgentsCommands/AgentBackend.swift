@@ -1,4 +1,5 @@
 import AgentCore
+import AsyncHTTPClient
 import Providers
 public import ArgumentParser
 
@@ -43,16 +44,16 @@ public enum AgentBackend: String, Sendable, Hashable, CaseIterable, ExpressibleB
     public static var allowedValues: String { allCases.map(\.rawValue).joined(separator: ", ") }
 
     /// The provider adapter for an agent of `provider` with these settings.
-    func makeProvider(provider: String, settings: AgentSettings) -> any LLMProvider {
+    func makeProvider(provider: String, settings: AgentSettings, client: HTTPClient) -> any LLMProvider {
         switch self {
         case .test:
             TestProvider(configuration: settings.test.providerConfiguration(name: provider, models: settings.models))
         case .openai:
-            OpenAIProvider(name: provider, configuration: http(settings, contextWindow: 128_000, features: [.chat, .streaming, .tools, .vision]))
+            OpenAIProvider(name: provider, configuration: http(settings, contextWindow: 128_000, features: [.chat, .streaming, .tools, .vision]), client: client)
         case .anthropic:
-            AnthropicProvider(name: provider, configuration: http(settings, contextWindow: 200_000, features: [.chat, .streaming, .tools, .vision]))
+            AnthropicProvider(name: provider, configuration: http(settings, contextWindow: 200_000, features: [.chat, .streaming, .tools, .vision]), client: client)
         case .ollama:
-            OllamaProvider(name: provider, configuration: http(settings, contextWindow: 8_192, features: [.chat, .streaming]))
+            OllamaProvider(name: provider, configuration: http(settings, contextWindow: 8_192, features: [.chat, .streaming]), client: client)
         }
     }
 

@@ -2,6 +2,7 @@ import Agent
 public import ArgumentParser
 import Foundation
 import Logging
+import Providers
 import ServiceLifecycle
 
 /// `provider-agents agent --provider NAME`: one provider agent, until SIGTERM or SIGINT.
@@ -155,7 +156,9 @@ public struct AgentCommand: AsyncParsableCommand {
                 "agent.max_concurrent_calls": "\(settings.agent.maxConcurrentCalls)", "agent.max_in_flight": "\(settings.agent.maxInFlight)",
             ])
         }
-        var provider = settings.makeProvider()
+        // One HTTP client for the process, closed after the agent stopped (first service: last down).
+        let http = HTTPClientService(settings: settings.http.client)
+        var provider = settings.makeProvider(client: http.client)
         if let testCallLog {
             provider = try CallLoggingProvider(wrapping: provider, path: testCallLog)
         }
@@ -163,7 +166,7 @@ public struct AgentCommand: AsyncParsableCommand {
         agentConfiguration.connectTimeout = .seconds(connectTimeout)
         let agent = try ProviderAgent(configuration: agentConfiguration, provider: provider, logger: logger)
         var configuration = ServiceGroupConfiguration(
-            services: [.init(service: agent, serviceName: "agent-\(settings.provider)")],
+            services: [.init(service: http, serviceName: "http-client"), .init(service: agent, serviceName: "agent-\(settings.provider)")],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )

@@ -179,7 +179,10 @@ public struct AgentConfigurationFile: Sendable, Hashable {
             "instance_id", "backend", "models", "default_model", "max_in_flight", "max_concurrent_calls", "max_message_bytes",
             "session_timeout_ms", "status_interval_ms", "drain_timeout_ms", "ledger", "rate_limit", "circuit_breaker", "prices", "model_limits", "test", "http",
         ]
-        static let http = ["base_url", "api_key_env", "request_timeout_ms"]
+        static let http = [
+            "base_url", "api_key_env", "request_timeout_ms", "connect_timeout_ms", "read_timeout_ms", "max_connections", "idle_timeout_ms",
+            "ca_file", "verify_certificates",
+        ]
         static let rateLimit = ["strategy", "requests_per_window", "tokens_per_window", "window_ms"]
         static let circuitBreaker = [
             "consecutive_failures", "failure_rate_threshold", "minimum_requests", "rate_window_size", "open_timeout_ms",
@@ -271,6 +274,16 @@ public struct AgentConfigurationFile: Sendable, Hashable {
             }
             agent.http.apiKeyEnvironmentVariable = try http["api_key_env"]?.nonEmptyString()
             agent.http.requestTimeout = try http["request_timeout_ms"]?.int(atLeast: 1).milliseconds
+            if let value = try http["connect_timeout_ms"]?.int(atLeast: 1) { agent.http.client.connectTimeout = .milliseconds(value) }
+            agent.http.client.readTimeout = try http["read_timeout_ms"]?.int(atLeast: 1).milliseconds
+            if let value = try http["max_connections"]?.int(atLeast: 1, atMost: 65_535) { agent.http.client.maxConnectionsPerHost = value }
+            if let value = try http["idle_timeout_ms"]?.int(atLeast: 1) { agent.http.client.idleTimeout = .milliseconds(value) }
+            if let value = http["ca_file"] {
+                let path = try value.nonEmptyString()
+                guard FileManager.default.isReadableFile(atPath: path) else { throw value.error("'\(path)' is not a readable file") }
+                agent.http.client.caFile = path
+            }
+            if let value = try http["verify_certificates"]?.bool() { agent.http.client.verifyCertificates = value }
         }
         return agent
     }

@@ -2,6 +2,7 @@ public import Agent
 public import AgentCore
 import Foundation
 public import Logging
+public import AsyncHTTPClient
 
 /// Everything one `provider-agents agent` process runs with: the configuration file's entry for
 /// the provider, the command line on top of it, defaults for the rest.
@@ -140,9 +141,9 @@ public struct AgentSettings: Sendable {
         return settings
     }
 
-    /// The provider adapter the backend names.
-    public func makeProvider() -> any LLMProvider {
-        backend.makeProvider(provider: provider, settings: self)
+    /// The provider adapter the backend names; HTTP adapters use `client` (the process's one).
+    public func makeProvider(client: HTTPClient = .shared) -> any LLMProvider {
+        backend.makeProvider(provider: provider, settings: self, client: client)
     }
 
     // MARK: Validation shared by the file and the command line

@@ -1,4 +1,5 @@
 import Foundation
+public import Providers
 
 /// Settings of the HTTP backends (`openai`, ...): where the upstream is and which environment
 /// variable holds its API key. The key itself is read from the environment at start and never
@@ -10,6 +11,10 @@ public struct HTTPBackendSettings: Sendable, Hashable {
     public var apiKeyEnvironmentVariable: String?
     /// Default 120 s.
     public var requestTimeout: Duration?
+    /// The process's HTTP client: connect / read timeouts, connection pool, TLS (file keys
+    /// `connect_timeout_ms`, `read_timeout_ms`, `max_connections`, `idle_timeout_ms`, `ca_file`,
+    /// `verify_certificates`).
+    public var client = HTTPClientSettings()
 
     public init(baseURL: String? = nil, apiKeyEnvironmentVariable: String? = nil, requestTimeout: Duration? = nil) {
         self.baseURL = baseURL
@@ -18,11 +23,13 @@ public struct HTTPBackendSettings: Sendable, Hashable {
     }
 
     func overlaid(with overrides: HTTPBackendSettings) -> HTTPBackendSettings {
-        HTTPBackendSettings(
+        var merged = HTTPBackendSettings(
             baseURL: overrides.baseURL ?? baseURL,
             apiKeyEnvironmentVariable: overrides.apiKeyEnvironmentVariable ?? apiKeyEnvironmentVariable,
             requestTimeout: overrides.requestTimeout ?? requestTimeout
         )
+        merged.client = client
+        return merged
     }
 
     /// What is wrong with a base URL, if anything.

@@ -1,0 +1,54 @@
+public import AsyncHTTPClient
+import NIOCore
+import NIOSSL
+
+/// How the process's one HTTP client connects to upstreams (all adapters of a process share it).
+public struct HTTPClientSettings: Sendable, Hashable {
+    /// Establishing a connection (TCP + TLS). Default 10 s.
+    public var connectTimeout: Duration
+    /// Longest silence while an answer is read (`nil`: only the request timeout bounds a call).
+    /// Default `nil`: a model may think for a long time before its first byte.
+    public var readTimeout: Duration?
+    /// HTTP/1.1 connections kept per upstream host: each call in flight over HTTP/1.1 holds one
+    /// (HTTP/2 over TLS multiplexes instead). Default 1,024.
+    public var maxConnectionsPerHost: Int
+    /// An idle pooled connection is closed after this. Default 60 s.
+    public var idleTimeout: Duration
+    /// A PEM file of CA certificates to trust instead of the system's (a private gateway).
+    public var caFile: String?
+    /// Verify the upstream's certificate. Default on; off only for a test gateway.
+    public var verifyCertificates: Bool
+
+    public init(
+        connectTimeout: Duration = .seconds(10), readTimeout: Duration? = nil, maxConnectionsPerHost: Int = 1_024,
+        idleTimeout: Duration = .seconds(60), caFile: String? = nil, verifyCertificates: Bool = true
+    ) {
+        self.connectTimeout = connectTimeout
+        self.readTimeout = readTimeout
+        self.maxConnectionsPerHost = maxConnectionsPerHost
+        self.idleTimeout = idleTimeout
+        self.caFile = caFile
+        self.verifyCertificates = verifyCertificates
+    }
+
+    /// A client with these settings on the shared event loop group; shut it down when done
+    /// (``HTTPClientService`` does at the end of the process).
+    public func makeClient() -> HTTPClient {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let caFile { tls.trustRoots = .file(caFile) }
+        if !verifyCertificates { tls.certificateVerification = .none }
+        var configuration = HTTPClient.Configuration(
+            tlsConfiguration: tls,
+            timeout: .init(connect: Self.timeAmount(connectTimeout), read: readTimeout.map(Self.timeAmount)),
+            connectionPool: .init(idleTimeout: Self.timeAmount(idleTimeout), concurrentHTTP1ConnectionsPerHostSoftLimit: maxConnectionsPerHost)
+        )
+        configuration.httpVersion = .automatic
+        configuration.decompression = .enabled(limit: .ratio(100))
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    static func timeAmount(_ duration: Duration) -> TimeAmount {
+        let (seconds, attoseconds) = duration.components
+        return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}
