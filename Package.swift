@@ -129,6 +129,8 @@ let package = Package(
                 "Kafka",
                 "Signals",
                 "KafkaTestSupport",
+                "Providers",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),

@@ -26,5 +26,6 @@ BUILD_ARGS=(-c release)
 if [ -n "${BENCH_SCRATCH_PATH:-}" ]; then BUILD_ARGS+=(--scratch-path "$BENCH_SCRATCH_PATH"); fi
 
 swift build "${BUILD_ARGS[@]}" --product kafka-bench
+swift build "${BUILD_ARGS[@]}" --product fake-upstream
 BIN_PATH="$(swift build "${BUILD_ARGS[@]}" --show-bin-path)"
 exec "$BIN_PATH/kafka-bench" "$@"

@@ -104,19 +104,7 @@ struct AgentBenchmarkSuite {
     }
 
     private func row(_ outcome: AgentScenario.Outcome, memory: Bool = true) -> AgentResultRow {
-        var row = AgentResultRow(
-            scenario: "agent", provider: outcome.setup.label, requests: outcome.setup.requests, size: outcome.requestBytes, answers: outcome.answers
-        )
-        row.peakCalls = outcome.peakCalls
-        row.peakAgentInFlight = outcome.peakAgentInFlight?.inFlight
-        guard memory else { return row }
-        row.residentIdle = outcome.residentIdle
-        // Memory per request the agent holds: RSS when it reported its highest in_flight.
-        if let idle = outcome.residentIdle, let peak = outcome.peakAgentInFlight, peak.inFlight > 0 {
-            row.residentPeak = peak.residentBytes
-            row.bytesPerInFlight = Double(peak.residentBytes - idle) / Double(peak.inFlight)
-        }
-        return row
+        AgentResultRow(outcome, memory: memory)
     }
 
     private mutating func describe(_ outcome: AgentScenario.Outcome) {

@@ -33,3 +33,20 @@ struct AgentResultRow: Sendable {
         cpuMicroseconds = answers.answers > 0 ? answers.cpu.seconds * 1e6 / Double(answers.answers) : nil
     }
 }
+
+extension AgentResultRow {
+    /// The row of an agent scenario; `memory`: with the RSS figures (idle, at the highest
+    /// in_flight, per in-flight request).
+    init(_ outcome: AgentScenario.Outcome, memory: Bool = true) {
+        self.init(scenario: "agent", provider: outcome.setup.label, requests: outcome.setup.requests, size: outcome.requestBytes, answers: outcome.answers)
+        peakCalls = outcome.peakCalls
+        peakAgentInFlight = outcome.peakAgentInFlight?.inFlight
+        guard memory else { return }
+        residentIdle = outcome.residentIdle
+        // Memory per request the agent holds: RSS when it reported its highest in_flight.
+        if let idle = outcome.residentIdle, let peak = outcome.peakAgentInFlight, peak.inFlight > 0 {
+            residentPeak = peak.residentBytes
+            bytesPerInFlight = Double(peak.residentBytes - idle) / Double(peak.inFlight)
+        }
+    }
+}

@@ -1,4 +1,6 @@
 import Agent
+import AsyncHTTPClient
+import Providers
 import AgentCore
 import Kafka
 import KafkaTestSupport
@@ -27,8 +29,13 @@ struct AgentScenario {
         var maxConcurrentCalls: Int
         /// The agent's ledger (two acknowledged writes per call); off measures what it costs.
         var ledger = true
+        /// Who answers the calls: the in-process test provider, or a real adapter calling the
+        /// fake upstream over HTTP (the latency then asked of it per request).
+        var backend: BenchBackend = .test
 
-        var label: String { "\(Int((latency.seconds * 1000).rounded())) ms" + (ledger ? "" : ", no ledger") }
+        var label: String {
+            (backend == .test ? "" : "\(backend.rawValue) → fake upstream, ") + "\(Int((latency.seconds * 1000).rounded())) ms" + (ledger ? "" : ", no ledger")
+        }
     }
 
     struct Outcome: Sendable {
@@ -53,6 +60,10 @@ struct AgentScenario {
     static let model = "gpt-4o-mini"
 
     let context: BenchmarkContext
+    /// The fake upstream's base URL, for the HTTP backends.
+    var upstreamURL: String?
+    /// The HTTP client the adapters share (one per process, as in the agent command).
+    var httpClient: HTTPClient?
 
     func run(_ setup: Setup) async throws -> Outcome {
         let provider = uniqueName("bench").replacing("-", with: "")
@@ -60,7 +71,7 @@ struct AgentScenario {
             provider: provider, instanceID: "bench-1", bootstrapServers: context.bootstrapServers,
             topicPrefix: uniqueName("bench-agent") + ".",
             maxInFlight: setup.maxInFlight, maxConcurrentCalls: setup.maxConcurrentCalls,
-            models: [Self.model], defaultModel: Self.model, sessionTimeout: .seconds(6)
+            models: [setup.backend.model], defaultModel: setup.backend.model, sessionTimeout: .seconds(6)
         )
         configuration.statusInterval = .milliseconds(100)
         configuration.ledger = setup.ledger
@@ -68,7 +79,7 @@ struct AgentScenario {
 
         let warmup = 100 * context.partitions
         let total = warmup + setup.requests
-        let load = RequestLoad(model: Self.model)
+        let load = RequestLoad(model: setup.backend.model)
         let warmMessages = load.messages(0..<warmup, topic: configuration.requestTopic)
         let timedMessages = load.messages(warmup..<total, topic: configuration.requestTopic)
         let requestBytes = timedMessages.reduce(0) { $0 + $1.value.count } / max(1, timedMessages.count)
@@ -84,10 +95,7 @@ struct AgentScenario {
         let status: StatusWatch
         let producer: LoadProducer
         let agent: ProviderAgent
-        let upstream = TestProvider(configuration: .init(
-            name: provider, models: [ModelInfo(id: Self.model, contextWindow: 128_000)], latency: .fixed(setup.latency)
-        ))
-        let counting = CountingProvider(upstream)
+        let counting = CountingProvider(try makeProvider(setup, name: provider))
         do {
             status = try StatusWatch(context: context, topic: configuration.statusTopic, partitions: 3)
             do {
@@ -136,13 +144,36 @@ struct AgentScenario {
             return Outcome(
                 setup: setup, warmup: warmup, requestBytes: requestBytes, answers: answers, startup: startup,
                 residentIdle: residentIdle, resources: resources, peakCalls: counting.peakInFlight,
-                peakAgentInFlight: status.peak, providerCalls: upstream.totalCalls
+                peakAgentInFlight: status.peak, providerCalls: counting.totalCalls
             )
         } catch {
             _ = sampler.stop(inFlight: counting.inFlight)
             try? await stop(agent, running)
             await Self.close(collector, status, producer, context)
             throw error
+        }
+    }
+
+    /// The provider under the agent: the test provider with the fixed latency, or the backend's
+    /// adapter against the fake upstream (which waits the latency, asked per request).
+    private func makeProvider(_ setup: Setup, name: String) throws -> any LLMProvider {
+        guard setup.backend != .test else {
+            return TestProvider(configuration: .init(
+                name: name, models: [ModelInfo(id: setup.backend.model, contextWindow: 128_000)], latency: .fixed(setup.latency)
+            ))
+        }
+        guard let upstreamURL, let httpClient else { throw BenchmarkFailure("no fake upstream for the \(setup.backend.rawValue) backend") }
+        var configuration = HTTPProviderConfiguration(
+            baseURL: upstreamURL, apiKey: "sk-bench", requestTimeout: .seconds(60),
+            models: [ModelInfo(id: setup.backend.model, contextWindow: 128_000, features: [.chat, .streaming])]
+        )
+        let milliseconds = Int((setup.latency.seconds * 1000).rounded())
+        if milliseconds > 0 { configuration.extraHeaders["x-fake-latency-ms"] = "\(milliseconds)" }
+        switch setup.backend {
+        case .openai: return OpenAIProvider(name: name, configuration: configuration, client: httpClient)
+        case .anthropic: return AnthropicProvider(name: name, configuration: configuration, client: httpClient)
+        case .ollama: return OllamaProvider(name: name, configuration: configuration, client: httpClient)
+        case .test: throw BenchmarkFailure("unreachable")
         }
     }
 

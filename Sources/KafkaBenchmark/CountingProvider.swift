@@ -8,6 +8,7 @@ final class CountingProvider: LLMProvider {
     private let base: any LLMProvider
     private let current = Atomic<Int>(0)
     private let peak = Atomic<Int>(0)
+    private let total = Atomic<Int>(0)
 
     init(_ base: any LLMProvider) {
         self.base = base
@@ -15,6 +16,8 @@ final class CountingProvider: LLMProvider {
 
     /// Calls in progress now.
     var inFlight: Int { current.load(ordering: .relaxed) }
+    /// Calls made so far.
+    var totalCalls: Int { total.load(ordering: .relaxed) }
     /// Most calls in progress at once so far (exact, not sampled).
     var peakInFlight: Int { peak.load(ordering: .relaxed) }
 
@@ -35,11 +38,16 @@ final class CountingProvider: LLMProvider {
         base.stream(request)
     }
 
+    func upstreamRateLimit(model: String) -> UpstreamRateLimit? {
+        base.upstreamRateLimit(model: model)
+    }
+
     func health() async -> ProviderHealth {
         await base.health()
     }
 
     private func enter() {
+        total.add(1, ordering: .relaxed)
         let now = current.add(1, ordering: .relaxed).newValue
         var known = peak.load(ordering: .relaxed)
         while now > known {

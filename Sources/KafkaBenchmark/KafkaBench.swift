@@ -20,13 +20,14 @@ struct KafkaBench: AsyncParsableCommand {
 
     /// Which benchmarks run.
     enum Suite: String, ExpressibleByArgument, CaseIterable {
-        case kafka, agent, all
+        case kafka, agent, adapters, all
 
-        var includesKafka: Bool { self != .agent }
-        var includesAgent: Bool { self != .kafka }
+        var includesKafka: Bool { self == .kafka || self == .all }
+        var includesAgent: Bool { self == .agent || self == .all }
+        var includesAdapters: Bool { self == .adapters || self == .all }
     }
 
-    @Option(name: .long, help: "Which benchmarks to run: kafka, agent or all.")
+    @Option(name: .long, help: "Which benchmarks to run: kafka, agent, adapters or all.")
     var suite: Suite = .all
 
     @Option(name: .long, help: "Bootstrap servers of a running broker; default: start Tansu here.")
@@ -71,7 +72,28 @@ struct KafkaBench: AsyncParsableCommand {
     @Option(name: .long, help: "Agent suite: max in flight (= max concurrent calls) of the slow-provider scenario.")
     var agentSlowInFlight: Int = 6_000
 
+    @Option(name: .long, help: "Adapters suite: requests of each 0-ms scenario.")
+    var adapterRequests: Int = 20_000
+
+    @Option(name: .long, help: "Adapters suite: max in flight (= max concurrent calls) at 0 ms.")
+    var adapterInFlight: Int = 512
+
+    @Option(name: .long, help: "Adapters suite: requests of each slow scenario.")
+    var adapterSlowRequests: Int = 10_000
+
+    @Option(name: .long, help: "Adapters suite: max in flight (= max concurrent calls, = HTTP connections) in the slow scenarios.")
+    var adapterSlowInFlight: Int = 2_000
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Adapters suite: which adapters (openai anthropic ollama).")
+    var adapters: [String] = ["openai", "anthropic", "ollama"]
+
     func validate() throws {
+        guard adapterRequests > 0, adapterInFlight > 0, adapterSlowRequests > 0, adapterSlowInFlight > 0 else {
+            throw ValidationError("--adapter-requests, --adapter-in-flight, --adapter-slow-requests, --adapter-slow-in-flight must be positive")
+        }
+        for name in adapters where BenchBackend(rawValue: name) == nil || name == "test" {
+            throw ValidationError("--adapters: unknown adapter '\(name)' (openai, anthropic, ollama)")
+        }
         guard !sizes.isEmpty, sizes.allSatisfy({ $0 > 0 }) else { throw ValidationError("--sizes must be positive byte counts") }
         if let messages, messages <= 0 { throw ValidationError("--messages must be positive") }
         guard partitions > 0 else { throw ValidationError("--partitions must be positive") }
@@ -111,6 +133,10 @@ struct KafkaBench: AsyncParsableCommand {
         if suite.includesAgent {
             if suite.includesKafka { print("") }
             try await runAgentSuite(context: context, lease: lease)
+        }
+        if suite.includesAdapters {
+            if suite != .adapters { print("") }
+            try await runAdapterSuite(context: context, lease: lease)
         }
         fflush(nil)
         progress(String(format: "kafka-bench: done in %.1f s", (ContinuousClock.now - started).seconds))
@@ -168,6 +194,31 @@ struct KafkaBench: AsyncParsableCommand {
             + "RSS idle: warmed up, nothing in flight; RSS peak: when the highest in_flight was reported; KiB/in-flight = (peak − idle) / in_flight "
             + "(MiB = 2^20 B, KiB = 2^10 B).")
         for target in suite.targets { print("- \(target)") }
+        for note in suite.notes { print("- \(note)") }
+        fflush(nil)
+    }
+
+    private func runAdapterSuite(context: BenchmarkContext, lease: BrokerLease) async throws {
+        let plan = AdapterBenchmarkSuite.Plan(
+            requests: adapterRequests, inFlight: adapterInFlight, slowRequests: adapterSlowRequests,
+            slowLatency: .milliseconds(agentSlowLatencyMs), slowInFlight: adapterSlowInFlight,
+            backends: adapters.compactMap(BenchBackend.init(rawValue:))
+        )
+        var suite = AdapterBenchmarkSuite(context: context, plan: plan)
+        do {
+            try await suite.run()
+        } catch {
+            if !suite.rows.isEmpty { print(AgentResultTable(rows: suite.rows).render()) }
+            fflush(nil)
+            progress("kafka-bench: FAILED: \(error)")
+            throw ExitCode.failure
+        }
+        print(AgentResultTable(rows: suite.rows).render())
+        print("")
+        print(brokerLine(lease) + "; \(partitions) partitions per topic; one agent with the ledger. Adapters: the real OpenAI / Anthropic / Ollama "
+            + "adapter over HTTP/1.1 to the fake upstream in its own process (latency asked per request), one HTTP client, a connection per call in flight; "
+            + "test: the in-process test provider under the same load. CPU counts this process only (agent, load producer, answer reader), not the "
+            + "fake upstream or the broker. Columns as in the agent table.")
         for note in suite.notes { print("- \(note)") }
         fflush(nil)
     }

@@ -77,6 +77,17 @@ public final class ChildProcess: Sendable {
         return signal != 0 && signal != 0x7F ? signal : nil
     }
 
+    /// User + system CPU time the running process has used so far (from `/proc/<pid>/stat`);
+    /// `nil` once it has exited or where `/proc` is not there.
+    public var cpuSeconds: Double? {
+        guard isRunning, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let end = stat.lastIndex(of: ")") else { return nil }
+        // Fields after the command name: state is field 3, utime 14 and stime 15 (1-based).
+        let fields = stat[stat.index(after: end)...].split(separator: " ")
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
     /// Sends `signal` (e.g. SIGKILL to simulate a crash).
     public func send(_ signal: Int32) {
         if isRunning { kill(pid, signal) }
