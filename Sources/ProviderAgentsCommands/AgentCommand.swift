@@ -156,6 +156,17 @@ public struct AgentCommand: AsyncParsableCommand {
                 "agent.max_concurrent_calls": "\(settings.agent.maxConcurrentCalls)", "agent.max_in_flight": "\(settings.agent.maxInFlight)",
             ])
         }
+        let openFiles = OpenFileLimit.raiseToHardLimit()
+        if let openFiles, settings.backend != .test, openFiles < settings.agent.maxConcurrentCalls + 256 {
+            logger.warning("the open-file limit is below max_concurrent_calls: HTTP calls beyond it fail to connect", metadata: [
+                "process.open_files_limit": "\(openFiles)", "agent.max_concurrent_calls": "\(settings.agent.maxConcurrentCalls)",
+            ])
+        }
+        if settings.backend != .test, settings.http.client.maxConnectionsPerHost < settings.agent.maxConcurrentCalls {
+            logger.warning("http.max_connections is below max_concurrent_calls: over HTTP/1.1 the calls beyond it wait for a connection", metadata: [
+                "http.max_connections": "\(settings.http.client.maxConnectionsPerHost)", "agent.max_concurrent_calls": "\(settings.agent.maxConcurrentCalls)",
+            ])
+        }
         // One HTTP client for the process, closed after the agent stopped (first service: last down).
         let http = HTTPClientService(settings: settings.http.client)
         var provider = settings.makeProvider(client: http.client)
