@@ -12,15 +12,20 @@ import NIOCore
 public struct FakeUpstream: Sendable {
     public let configuration: FakeUpstreamConfiguration
     let logger: Logger
+    /// The script's budgets, the latency, the counts: shared by every copy of this value.
+    let state: FakeUpstreamState
 
     public init(configuration: FakeUpstreamConfiguration = FakeUpstreamConfiguration(), logger: Logger = Logger(label: "fake-upstream")) {
         self.configuration = configuration
         self.logger = logger
+        self.state = FakeUpstreamState(faults: configuration.faults, latency: configuration.latency)
     }
 
     /// The HTTP application; `onListening` receives the bound port once the server runs.
     public func application(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let router = Router()
+        router.add(middleware: RequestCounting(state: state))
+        ControlRoutes(upstream: self).register(on: router)
         OpenAIRoutes(upstream: self).register(on: router)
         AnthropicRoutes(upstream: self).register(on: router)
         OllamaRoutes(upstream: self).register(on: router)
@@ -34,29 +39,6 @@ public struct FakeUpstream: Sendable {
     }
 
     // MARK: Shared by the routes
-
-    /// A fault asked for by the request (`x-fake-fault`).
-    enum Fault: String {
-        case tooManyRequests = "429"
-        case serverError = "500"
-        case unavailable = "503"
-        case overloaded = "529"
-        case malformed
-        case cut
-        case slowFirstByte = "slow-first-byte"
-    }
-
-    func fault(of request: Request) -> Fault? {
-        request.headers[HTTPField.Name("x-fake-fault")!].flatMap(Fault.init(rawValue:))
-    }
-
-    /// The configured latency, or the request's `x-fake-latency-ms`.
-    func latency(of request: Request) -> Duration {
-        if let text = request.headers[HTTPField.Name("x-fake-latency-ms")!], let milliseconds = Int(text), milliseconds >= 0 {
-            return .milliseconds(milliseconds)
-        }
-        return configuration.latency
-    }
 
     /// The request body as a JSON object; `nil` when it is not one.
     func body(of request: Request) async -> [String: Any]? {

@@ -27,31 +27,28 @@ struct OllamaRoutes: Sendable {
     }
 
     func chat(_ request: Request) async -> Response {
-        let fault = upstream.fault(of: request)
-        let latency = upstream.latency(of: request)
         guard let body = await upstream.body(of: request) else { return error(.badRequest, "invalid JSON body") }
         guard let model = body["model"] as? String, !model.isEmpty else { return error(.badRequest, "model is required") }
         guard Self.models.contains(model) else { return error(.notFound, "model \"\(model)\" not found, try pulling it first") }
         let messages = body["messages"] as? [[String: Any]] ?? []
-        switch fault {
-        case .serverError?, .unavailable?, .overloaded?, .tooManyRequests?: return error(.internalServerError, "llama runner process has terminated")
-        default: break
+        let decision = upstream.decide(request, provider: .ollama, model: model)
+        let latency = decision.latency
+        if let answer = await upstream.prelude(decision, malformedContentType: "application/x-ndjson", error: { _ in error(.internalServerError, "llama runner process has terminated") }) {
+            return answer
         }
-        if latency > .zero { try? await Task.sleep(for: latency) }
-        if fault == .malformed { return upstream.malformed(contentType: "application/x-ndjson") }
         let completion = FakeCompletion(provider: "ollama", model: model, messages: messages)
         let created = Date().ISO8601Format(.iso8601.time(includingFractionalSeconds: true).year().month().day())
         let nanos = Int(latency.components.seconds) * 1_000_000_000 + Int(latency.components.attoseconds / 1_000_000_000)
         let final: [String: Any] = [
             "model": model, "created_at": created, "message": ["role": "assistant", "content": messages.isEmpty ? "" : completion.text],
-            "done": true, "done_reason": messages.isEmpty ? "load" : "stop", "total_duration": nanos + 1_000_000, "load_duration": 1_000_000,
+            "done": true, "done_reason": messages.isEmpty ? "load" : decision.finishReason("stop"), "total_duration": nanos + 1_000_000, "load_duration": 1_000_000,
             "prompt_eval_count": completion.promptTokens, "prompt_eval_duration": 500_000,
             "eval_count": completion.completionTokens, "eval_duration": nanos + 500_000,
         ]
         guard body["stream"] as? Bool ?? true, !messages.isEmpty else { return upstream.json(final) }
         let pieces = completion.pieces(upstream.configuration.streamChunks)
-        let cut = fault == .cut
-        let slowFirstByte = fault == .slowFirstByte
+        let cut = decision.cut
+        let slowFirstByte = decision.slowFirstByte
         var last = final
         last["message"] = ["role": "assistant", "content": ""]
         let lastLine = FakeUpstream.line(last)

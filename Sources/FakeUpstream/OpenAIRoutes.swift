@@ -30,8 +30,6 @@ struct OpenAIRoutes: Sendable {
     }
 
     func completions(_ request: Request) async -> Response {
-        let fault = upstream.fault(of: request)
-        let latency = upstream.latency(of: request)
         guard let body = await upstream.body(of: request) else {
             return error(.badRequest, type: "invalid_request_error", message: "We could not parse the JSON body of your request.")
         }
@@ -44,18 +42,8 @@ struct OpenAIRoutes: Sendable {
         guard Self.models.contains(model) else {
             return error(.notFound, type: "invalid_request_error", message: "The model `\(model)` does not exist or you do not have access to it.")
         }
-        switch fault {
-        case .tooManyRequests?:
-            var headers = Self.rateLimitHeaders
-            headers[.retryAfter] = "\(upstream.configuration.retryAfterSeconds)"
-            headers[HTTPField.Name("x-ratelimit-remaining-requests")!] = "0"
-            return error(.tooManyRequests, type: "requests", message: "Rate limit reached for requests", headers: headers)
-        case .serverError?: return error(.internalServerError, type: "server_error", message: "The server had an error while processing your request.")
-        case .unavailable?, .overloaded?: return error(.serviceUnavailable, type: "server_error", message: "The engine is currently overloaded, please try again later")
-        default: break
-        }
-        if latency > .zero { try? await Task.sleep(for: latency) }
-        if fault == .malformed { return upstream.malformed() }
+        let decision = upstream.decide(request, provider: .openai, model: model)
+        if let answer = await upstream.prelude(decision, error: faultError) { return answer }
         let completion = FakeCompletion(provider: "openai", model: model, messages: messages)
         let id = FakeUpstream.id("chatcmpl-")
         let created = Int(Date().timeIntervalSince1970)
@@ -63,61 +51,92 @@ struct OpenAIRoutes: Sendable {
             "prompt_tokens": completion.promptTokens, "completion_tokens": completion.completionTokens,
             "total_tokens": completion.promptTokens + completion.completionTokens,
         ]
+        let streaming = body["stream"] as? Bool == true
         // With tools offered and a user asking for them ("call <tool>" or "use a tool"), the answer
         // is a call of the first tool, arguments echoing the question: tool-use paths get tested.
-        let tools = body["tools"] as? [[String: Any]] ?? []
-        let lastUser = FakeCompletion.text(of: messages.last { $0["role"] as? String == "user" }?["content"])
-        if let tool = tools.first, let function = tool["function"] as? [String: Any], let toolName = function["name"] as? String,
-           lastUser.lowercased().contains("call \(toolName.lowercased())") || lastUser.lowercased().contains("use a tool"),
-           body["tool_choice"] as? String != "none", body["stream"] as? Bool != true {
-            let arguments = (try? JSONSerialization.data(withJSONObject: ["question": lastUser])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        let toolNames = (body["tools"] as? [[String: Any]] ?? []).compactMap { ($0["function"] as? [String: Any])?["name"] as? String }
+        let toolCall = FakeToolCall(messages: messages, toolNames: toolNames, choice: Self.toolChoice(body["tool_choice"]), idPrefix: "call_")
+        if let toolCall, !streaming {
             return upstream.json([
                 "id": id, "object": "chat.completion", "created": created, "model": model, "system_fingerprint": "fp_fake",
                 "choices": [[
-                    "index": 0, "logprobs": NSNull(), "finish_reason": "tool_calls",
+                    "index": 0, "logprobs": NSNull(), "finish_reason": decision.finishReason("tool_calls"),
                     "message": [
                         "role": "assistant", "content": NSNull(), "refusal": NSNull(),
-                        "tool_calls": [["id": FakeUpstream.id("call_"), "type": "function", "function": ["name": toolName, "arguments": arguments]]],
+                        "tool_calls": [["id": toolCall.id, "type": "function", "function": ["name": toolCall.name, "arguments": toolCall.arguments]]],
                     ] as [String: Any],
                 ] as [String: Any]],
                 "usage": usage,
             ], headers: Self.rateLimitHeaders)
         }
-        guard body["stream"] as? Bool == true else {
+        guard streaming else {
             return upstream.json([
                 "id": id, "object": "chat.completion", "created": created, "model": model, "system_fingerprint": "fp_fake",
-                "choices": [["index": 0, "message": ["role": "assistant", "content": completion.text, "refusal": NSNull()], "logprobs": NSNull(), "finish_reason": "stop"]],
+                "choices": [["index": 0, "message": ["role": "assistant", "content": completion.text, "refusal": NSNull()], "logprobs": NSNull(), "finish_reason": decision.finishReason("stop")]],
                 "usage": usage,
             ], headers: Self.rateLimitHeaders)
         }
         let includeUsage = (body["stream_options"] as? [String: Any])?["include_usage"] as? Bool == true
-        let pieces = completion.pieces(upstream.configuration.streamChunks)
-        let slowFirstByte = fault == .slowFirstByte
-        let cut = fault == .cut
+        let slowFirstByte = decision.slowFirstByte
+        let cut = decision.cut
         // Serialised here: the writer closure may only capture Sendable values.
-        let usageChunk = includeUsage ? FakeUpstream.sse([
-            "id": id, "object": "chat.completion.chunk", "created": created, "model": model, "system_fingerprint": "fp_fake",
-            "choices": [[String: Any]](), "usage": usage,
-        ]) : nil
+        func chunk(_ delta: [String: Any], finish: Any = NSNull()) -> ByteBuffer {
+            var object: [String: Any] = [
+                "id": id, "object": "chat.completion.chunk", "created": created, "model": model, "system_fingerprint": "fp_fake",
+                "choices": [["index": 0, "delta": delta, "logprobs": NSNull(), "finish_reason": finish]],
+            ]
+            if includeUsage { object["usage"] = NSNull() }
+            return FakeUpstream.sse(object)
+        }
+        var chunks = [chunk(["role": "assistant", "content": toolCall == nil ? "" : NSNull(), "refusal": NSNull()])]
+        if let toolCall {
+            // The call's id and name first, then the arguments in fragments, as OpenAI streams them.
+            chunks.append(chunk(["tool_calls": [["index": 0, "id": toolCall.id, "type": "function", "function": ["name": toolCall.name, "arguments": ""]] as [String: Any]]]))
+            for fragment in toolCall.argumentFragments(upstream.configuration.streamChunks) {
+                chunks.append(chunk(["tool_calls": [["index": 0, "function": ["arguments": fragment]] as [String: Any]]]))
+            }
+            chunks.append(chunk([:], finish: decision.finishReason("tool_calls")))
+        } else {
+            for piece in completion.pieces(upstream.configuration.streamChunks) { chunks.append(chunk(["content": piece])) }
+            chunks.append(chunk([:], finish: decision.finishReason("stop")))
+        }
+        if includeUsage {
+            chunks.append(FakeUpstream.sse([
+                "id": id, "object": "chat.completion.chunk", "created": created, "model": model, "system_fingerprint": "fp_fake",
+                "choices": [[String: Any]](), "usage": usage,
+            ]))
+        }
+        chunks.append(ByteBuffer(string: "data: [DONE]\n\n"))
+        let frames = chunks
         return upstream.stream(contentType: "text/event-stream", headers: Self.rateLimitHeaders) { writer in
             if slowFirstByte { try await Task.sleep(for: .seconds(2)) }
-            func chunk(_ delta: [String: Any], finish: Any = NSNull()) -> [String: Any] {
-                var object: [String: Any] = [
-                    "id": id, "object": "chat.completion.chunk", "created": created, "model": model, "system_fingerprint": "fp_fake",
-                    "choices": [["index": 0, "delta": delta, "logprobs": NSNull(), "finish_reason": finish]],
-                ]
-                if includeUsage { object["usage"] = NSNull() }
-                return object
+            for (index, frame) in frames.enumerated() {
+                if cut, index == frames.count / 2 { try await FakeUpstream.cut() }  // the connection ends mid-stream
+                try await writer.write(frame)
             }
-            try await writer.write(FakeUpstream.sse(chunk(["role": "assistant", "content": "", "refusal": NSNull()])))
-            for (index, piece) in pieces.enumerated() {
-                if cut, index == pieces.count / 2 { try await FakeUpstream.cut() }  // the connection ends mid-stream
-                try await writer.write(FakeUpstream.sse(chunk(["content": piece])))
-            }
-            try await writer.write(FakeUpstream.sse(chunk([:], finish: "stop")))
-            if let usageChunk { try await writer.write(usageChunk) }
-            try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
             try await writer.finish(nil)
+        }
+    }
+
+    /// `"auto"` (the default), `"none"`, `"required"`, or `{"type": "function", "function": {"name": …}}`.
+    static func toolChoice(_ value: Any?) -> FakeToolCall.Choice {
+        switch value {
+        case let text as String: text == "none" ? .none : text == "required" ? .required : .auto
+        case let object as [String: Any]: ((object["function"] as? [String: Any])?["name"] as? String).map { .named($0) } ?? .auto
+        default: .auto
+        }
+    }
+
+    /// A fault's error in OpenAI's shape.
+    func faultError(_ kind: FakeFault.HTTPErrorKind) -> Response {
+        switch kind {
+        case .rateLimited:
+            var headers = Self.rateLimitHeaders
+            headers[.retryAfter] = "\(upstream.configuration.retryAfterSeconds)"
+            headers[HTTPField.Name("x-ratelimit-remaining-requests")!] = "0"
+            return error(.tooManyRequests, type: "requests", message: "Rate limit reached for requests", headers: headers)
+        case .serverError: return error(.internalServerError, type: "server_error", message: "The server had an error while processing your request.")
+        case .unavailable, .overloaded: return error(.serviceUnavailable, type: "server_error", message: "The engine is currently overloaded, please try again later")
         }
     }
 }
