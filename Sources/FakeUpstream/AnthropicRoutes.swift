@@ -16,6 +16,19 @@ struct AnthropicRoutes: Sendable {
         router.post("v1/messages") { request, _ in await messages(request) }
     }
 
+    /// The account's real figures when a limit is simulated, else generous static ones.
+    static func rateLimitHeaders(_ account: FakeAccount.Snapshot?) -> HTTPFields {
+        guard let account else { return rateLimitHeaders }
+        // RFC 3339 in whole seconds, as Anthropic sends it: rounded up, never before the real reset.
+        let end = (Date().timeIntervalSince1970 + Double(FakeUpstream.ceilingMilliseconds(account.resetIn)) / 1000).rounded(.up)
+        let reset = Date(timeIntervalSince1970: end).ISO8601Format()
+        var headers = rateLimitHeaders
+        headers[HTTPField.Name("anthropic-ratelimit-requests-limit")!] = "\(account.limit)"
+        headers[HTTPField.Name("anthropic-ratelimit-requests-remaining")!] = "\(account.remaining)"
+        headers[HTTPField.Name("anthropic-ratelimit-requests-reset")!] = reset
+        return headers
+    }
+
     static var rateLimitHeaders: HTTPFields {
         [
             HTTPField.Name("anthropic-ratelimit-requests-limit")!: "4000", HTTPField.Name("anthropic-ratelimit-requests-remaining")!: "3999",
@@ -57,7 +70,7 @@ struct AnthropicRoutes: Sendable {
             return error(.notFound, type: "not_found_error", message: "model: \(model)")
         }
         let decision = upstream.decide(request, provider: .anthropic, model: model)
-        if let answer = await upstream.prelude(decision, error: faultError) { return answer }
+        if let answer = await upstream.prelude(decision, error: { faultError($0, account: decision.account) }) { return answer }
         let system = FakeCompletion.text(of: body["system"])
         let completion = FakeCompletion(provider: "anthropic", model: model, messages: messages, system: system)
         let id = FakeUpstream.id("msg_")
@@ -75,7 +88,7 @@ struct AnthropicRoutes: Sendable {
                 "id": id, "type": "message", "role": "assistant", "model": model, "content": content,
                 "stop_reason": stopReason, "stop_sequence": NSNull(),
                 "usage": ["input_tokens": completion.promptTokens, "output_tokens": outputTokens],
-            ], headers: Self.rateLimitHeaders)
+            ], headers: Self.rateLimitHeaders(decision.account))
         }
         // Serialised here: the writer closure may only capture Sendable values.
         var events = [
@@ -117,7 +130,7 @@ struct AnthropicRoutes: Sendable {
         let frames = events
         let slowFirstByte = decision.slowFirstByte
         let cut = decision.cut
-        return upstream.stream(contentType: "text/event-stream", headers: Self.rateLimitHeaders) { writer in
+        return upstream.stream(contentType: "text/event-stream", headers: Self.rateLimitHeaders(decision.account)) { writer in
             if slowFirstByte { try await Task.sleep(for: .seconds(2)) }
             for (index, frame) in frames.enumerated() {
                 if cut, index == frames.count / 2 { try await FakeUpstream.cut() }
@@ -184,11 +197,11 @@ struct AnthropicRoutes: Sendable {
     }
 
     /// A fault's error in Anthropic's shape.
-    func faultError(_ kind: FakeFault.HTTPErrorKind) -> Response {
+    func faultError(_ kind: FakeFault.HTTPErrorKind, account: FakeAccount.Snapshot? = nil) -> Response {
         switch kind {
         case .rateLimited:
-            var headers = Self.rateLimitHeaders
-            headers[.retryAfter] = "\(upstream.configuration.retryAfterSeconds)"
+            var headers = Self.rateLimitHeaders(account)
+            headers[.retryAfter] = "\(account.map { FakeUpstream.ceilingSeconds($0.resetIn) } ?? upstream.configuration.retryAfterSeconds)"
             return error(.tooManyRequests, type: "rate_limit_error", message: "Number of requests has exceeded your rate limit", headers: headers)
         case .serverError: return error(.internalServerError, type: "api_error", message: "Internal server error")
         case .unavailable: return error(.serviceUnavailable, type: "api_error", message: "Service unavailable")

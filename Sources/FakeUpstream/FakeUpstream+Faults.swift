@@ -9,6 +9,8 @@ import NIOCore
 struct FaultDecision: Sendable {
     var fault: FakeFault?
     var latency: Duration
+    /// The simulated account's state after this request (with an account limit configured).
+    var account: FakeAccount.Snapshot?
 
     var cut: Bool { fault == .cut }
     var slowFirstByte: Bool { fault == .slowFirstByte }
@@ -25,12 +27,15 @@ extension FakeUpstream {
     /// Decides the fault and latency of a request to `provider` for `model` (call once per
     /// request, after it was found valid: the script's budgets count it).
     func decide(_ request: Request, provider: FaultRule.Provider, model: String) -> FaultDecision {
-        let fault: FakeFault?
+        var fault: FakeFault?
         if let name = request.headers[Self.faultHeader], let asked = FakeFault(rawValue: name) {
             fault = asked
         } else {
             fault = state.scriptedFault(provider: provider, model: model)
         }
+        // The simulated account counts the requests that would be served.
+        let account = fault == nil ? self.account.take(model: model) : nil
+        if account?.exhausted == true { fault = .tooManyRequests }
         if let fault {
             state.countFault(fault)
             logger.debug("fault injected", metadata: ["fault": "\(fault.rawValue)", "provider": "\(provider.rawValue)", "model": "\(model)"])
@@ -41,7 +46,7 @@ extension FakeUpstream {
         } else {
             latency = state.nextLatency()
         }
-        return FaultDecision(fault: fault, latency: latency)
+        return FaultDecision(fault: fault, latency: latency, account: account)
     }
 
     /// What every route does the same way once it knows its decision: an HTTP error fault is

@@ -6,7 +6,12 @@ extension FakeUpstream {
         /// `http://HOST:PORT`, for an adapter's base URL.
         public let baseURL: String
         public let port: Int
+        /// The fake itself (its stats, its fault script).
+        public let upstream: FakeUpstream
         let server: Task<Void, any Error>
+
+        /// Requests served and faults injected so far.
+        public var stats: FakeUpstreamStats { upstream.stats }
 
         /// Stops serving and waits until the server is down.
         public func stop() async {
@@ -28,6 +33,6 @@ extension FakeUpstream {
             try await server.value
             throw CancellationError()
         }
-        return Running(baseURL: "http://\(configuration.host):\(port)", port: port, server: server)
+        return Running(baseURL: "http://\(configuration.host):\(port)", port: port, upstream: self, server: server)
     }
 }

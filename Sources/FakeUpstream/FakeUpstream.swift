@@ -14,11 +14,14 @@ public struct FakeUpstream: Sendable {
     let logger: Logger
     /// The script's budgets, the latency, the counts: shared by every copy of this value.
     let state: FakeUpstreamState
+    /// The simulated account limit's usage.
+    let account: FakeAccount
 
     public init(configuration: FakeUpstreamConfiguration = FakeUpstreamConfiguration(), logger: Logger = Logger(label: "fake-upstream")) {
         self.configuration = configuration
         self.logger = logger
         self.state = FakeUpstreamState(faults: configuration.faults, latency: configuration.latency)
+        self.account = FakeAccount(limit: configuration.accountLimit)
     }
 
     /// The HTTP application; `onListening` receives the bound port once the server runs.

@@ -17,11 +17,15 @@ public struct FakeUpstreamConfiguration: Sendable {
     /// How long a `timeout` fault keeps the request unanswered (the client should give up
     /// first). Default 60 s.
     public var hangTime: Duration
+    /// A simulated account limit per model (real remaining counts in the rate-limit headers, 429
+    /// beyond it). Default: none (static, generous headers).
+    public var accountLimit: FakeAccountLimit?
 
     public init(
         host: String = "127.0.0.1", port: Int = 0, latency: FakeLatency = .zero, faults: FaultScript = FaultScript(),
-        streamChunks: Int = 6, retryAfterSeconds: Int = 1, hangTime: Duration = .seconds(60)
+        streamChunks: Int = 6, retryAfterSeconds: Int = 1, hangTime: Duration = .seconds(60), accountLimit: FakeAccountLimit? = nil
     ) {
+        self.accountLimit = accountLimit
         self.host = host
         self.port = port
         self.latency = latency

@@ -17,6 +17,17 @@ struct OpenAIRoutes: Sendable {
         }
     }
 
+    /// The account's real figures when a limit is simulated, else generous static ones.
+    static func rateLimitHeaders(_ account: FakeAccount.Snapshot?) -> HTTPFields {
+        guard let account else { return rateLimitHeaders }
+        let reset = "\(FakeUpstream.ceilingMilliseconds(account.resetIn))ms"
+        return [
+            HTTPField.Name("x-ratelimit-limit-requests")!: "\(account.limit)", HTTPField.Name("x-ratelimit-remaining-requests")!: "\(account.remaining)",
+            HTTPField.Name("x-ratelimit-reset-requests")!: reset, HTTPField.Name("x-ratelimit-limit-tokens")!: "2000000",
+            HTTPField.Name("x-ratelimit-remaining-tokens")!: "1999000", HTTPField.Name("x-ratelimit-reset-tokens")!: "30ms",
+        ]
+    }
+
     static var rateLimitHeaders: HTTPFields {
         [
             HTTPField.Name("x-ratelimit-limit-requests")!: "10000", HTTPField.Name("x-ratelimit-remaining-requests")!: "9999",
@@ -43,7 +54,7 @@ struct OpenAIRoutes: Sendable {
             return error(.notFound, type: "invalid_request_error", message: "The model `\(model)` does not exist or you do not have access to it.")
         }
         let decision = upstream.decide(request, provider: .openai, model: model)
-        if let answer = await upstream.prelude(decision, error: faultError) { return answer }
+        if let answer = await upstream.prelude(decision, error: { faultError($0, account: decision.account) }) { return answer }
         let completion = FakeCompletion(provider: "openai", model: model, messages: messages)
         let id = FakeUpstream.id("chatcmpl-")
         let created = Int(Date().timeIntervalSince1970)
@@ -67,14 +78,14 @@ struct OpenAIRoutes: Sendable {
                     ] as [String: Any],
                 ] as [String: Any]],
                 "usage": usage,
-            ], headers: Self.rateLimitHeaders)
+            ], headers: Self.rateLimitHeaders(decision.account))
         }
         guard streaming else {
             return upstream.json([
                 "id": id, "object": "chat.completion", "created": created, "model": model, "system_fingerprint": "fp_fake",
                 "choices": [["index": 0, "message": ["role": "assistant", "content": completion.text, "refusal": NSNull()], "logprobs": NSNull(), "finish_reason": decision.finishReason("stop")]],
                 "usage": usage,
-            ], headers: Self.rateLimitHeaders)
+            ], headers: Self.rateLimitHeaders(decision.account))
         }
         let includeUsage = (body["stream_options"] as? [String: Any])?["include_usage"] as? Bool == true
         let slowFirstByte = decision.slowFirstByte
@@ -108,7 +119,7 @@ struct OpenAIRoutes: Sendable {
         }
         chunks.append(ByteBuffer(string: "data: [DONE]\n\n"))
         let frames = chunks
-        return upstream.stream(contentType: "text/event-stream", headers: Self.rateLimitHeaders) { writer in
+        return upstream.stream(contentType: "text/event-stream", headers: Self.rateLimitHeaders(decision.account)) { writer in
             if slowFirstByte { try await Task.sleep(for: .seconds(2)) }
             for (index, frame) in frames.enumerated() {
                 if cut, index == frames.count / 2 { try await FakeUpstream.cut() }  // the connection ends mid-stream
@@ -128,11 +139,12 @@ struct OpenAIRoutes: Sendable {
     }
 
     /// A fault's error in OpenAI's shape.
-    func faultError(_ kind: FakeFault.HTTPErrorKind) -> Response {
+    func faultError(_ kind: FakeFault.HTTPErrorKind, account: FakeAccount.Snapshot? = nil) -> Response {
         switch kind {
         case .rateLimited:
-            var headers = Self.rateLimitHeaders
-            headers[.retryAfter] = "\(upstream.configuration.retryAfterSeconds)"
+            var headers = Self.rateLimitHeaders(account)
+            headers[.retryAfter] = "\(account.map { FakeUpstream.ceilingSeconds($0.resetIn) } ?? upstream.configuration.retryAfterSeconds)"
+            if let account { headers[HTTPField.Name("retry-after-ms")!] = "\(FakeUpstream.ceilingMilliseconds(account.resetIn))" }
             headers[HTTPField.Name("x-ratelimit-remaining-requests")!] = "0"
             return error(.tooManyRequests, type: "requests", message: "Rate limit reached for requests", headers: headers)
         case .serverError: return error(.internalServerError, type: "server_error", message: "The server had an error while processing your request.")

@@ -38,11 +38,17 @@ struct FakeUpstreamMain: AsyncParsableCommand {
     @Option(help: "Pieces a streamed answer is cut into (default 6).")
     var streamChunks: Int?
 
+    @Option(help: ArgumentHelp("Simulated account limit per model: N requests per window (e.g. 60/1m, 10/2s); remaining counts in the rate-limit headers, 429 beyond.", valueName: "N/window"))
+    var accountLimit: String?
+
     @Option(help: "Log level (trace ... critical).")
     var logLevel: String = "warning"
 
     func validate() throws {
         if let port { guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535, got \(port)") } }
+        if let accountLimit, Self.parseAccountLimit(accountLimit) == nil {
+            throw ValidationError("--account-limit: '\(accountLimit)' is not N/window with N >= 1 and a window like 500ms, 2s or 1m")
+        }
         if let latencyMs { guard latencyMs >= 0 else { throw ValidationError("--latency-ms must not be negative") } }
         if latencyMs != nil, latency != nil { throw ValidationError("give either --latency-ms or --latency, not both") }
         if let latency {
@@ -62,6 +68,7 @@ struct FakeUpstreamMain: AsyncParsableCommand {
         if let latencyMs { configuration.latency = FakeLatency(.fixed(.milliseconds(latencyMs)), seed: configuration.latency.seed) }
         if let latency { configuration.latency = FakeLatency(try LatencyDistribution(spec: latency), seed: configuration.latency.seed) }
         if let latencySeed { configuration.latency.seed = latencySeed }
+        if let accountLimit { configuration.accountLimit = Self.parseAccountLimit(accountLimit) }
         return configuration
     }
 
@@ -80,5 +87,18 @@ struct FakeUpstreamMain: AsyncParsableCommand {
             // Unbuffered: whoever started this process waits for the line.
             FileHandle.standardOutput.write(Data("listening: http://\(host):\(port)\n".utf8))
         }.runService()
+    }
+
+    /// `N/window`: `60/1m`, `10/2s`, `5/500ms`.
+    static func parseAccountLimit(_ text: String) -> FakeAccountLimit? {
+        let parts = text.split(separator: "/", maxSplits: 1)
+        guard parts.count == 2, let requests = Int(parts[0]), requests >= 1 else { return nil }
+        let window = parts[1]
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60)]
+        for (suffix, seconds) in units where window.hasSuffix(suffix) {
+            guard let amount = Double(window.dropLast(suffix.count)), amount > 0, amount.isFinite else { return nil }
+            return FakeAccountLimit(requestsPerWindow: requests, window: .milliseconds(Int64((amount * seconds * 1000).rounded())))
+        }
+        return nil
     }
 }
