@@ -132,7 +132,11 @@ public final class AnthropicProvider: LLMProvider {
                 return object
             }
         }
-        if let choice = request.toolChoice { body["tool_choice"] = try toolChoice(choice) }
+        if let choice = request.toolChoice {
+            let mapped = try toolChoice(choice)
+            // Anthropic refuses a tool_choice without tools; with none offered it means nothing.
+            if body["tools"] != nil { body["tool_choice"] = mapped }
+        }
         if streaming { body["stream"] = true }
         return body
     }

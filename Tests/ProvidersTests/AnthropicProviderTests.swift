@@ -144,6 +144,10 @@ struct AnthropicProviderTests {
         #expect(results.map { $0["tool_use_id"] as? String } == ["toolu_1", "toolu_2"])
         #expect(results.first?["content"] as? String == "sunny")
 
+        var toolless = request
+        toolless.tools = nil
+        #expect(try AnthropicProvider.body(of: toolless, streaming: false)["tool_choice"] == nil, "no tool_choice without tools")
+
         request.messages[2].toolCallID = nil
         #expect(throws: ProviderCallError.invalidRequest("messages[2]: a tool message needs tool_call_id (the id of the call it answers)")) {
             try AnthropicProvider.body(of: request, streaming: false)
