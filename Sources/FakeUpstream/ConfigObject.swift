@@ -71,7 +71,7 @@ struct ConfigObject {
         case let text as String: return "\"\(text.count > 40 ? text.prefix(40) + "…" : text)\""
         case is [Any]: return "a list"
         case is [String: Any]: return "an object"
-        case let flag as Bool where type(of: flag) == Bool.self: return "\(flag)"
+        case let value? where type(of: value) == Bool.self: return "\(value)"
         case let number as NSNumber where String(cString: number.objCType) == "c": return number.boolValue ? "true" : "false"
         case let value?: return "\(value)"
         }

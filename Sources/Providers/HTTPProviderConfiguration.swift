@@ -15,6 +15,12 @@ public struct HTTPProviderConfiguration: Sendable {
     public var maxResponseBytes: Int
     /// Sent with every request (an organisation or project header, a proxy's, a test fault).
     public var extraHeaders: [String: String] = [:]
+    /// Largest decoded inline image accepted (checked before any call). Default 5 MiB
+    /// (Anthropic's limit; OpenAI accepts 20 MB).
+    public var maxImageBytes: Int = 5 << 20
+    /// Most images accepted in one request (checked before any call). Default 100 (Anthropic's
+    /// limit).
+    public var maxImages: Int = 100
 
     public init(
         baseURL: String, apiKey: String? = nil, requestTimeout: Duration = .seconds(120),

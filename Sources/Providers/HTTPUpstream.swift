@@ -61,28 +61,51 @@ struct HTTPUpstream: Sendable {
     }
 
     /// A stream of events: `open` makes the request, `read` turns its body into events. Errors
-    /// are classified; a connection that fails once the answer began is "cut mid-way".
+    /// are classified; a connection that fails once the answer began is "cut mid-way". The whole
+    /// stream, first byte to last, must end within `timeout` (the client's deadline covers only
+    /// the answer's head): a stream that stalls is a `timeout`, not a hang.
     static func stream(
+        timeout: Duration,
         open: @escaping @Sendable () async throws(ProviderCallError) -> HTTPClientResponse,
         read: @escaping @Sendable (HTTPClientResponse, AsyncThrowingStream<StreamEvent, any Error>.Continuation) async throws -> Void
     ) -> AsyncThrowingStream<StreamEvent, any Error> {
         AsyncThrowingStream { continuation in
             let task = Task {
-                var started = false
                 do {
-                    let response = try await open()
-                    started = true
-                    try await read(response, continuation)
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask { try await classified(open: open, read: read, continuation) }
+                        group.addTask {
+                            try await Task.sleep(for: timeout)
+                            throw ProviderCallError.timeout("upstream did not finish the stream within the request timeout (\(timeout))")
+                        }
+                        try await group.next()
+                        group.cancelAll()
+                    }
                     continuation.finish()
-                } catch let error as ProviderCallError {
-                    continuation.finish(throwing: error)
                 } catch {
-                    var mapped = transportError(error)
-                    if started, mapped.type == .providerError { mapped.message = "the stream was cut mid-way: \(error)" }
-                    continuation.finish(throwing: mapped)
+                    continuation.finish(throwing: error)
                 }
             }
             continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    private static func classified(
+        open: @Sendable () async throws(ProviderCallError) -> HTTPClientResponse,
+        read: @Sendable (HTTPClientResponse, AsyncThrowingStream<StreamEvent, any Error>.Continuation) async throws -> Void,
+        _ continuation: AsyncThrowingStream<StreamEvent, any Error>.Continuation
+    ) async throws(ProviderCallError) {
+        var started = false
+        do {
+            let response = try await open()
+            started = true
+            try await read(response, continuation)
+        } catch let error as ProviderCallError {
+            throw error
+        } catch {
+            var mapped = transportError(error)
+            if started, mapped.type == .providerError { mapped.message = "the stream was cut mid-way: \(error)" }
+            throw mapped
         }
     }
 

@@ -57,7 +57,7 @@ public final class OllamaProvider: LLMProvider {
     }
 
     public func stream(_ request: ProviderRequest) -> AsyncThrowingStream<StreamEvent, any Error> {
-        HTTPUpstream.stream(open: { () throws(ProviderCallError) in try await self.send(request, streaming: true) }) { response, continuation in
+        HTTPUpstream.stream(timeout: configuration.requestTimeout, open: { () throws(ProviderCallError) in try await self.send(request, streaming: true) }) { response, continuation in
             var accumulator = StreamAccumulator(model: request.model ?? "")
             var pending: [UInt8] = []
             for try await buffer in response.body {

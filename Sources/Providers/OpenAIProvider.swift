@@ -31,7 +31,7 @@ public final class OpenAIProvider: LLMProvider {
     }
 
     public func stream(_ request: ProviderRequest) -> AsyncThrowingStream<StreamEvent, any Error> {
-        HTTPUpstream.stream(open: { () throws(ProviderCallError) in try await self.send(request, streaming: true) }) { response, continuation in
+        HTTPUpstream.stream(timeout: configuration.requestTimeout, open: { () throws(ProviderCallError) in try await self.send(request, streaming: true) }) { response, continuation in
             var parser = ServerSentEvents()
             var accumulator = StreamAccumulator(model: request.model ?? "")
             var done = false
@@ -54,7 +54,8 @@ public final class OpenAIProvider: LLMProvider {
     // MARK: HTTP
 
     private func send(_ request: ProviderRequest, streaming: Bool) async throws(ProviderCallError) -> HTTPClientResponse {
-        try await upstream.post(
+        try ImageChecks.check(request, maxImages: configuration.maxImages, maxImageBytes: configuration.maxImageBytes)
+        return try await upstream.post(
             "/v1/chat/completions", headers: configuration.apiKey.map { [("authorization", "Bearer \($0)")] } ?? [],
             json: Self.body(of: request, streaming: streaming)
         ) { status, text, headers in
@@ -150,6 +151,8 @@ public final class OpenAIProvider: LLMProvider {
         var content = ""
         var finishReason: String?
         var usage: TokenUsage?
+        /// Tool calls by `index`: the first fragment brings id and name, later ones pieces of the arguments.
+        var toolCalls: [Int: ToolCall] = [:]
 
         /// The content delta of one `data:` payload, if any.
         mutating func add(_ payload: String) throws(ProviderCallError) -> String? {
@@ -165,9 +168,24 @@ public final class OpenAIProvider: LLMProvider {
             }
             guard let choice = (object["choices"] as? [[String: Any]])?.first else { return nil }
             if let reason = choice["finish_reason"] as? String { finishReason = reason }
-            guard let delta = (choice["delta"] as? [String: Any])?["content"] as? String, !delta.isEmpty else { return nil }
-            content += delta
-            return delta
+            let delta = choice["delta"] as? [String: Any]
+            for fragment in delta?["tool_calls"] as? [[String: Any]] ?? [] { try addToolCall(fragment) }
+            guard let text = delta?["content"] as? String, !text.isEmpty else { return nil }
+            content += text
+            return text
+        }
+
+        private mutating func addToolCall(_ fragment: [String: Any]) throws(ProviderCallError) {
+            guard let index = fragment["index"] as? Int else {
+                throw ProviderCallError(type: .providerError, message: "upstream stream has a tool call fragment without an index", retryable: true, breakerKind: .upstreamServerError)
+            }
+            let function = fragment["function"] as? [String: Any]
+            var call = toolCalls[index] ?? ToolCall(id: "", function: .init(name: "", arguments: ""))
+            if let id = fragment["id"] as? String, !id.isEmpty { call.id = id }
+            if let type = fragment["type"] as? String, !type.isEmpty { call.type = type }
+            if let name = function?["name"] as? String, !name.isEmpty { call.function.name = name }
+            if let arguments = function?["arguments"] as? String { call.function.arguments += arguments }
+            toolCalls[index] = call
         }
 
         func completion() throws(ProviderCallError) -> Completion {
@@ -175,7 +193,17 @@ public final class OpenAIProvider: LLMProvider {
             guard OpenAIProvider.finishReasons.contains(reason) else {
                 throw ProviderCallError(type: .providerError, message: "upstream stream has an unknown finish_reason '\(reason)'", retryable: false, breakerKind: .other)
             }
-            return Completion(model: model, content: content, finishReason: reason, usage: usage ?? TokenUsage(promptTokens: 0, completionTokens: 0))
+            let calls = toolCalls.sorted { $0.key < $1.key }.map(\.value)
+            if let incomplete = calls.first(where: { $0.id.isEmpty || $0.function.name.isEmpty }) {
+                throw ProviderCallError(
+                    type: .providerError, message: "upstream stream has a tool call without \(incomplete.id.isEmpty ? "an id" : "a function name")",
+                    retryable: true, breakerKind: .upstreamServerError
+                )
+            }
+            return Completion(
+                model: model, content: content, toolCalls: calls.isEmpty ? nil : calls, finishReason: reason,
+                usage: usage ?? TokenUsage(promptTokens: 0, completionTokens: 0)
+            )
         }
     }
 }

@@ -4,7 +4,10 @@ import Testing
 
 /// The fake upstream against the official Python SDKs (`openai`, `anthropic`, `ollama`, installed
 /// by scripts/setup.sh): each completes a normal and a streaming call and sees the errors it
-/// should. Proves the wire formats are faithful enough for real clients.
+/// should; `openai` completes a tool call (plain, streamed by hand and with its accumulating
+/// stream helper), `anthropic` a tool call (plain, streamed, forced, answered) and an image
+/// request, and gets a 400 naming the field for a bad image. Proves the wire formats are faithful
+/// enough for real clients.
 @Suite("Fake upstream: official SDKs", .serialized, .timeLimit(.minutes(3)))
 struct SDKFidelityTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -18,7 +21,7 @@ struct SDKFidelityTests {
         FileManager.default.temporaryDirectory.appendingPathComponent(uniqueName(name) + ".log").path
     }
 
-    @Test("each SDK completes a normal and a streaming call with the same deterministic text, and maps the errors", arguments: [
+    @Test("each SDK completes a normal and a streaming call with the same deterministic text, tool calls and images, and maps the errors", arguments: [
         ("openai", "Fake openai reply from gpt-4o-mini to \\\"hello fake upstream\\\""),
         ("anthropic", "Fake anthropic reply from claude-haiku-4-5 to \\\"hello fake upstream\\\""),
         ("ollama", "Fake ollama reply from llama3.1:8b to \\\"hello fake upstream\\\""),

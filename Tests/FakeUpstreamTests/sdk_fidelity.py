@@ -1,4 +1,5 @@
-"""Calls the fake upstream with an official SDK: a normal call, a streaming call, an error.
+"""Calls the fake upstream with an official SDK: a normal call, a streaming call, tool calls
+(plain and streamed), images (Anthropic), errors.
 
 usage: sdk_fidelity.py openai|anthropic|ollama BASE_URL
 Prints one JSON line {"provider", "text", "streamed", "usage"} and exits 0 when every check holds.
@@ -36,6 +37,33 @@ if provider == "openai":
     assert tooled.choices[0].finish_reason == "tool_calls", tooled
     assert tooled.choices[0].message.tool_calls[0].function.name == "lookup", tooled
     assert json.loads(tooled.choices[0].message.tool_calls[0].function.arguments)["question"] == "use a tool please"
+    # A streamed tool call, read by hand (index, id, name, then argument fragments) ...
+    TOOLS = [
+        {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object", "properties": {}}}},
+        {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}},
+    ]
+    ASK = [{"role": "user", "content": "please call get_weather for Paris"}]
+    calls, finish, fragments = {}, None, 0
+    for chunk in client.chat.completions.create(model="gpt-4o-mini", messages=ASK, tools=TOOLS, stream=True):
+        for choice in chunk.choices:
+            finish = choice.finish_reason or finish
+            for call in choice.delta.tool_calls or []:
+                entry = calls.setdefault(call.index, {"id": None, "name": None, "arguments": ""})
+                entry["id"] = call.id or entry["id"]
+                if call.function is not None:
+                    entry["name"] = call.function.name or entry["name"]
+                    if call.function.arguments:
+                        entry["arguments"] += call.function.arguments
+                        fragments += 1
+    assert finish == "tool_calls", finish
+    assert list(calls) == [0] and calls[0]["name"] == "get_weather" and calls[0]["id"].startswith("call_"), calls
+    assert json.loads(calls[0]["arguments"]) == {"question": "please call get_weather for Paris"}, calls
+    assert fragments > 1, "arguments arrive in fragments"
+    # ... and by the SDK's own accumulating stream helper.
+    with client.chat.completions.stream(model="gpt-4o-mini", messages=ASK, tools=TOOLS) as stream:
+        final = stream.get_final_completion()
+    assert final.choices[0].finish_reason == "tool_calls", final
+    assert final.choices[0].message.tool_calls[0].function.arguments == calls[0]["arguments"], final
     try:
         client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, extra_headers={"x-fake-fault": "429"})
         raise AssertionError("429 expected")
@@ -58,6 +86,42 @@ elif provider == "anthropic":
         streamed = "".join(stream.text_stream)
         final = stream.get_final_message()
     assert final.usage.output_tokens == message.usage.output_tokens
+    # Tools: a tool_use block, plain and streamed (input_json_delta), then the conversation goes on.
+    TOOLS = [{"name": "get_weather", "description": "weather of a city",
+              "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}}}]
+    ASK = [{"role": "user", "content": "please call get_weather for Paris"}]
+    tooled = client.messages.create(model="claude-haiku-4-5", max_tokens=64, tools=TOOLS, messages=ASK)
+    assert tooled.stop_reason == "tool_use", tooled
+    block = tooled.content[0]
+    assert block.type == "tool_use" and block.name == "get_weather" and block.id.startswith("toolu_"), block
+    assert block.input == {"question": "please call get_weather for Paris"}, block
+    with client.messages.stream(model="claude-haiku-4-5", max_tokens=64, tools=TOOLS, messages=ASK) as stream:
+        streamed_tool = stream.get_final_message()
+    assert streamed_tool.stop_reason == "tool_use", streamed_tool
+    assert streamed_tool.content[0].type == "tool_use" and streamed_tool.content[0].input == block.input, streamed_tool
+    forced = client.messages.create(model="claude-haiku-4-5", max_tokens=64, tools=TOOLS, messages=MESSAGES,
+                                    tool_choice={"type": "tool", "name": "get_weather"})
+    assert forced.stop_reason == "tool_use" and forced.content[0].name == "get_weather", forced
+    answered = client.messages.create(model="claude-haiku-4-5", max_tokens=64, tools=TOOLS, messages=ASK + [
+        {"role": "assistant", "content": tooled.content},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": block.id, "content": "sunny"}]},
+    ])
+    assert answered.stop_reason == "end_turn" and answered.content[0].type == "text", answered
+    # Images: a valid base64 PNG is answered; a bad media type or bad base64 is a 400 naming the field.
+    PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+    seen = client.messages.create(model="claude-haiku-4-5", max_tokens=64, messages=[{"role": "user", "content": [
+        {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": PNG}},
+        {"type": "text", "text": "what is in this picture?"},
+    ]}])
+    assert seen.stop_reason == "end_turn" and "what is in this picture?" in seen.content[0].text, seen
+    for source, field in [({"type": "base64", "media_type": "image/bmp", "data": PNG}, "media_type"),
+                          ({"type": "base64", "media_type": "image/png", "data": "@@not base64@@"}, "data")]:
+        try:
+            client.messages.create(model="claude-haiku-4-5", max_tokens=64, messages=[{"role": "user", "content": [
+                {"type": "image", "source": source}, {"type": "text", "text": "and this?"}]}])
+            raise AssertionError("400 expected for " + field)
+        except anthropic.BadRequestError as error:
+            assert error.body["error"]["type"] == "invalid_request_error" and field in error.body["error"]["message"], error.body
     try:
         client.messages.create(model="claude-haiku-4-5", max_tokens=64, messages=MESSAGES, extra_headers={"x-fake-fault": "529"})
         raise AssertionError("529 expected")

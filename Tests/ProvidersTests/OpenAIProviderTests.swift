@@ -5,20 +5,6 @@ import Foundation
 import Signals
 import Testing
 
-/// A fake upstream in this process on a free port, for the duration of `body`.
-func withFakeUpstream<T: Sendable>(_ body: @Sendable (String) async throws -> T) async throws -> T {
-    let (ports, continuation) = AsyncStream<Int>.makeStream()
-    let server = Task {
-        try await FakeUpstream(configuration: .init(port: 0, streamChunks: 5)).application { port in
-            continuation.yield(port)
-        }.runService()
-    }
-    defer { server.cancel() }
-    var iterator = ports.makeAsyncIterator()
-    guard let port = await iterator.next() else { throw CancellationError() }
-    return try await body("http://127.0.0.1:\(port)")
-}
-
 @Suite("OpenAI adapter against the fake upstream (real HTTP)", .timeLimit(.minutes(2)))
 struct OpenAIProviderTests {
     static let secret = "sk-test-never-printed-42"
@@ -129,6 +115,52 @@ struct OpenAIProviderTests {
             #expect(call.function.arguments.contains("Paris"))
             #expect(completion.content.isEmpty)
         }
+    }
+
+    @Test("a streamed tool call: fragments accumulated by index into the final completion's tool calls")
+    func streamedToolCall() async throws {
+        try await withFakeUpstream { base in
+            var request = Self.request
+            request.messages = [.user("please call get_weather for Paris")]
+            request.tools = [
+                ToolDefinition(function: FunctionDefinition(name: "lookup", parameters: .object(["type": .string("object")]))),
+                ToolDefinition(function: FunctionDefinition(name: "get_weather", description: "weather of a city", parameters: .object(["type": .string("object")]))),
+            ]
+            var finished: Completion?
+            for try await event in Self.provider(base).stream(request) {
+                if case .finished(let completion) = event { finished = completion }
+            }
+            let completion = try #require(finished)
+            #expect(completion.finishReason == "tool_calls")
+            let call = try #require(completion.toolCalls?.first)
+            #expect(completion.toolCalls?.count == 1)
+            #expect(call.id.hasPrefix("call_"))
+            #expect(call.function.name == "get_weather")
+            let arguments = try JSONSerialization.jsonObject(with: Data(call.function.arguments.utf8)) as? [String: String]
+            #expect(arguments == ["question": "please call get_weather for Paris"], "the fragments join to the whole JSON")
+        }
+    }
+
+    @Test("stream fragments of two tool calls interleaved by index come out whole and in index order")
+    func toolCallFragments() throws {
+        var accumulator = OpenAIProvider.StreamAccumulator(model: "m")
+        for payload in [
+            #"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":1,"id":"b","type":"function","function":{"name":"second","arguments":""}}]}}]}"#,
+            #"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"a","type":"function","function":{"name":"first","arguments":"{\"x\""}}]}}]}"#,
+            #"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":1,"function":{"arguments":"{}"}}]}}]}"#,
+            #"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":":1}"}}]}}]}"#,
+            #"{"choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}"#,
+        ] {
+            _ = try accumulator.add(payload)
+        }
+        let completion = try accumulator.completion()
+        #expect(completion.toolCalls == [
+            ToolCall(id: "a", function: .init(name: "first", arguments: #"{"x":1}"#)),
+            ToolCall(id: "b", function: .init(name: "second", arguments: "{}")),
+        ])
+        var broken = OpenAIProvider.StreamAccumulator(model: "m")
+        _ = try broken.add(#"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{}"}}]}}]}"#)
+        #expect(throws: ProviderCallError.self) { try broken.completion() }
     }
 
     @Test("the request body: messages with parts, parameters, stream options")
