@@ -13,13 +13,13 @@ func withFakeUpstream<T: Sendable>(
 ) async throws -> T {
     var configuration = configuration
     configuration.port = 0
-    let upstream = FakeUpstream(configuration: configuration)
-    let (ports, continuation) = AsyncStream<Int>.makeStream()
-    let server = Task {
-        try await upstream.application { port in continuation.yield(port) }.runService()
+    let running = try await FakeUpstream(configuration: configuration).start()
+    do {
+        let result = try await body(running.baseURL, running.upstream)
+        await running.stop()
+        return result
+    } catch {
+        await running.stop()
+        throw error
     }
-    defer { server.cancel() }
-    var iterator = ports.makeAsyncIterator()
-    guard let port = await iterator.next() else { throw CancellationError() }
-    return try await body("http://127.0.0.1:\(port)", upstream)
 }
