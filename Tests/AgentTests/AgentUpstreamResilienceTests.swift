@@ -179,4 +179,46 @@ struct AgentUpstreamResilienceTests {
         try await running.stop()
         await upstream.stop()
     }
+
+    @Test("bad upstream answers and bad input end to end: each a provider_error with the right error_type, the partition keeps going")
+    func badAnswersEndToEnd() async throws {
+        let upstream = try await FakeUpstream(configuration: .init(faults: FaultScript(rules: [
+            FaultRule(fault: .malformed, budget: .count(1)),
+            FaultRule(fault: .unknownFinishReason, budget: .count(1)),
+            FaultRule(fault: .cut, budget: .count(1)),
+        ]))).start()
+        let running = try await Running(upstream: upstream) {
+            // The agent serves a model the upstream does not know, too.
+            $0.models = ["gpt-4o-mini", "gpt-9-unknown"]
+            $0.maxInFlight = 1
+        }
+        let requests = [
+            ("malformed", #"{"type":"provider_request","data":{"request_id":"malformed","messages":[{"role":"user","content":"hi"}]}}"#),
+            ("unknown-finish", #"{"type":"provider_request","data":{"request_id":"unknown-finish","messages":[{"role":"user","content":"hi"}]}}"#),
+            ("cut", #"{"type":"stream_request","data":{"request_id":"cut","messages":[{"role":"user","content":"hi"}]}}"#),
+            ("unknown-model", #"{"type":"provider_request","data":{"request_id":"unknown-model","model":"gpt-9-unknown","messages":[{"role":"user","content":"hi"}]}}"#),
+            ("bad-image", #"{"type":"vision_request","data":{"request_id":"bad-image","messages":[{"role":"user","content":[{"type":"text","text":"what is it?"},{"type":"image","source":{"type":"base64","media_type":"image/tiff","data":"AAAA"}}]}]}}"#),
+            ("fine", #"{"type":"provider_request","data":{"request_id":"fine","messages":[{"role":"user","content":"hi"}]}}"#),
+        ]
+        for (id, value) in requests {
+            try await running.producer.send(KafkaProducerMessage(topic: running.fixture.configuration.requestTopic, key: id, value: value))
+        }
+        let answers = try await running.answers(requests.map(\.0))
+        let expected: [(String, ProviderErrorType, String)] = [
+            ("malformed", .providerError, "not JSON"),
+            ("unknown-finish", .providerError, "fake_unknown_reason"),
+            ("cut", .providerError, "cut mid-way"),
+            ("unknown-model", .modelUnavailable, "404"),
+            ("bad-image", .invalidRequest, "image/tiff"),
+        ]
+        for (id, type, part) in expected {
+            let error = try #require(Self.error(answers[id]), "\(id): \(String(describing: answers[id]))")
+            #expect(error.errorType == type, "\(id): \(error.errorType)")
+            #expect(error.error.localizedCaseInsensitiveContains(part), "\(id): \(error.error)")
+        }
+        #expect(Self.isResponse(answers["fine"]))
+        #expect(upstream.stats.requests["POST /v1/chat/completions"] == 5, "the bad image never reached the upstream")
+        try await running.stop()
+        await upstream.stop()
+    }
 }
