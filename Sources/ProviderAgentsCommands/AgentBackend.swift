@@ -17,6 +17,8 @@ public enum AgentBackend: String, Sendable, Hashable, CaseIterable, ExpressibleB
     case anthropic
     /// A local Ollama server (no key; works offline).
     case ollama
+    /// A local llama.cpp server (`llama-server`): its OpenAI-compatible endpoint, `/health`; no key.
+    case llamacpp
 
     /// The upstream when `http.base_url` names none.
     var defaultBaseURL: String? {
@@ -25,6 +27,7 @@ public enum AgentBackend: String, Sendable, Hashable, CaseIterable, ExpressibleB
         case .openai: "https://api.openai.com"
         case .anthropic: "https://api.anthropic.com"
         case .ollama: "http://127.0.0.1:11434"
+        case .llamacpp: LlamaCppProvider.defaultBaseURL
         }
     }
 
@@ -34,7 +37,7 @@ public enum AgentBackend: String, Sendable, Hashable, CaseIterable, ExpressibleB
         case .test: nil
         case .openai: "OPENAI_API_KEY"
         case .anthropic: "ANTHROPIC_API_KEY"
-        case .ollama: nil
+        case .ollama, .llamacpp: nil
         }
     }
 
@@ -52,7 +55,9 @@ public enum AgentBackend: String, Sendable, Hashable, CaseIterable, ExpressibleB
         case .anthropic:
             AnthropicProvider(name: provider, configuration: http(settings, contextWindow: 200_000, features: [.chat, .streaming, .tools, .vision]))
         case .ollama:
-            OllamaProvider(name: provider, configuration: http(settings, contextWindow: 8_192, features: [.chat, .streaming]))
+            OllamaProvider(name: provider, configuration: http(settings, contextWindow: 8_192, features: [.chat, .streaming, .tools, .vision]))
+        case .llamacpp:
+            LlamaCppProvider(name: provider, configuration: http(settings, contextWindow: 8_192, features: [.chat, .streaming, .tools]))
         }
     }
 

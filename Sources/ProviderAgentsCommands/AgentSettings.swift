@@ -124,7 +124,9 @@ public struct AgentSettings: Sendable {
             drainTimeout: section.drainTimeout ?? defaults.drainTimeout,
             ledger: section.ledger ?? defaults.ledger
         )
-        var settings = AgentSettings(backend: backend, models: models, agent: agent, test: test, configFile: file?.path)
+        var agentConfiguration = agent
+        if let resources = section.resources { agentConfiguration.resources = resources }
+        var settings = AgentSettings(backend: backend, models: models, agent: agentConfiguration, test: test, configFile: file?.path)
         settings.http = section.http.overlaid(with: overrides.http)
         if let url = settings.http.baseURL, let problem = HTTPBackendSettings.baseURLProblem(url) {
             throw .option("--base-url", problem)
@@ -219,6 +221,10 @@ public struct AgentSettings: Sendable {
             "agent.circuit_breaker.open_timeout_ms": "\(Self.ms(breaker.openTimeout))",
             "agent.circuit_breaker.counted_failures": .array(breaker.countedFailures.map(\.rawValue).sorted().map { "\($0)" }),
             "agent.prices.models": .array(agent.prices.prices.keys.sorted().map { "\($0)" }),
+            "agent.resources.refresh_ms": "\(Self.ms(agent.resources.refreshInterval))",
+            "agent.resources.max_cpu_percent": "\(agent.resources.maxCPUPercent.map { "\($0)" } ?? "off")",
+            "agent.resources.max_memory_percent": "\(agent.resources.maxMemoryPercent.map { "\($0)" } ?? "off")",
+            "agent.resources.max_gpu_memory_percent": "\(agent.resources.maxGPUMemoryPercent.map { "\($0)" } ?? "off")",
             "kafka.bootstrap": "\(agent.bootstrapServers)",
             "kafka.topic_prefix": "\(agent.topicPrefix)",
             "kafka.request_topic": "\(agent.requestTopic)",
