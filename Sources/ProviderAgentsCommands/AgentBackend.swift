@@ -6,8 +6,8 @@ public import ArgumentParser
 /// in the configuration file.
 ///
 /// `test` (AgentCore's deterministic `TestProvider`) is the default; `openai` calls the OpenAI
-/// API (or a compatible server) over HTTP. Anthropic and local adapters each add one case here
-/// and one branch in ``makeProvider(provider:settings:)``.
+/// API (or a compatible server) over HTTP, `anthropic` the Messages API, `ollama` a local Ollama
+/// (with model management: `load_model`, ...), `llamacpp` a local llama.cpp server.
 public enum AgentBackend: String, Sendable, Hashable, CaseIterable, ExpressibleByArgument {
     /// Deterministic in-process provider: latency and failure rates from `test:` / `--test-*`.
     case test

@@ -266,8 +266,21 @@ struct AgentConfigurationFileTests {
         #expect(policy.maxCPUPercent == 95 && policy.softCPUPercent == 70)
         #expect(policy.maxMemoryPercent == 90.5 && policy.softMemoryPercent == nil)
         #expect(policy.maxGPUMemoryPercent == 97 && policy.softGPUMemoryPercent == nil)
+        #expect(settings.loggingMetadata["agent.resources.max_memory_percent"] == "90.5")
+        #expect(settings.loggingMetadata["agent.resources.soft_cpu_percent"] == "70.0")
         let defaults = try Self.resolve("agents: { local: { backend: ollama } }", provider: "local").agent.resources
         #expect(defaults == ResourcePolicy() && defaults.refreshInterval == .seconds(2) && !defaults.constrains)
+    }
+
+    @Test func theLlamaCppBackendNeedsNoKeyAndDefaultsToPort8080() throws {
+        let settings = try Self.resolve("agents: { local: { backend: llamacpp, models: [qwen2.5-7b-instruct] } }", provider: "local")
+        #expect(settings.backend == .llamacpp)
+        #expect(settings.loggingMetadata["http.base_url"] == "http://127.0.0.1:8080")
+        #expect(settings.loggingMetadata["http.api_key"] == "absent")
+        let provider = settings.makeProvider()
+        #expect(String(describing: type(of: provider)) == "LlamaCppProvider")
+        #expect(provider.name == "local" && provider.supportedFeatures.contains(.tools))
+        #expect(try Self.command(["--provider", "local", "--backend", "llamacpp"]).overrides().backend == .llamacpp)
     }
 
     @Test func aMissingFileIsAnErrorNamingThePath() {
