@@ -65,8 +65,9 @@ extension ProviderAgent {
 
     private func load(_ command: ModelCommand, with manager: any LocalModelManaging, requestID: String?) async throws(ProviderCallError) -> ModelLoaded {
         guard !command.model.isEmpty else { throw .invalidRequest("model must not be empty") }
-        if let seconds = command.keepAliveS, seconds < 0 {
-            throw .invalidRequest("keep_alive_s must be >= 0, got \(seconds)")
+        // Ollama's keep_alive 0 means "unload now"; negative means "keep loaded".
+        if command.keepAliveS == 0 {
+            throw .invalidRequest("keep_alive_s: 0 would unload the model at once; use unload_model, a positive number of seconds, or -1 to keep it loaded")
         }
         let loaded = try await manager.load(model: command.model, keepAlive: command.keepAliveS.map { .seconds($0) })
         if let duration = loaded.loadDuration {

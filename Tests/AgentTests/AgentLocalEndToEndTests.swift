@@ -126,6 +126,13 @@ struct AgentLocalEndToEndTests {
             }
             #expect(failure.errorType == .modelUnavailable && failure.model == "gpt-5:1t")
 
+            try await send(#"{"type":"load_model","data":{"model":"qwen2.5:7b","keep_alive_s":0,"request_id":"lm-3"}}"#)
+            guard case .providerError(let zero) = try await Self.answer(to: "lm-3", in: watcher) else {
+                Issue.record("keep_alive_s 0 should be refused")
+                return
+            }
+            #expect(zero.errorType == .invalidRequest && zero.error.hasPrefix("keep_alive_s: 0 would unload"), "\(zero.error)")
+
             try await send(#"{"type":"get_provider_status","data":{"request_id":"st-1"}}"#)
             guard case .providerStatus(let status) = try await Self.answer(to: "st-1", in: watcher) else {
                 Issue.record("get_provider_status not answered")
