@@ -16,10 +16,11 @@ struct OllamaRoutes: Sendable {
         router.post("api/chat") { request, _ in await chat(request) }
         management.register(on: router)
         router.get("api/tags") { _, _ in
-            upstream.json(["models": Self.models.map { name -> [String: Any] in
-                [
-                    "name": name, "model": name, "modified_at": "2026-11-01T00:00:00Z", "size": 4_920_753_328, "digest": String(repeating: "a", count: 64),
-                    "details": ["format": "gguf", "family": "llama", "parameter_size": "8B", "quantization_level": "Q4_K_M"] as [String: Any],
+            upstream.json(["models": Self.models.compactMap { name -> [String: Any]? in
+                guard let model = OllamaModelRegistry.catalog[name] else { return nil }
+                return [
+                    "name": name, "model": name, "modified_at": "2026-11-01T00:00:00Z", "size": model.sizeBytes, "digest": String(repeating: "a", count: 64),
+                    "details": OllamaManagementRoutes.details(model),
                 ]
             }])
         }

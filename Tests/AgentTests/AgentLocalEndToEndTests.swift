@@ -82,7 +82,8 @@ struct AgentLocalEndToEndTests {
             }
             #expect(available.provider == "local")
             #expect(available.models.map(\.name).sorted() == ["llama3.1:8b", "mistral:7b", "qwen2.5:7b"])
-            #expect(available.models.first { $0.name == "qwen2.5:7b" }?.contextLength == 32_768)
+            let listed = try #require(available.models.first { $0.name == "qwen2.5:7b" })
+            #expect(listed.contextLength == 32_768 && listed.family == "qwen2" && listed.sizeBytes == 4_683_087_332)
             #expect(available.models.allSatisfy { !$0.loaded && ($0.sizeBytes ?? 0) > 0 })
 
             try await send(#"{"type":"load_model","data":{"model":"qwen2.5:7b","keep_alive_s":600,"request_id":"lm-1"}}"#)
