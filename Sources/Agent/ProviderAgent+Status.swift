@@ -45,7 +45,7 @@ extension ProviderAgent {
             }
             var status = ProviderStatus(
                 provider: configuration.provider,
-                status: breaker.state == .closed ? "healthy" : "degraded",
+                status: UpstreamHealth.status(breakerClosed: breaker.state == .closed, upstream: upstreamHealth.current),
                 circuitBreaker: .init(
                     state: breaker.state.rawValue, failureCount: breaker.consecutiveFailures,
                     retryAfterMs: breaker.timeUntilProbe(at: now).map { Int(saturating: $0.milliseconds.rounded(.up)) },

@@ -27,6 +27,8 @@ public final class ProviderAgent: Service, Sendable {
     let source: String
     /// Machine load: sampled periodically, may refuse requests and shrink concurrency.
     let resources: ResourceGovernor
+    /// The upstream's own health, probed as often as the resources are sampled.
+    let upstreamHealth = UpstreamHealth()
     private let readerTask = Mutex<Task<Void, Never>?>(nil)
     private let processingTask = Mutex<Task<Void, Never>?>(nil)
     private let drainDeadline = Mutex<Task<Void, Never>?>(nil)
@@ -85,6 +87,9 @@ public final class ProviderAgent: Service, Sendable {
         }
         readerTask.withLock { $0 = reader }
         let resourceLoop = Task { await self.resources.run(state: self.state, logger: self.logger) }
+        let healthLoop = Task {
+            await self.upstreamHealth.run(self.provider, every: self.configuration.resources.refreshInterval) { await self.publishStatus() }
+        }
         let statusLoop = Task {
             while !Task.isCancelled {
                 await self.publishStatus()
@@ -110,6 +115,7 @@ public final class ProviderAgent: Service, Sendable {
         // Everything fetched is answered and its offset stored, or abandoned at the deadline.
         statusLoop.cancel()
         resourceLoop.cancel()
+        healthLoop.cancel()
         await control.stop()
         try? await consumer.commit()
         try? await consumer.close()

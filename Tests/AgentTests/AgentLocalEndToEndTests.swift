@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Kafka
 import KafkaTestSupport
 import Signals
@@ -13,18 +16,22 @@ import Glibc
 /// `unload_model`, failures as `provider_error`), a tool call comes back, the status carries
 /// per-model performance; a memory threshold below any real use refuses requests with
 /// `resource_constrained`.
+/// The consumer group is `llm-provider-<provider>` whatever the topic prefix, so each test runs
+/// its own provider name (agents of one group on different topics would disturb each other's
+/// rebalances).
 @Suite("Local agent (Ollama) end to end (separate processes)", .timeLimit(.minutes(3)))
 struct AgentLocalEndToEndTests {
     /// A broker with the topics, the fake upstream and an agent of provider `local` with
-    /// `resources` (YAML flow mapping, or nil); runs `body(send, awaitAnswer)` and stops both.
+    /// `resources` (YAML flow mapping, or nil); runs `body(send, watcher, upstream base URL)` and
+    /// stops both.
     static func withLocalAgent(
-        _ name: String, resources: String? = nil,
-        _ body: @Sendable (_ send: @Sendable (String) async throws -> Void, _ watcher: TopicWatcher, _ prefix: String) async throws -> Void
+        _ name: String, provider: String = "local", backend: String = "ollama", models: String = "[llama3.1:8b, qwen2.5:7b]", resources: String? = nil,
+        _ body: @Sendable (_ send: @Sendable (String) async throws -> Void, _ watcher: TopicWatcher, _ upstream: String) async throws -> Void
     ) async throws {
         let broker = try await TansuBroker.shared()
         let prefix = uniqueName(name) + "."
         for (topic, partitions) in [
-            ("llm.requests.local", 2), ("llm.ledger.local", 2), ("llm.control.local", 1),
+            ("llm.requests.\(provider)", 2), ("llm.ledger.\(provider)", 2), ("llm.control.\(provider)", 1),
             ("llm.responses", 2), ("llm.errors", 2), ("llm.status", 1), ("llm.dlq", 1),
         ] {
             try await broker.createTopic(prefix + topic, partitions: partitions)
@@ -40,14 +47,14 @@ struct AgentLocalEndToEndTests {
 
         let config = FileManager.default.temporaryDirectory.appendingPathComponent(uniqueName("\(name)-config") + ".yaml").path
         try ([
-            "agents:", "  local:", "    backend: ollama", "    models: [llama3.1:8b, qwen2.5:7b]", "    session_timeout_ms: 6000", "    status_interval_ms: 500",
+            "agents:", "  \(provider):", "    backend: \(backend)", "    models: \(models)", "    session_timeout_ms: 6000", "    status_interval_ms: 500",
             "    http: { base_url: \"http://127.0.0.1:\(upstreamPort)\", request_timeout_ms: 10000 }",
         ] + (resources.map { ["    resources: \($0)"] } ?? [])).joined(separator: "\n").write(toFile: config, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: config) }
         let agentLog = AgentCommandTests.logFile("\(name)-agent")
         let agent = try ChildProcess(
             executable: AgentCommandTests.cliPath,
-            arguments: ["agent", "--provider", "local", "--config", config, "--bootstrap", broker.bootstrapServers,
+            arguments: ["agent", "--provider", provider, "--config", config, "--bootstrap", broker.bootstrapServers,
                         "--topic-prefix", prefix, "--instance-id", "local-1", "--log-level", "debug"],
             logFile: agentLog
         )
@@ -55,8 +62,8 @@ struct AgentLocalEndToEndTests {
 
         let producer = try KafkaProducer(configuration: .init(bootstrapServers: broker.bootstrapServers))
         let watcher = try await TopicWatcher(bootstrapServers: broker.bootstrapServers, topics: [prefix + "llm.responses", prefix + "llm.errors", prefix + "llm.status"])
-        let requests = prefix + "llm.requests.local"
-        try await body({ value in try await producer.send(KafkaProducerMessage(topic: requests, key: "k", value: value)) }, watcher, prefix)
+        let requests = prefix + "llm.requests.\(provider)"
+        try await body({ value in try await producer.send(KafkaProducerMessage(topic: requests, key: "k", value: value)) }, watcher, "http://127.0.0.1:\(upstreamPort)")
         await producer.close()
         agent.send(SIGTERM)
         try await waitUntil("the agent stopped", timeout: .seconds(40)) { !agent.isRunning }
@@ -149,7 +156,7 @@ struct AgentLocalEndToEndTests {
 
     @Test("a memory threshold below any real use refuses requests with resource_constrained, retryable after the refresh interval")
     func resourceConstrained() async throws {
-        try await Self.withLocalAgent("e2e-local-constrained", resources: "{ refresh_ms: 250, max_memory_percent: 0.1 }") { send, watcher, _ in
+        try await Self.withLocalAgent("e2e-local-constrained", provider: "local-constrained", resources: "{ refresh_ms: 250, max_memory_percent: 0.1 }") { send, watcher, _ in
             try await send(#"{"type":"provider_request","data":{"request_id":"rc-1","model":"llama3.1:8b","messages":[{"role":"user","content":"hello"}]}}"#)
             guard case .providerError(let refused) = try await Self.answer(to: "rc-1", in: watcher) else {
                 Issue.record("should be refused")
@@ -158,6 +165,42 @@ struct AgentLocalEndToEndTests {
             #expect(refused.errorType == .resourceConstrained)
             #expect(refused.retryable && refused.retryAfterMs == 250)
             #expect(refused.error.contains("max_memory_percent 0.1%"), "\(refused.error)")
+        }
+    }
+
+    @Test("llama.cpp backend: chat through the OpenAI endpoint; /health 503 (loading) shows as status degraded, then healthy again; no model management")
+    func llamaCpp() async throws {
+        try await Self.withLocalAgent("e2e-llamacpp", provider: "local-llamacpp", backend: "llamacpp", models: "[gpt-4o-mini]", resources: "{ refresh_ms: 200 }") { send, watcher, upstream in
+            try await send(#"{"type":"provider_request","data":{"request_id":"lc-1","messages":[{"role":"user","content":"hello llama.cpp"}]}}"#)
+            guard case .providerResponse(let response) = try await Self.answer(to: "lc-1", in: watcher) else {
+                Issue.record("not answered with provider_response")
+                return
+            }
+            #expect(response.response.hasPrefix("Fake openai reply from gpt-4o-mini to \"hello llama.cpp\""))
+
+            func setLoading(_ loading: Bool) async throws {
+                var request = URLRequest(url: URL(string: upstream + "/fake/llamacpp/loading")!)
+                request.httpMethod = "POST"
+                request.httpBody = Data(#"{"loading":\#(loading)}"#.utf8)
+                let (_, answer) = try await URLSession.shared.data(for: request)
+                #expect((answer as? HTTPURLResponse)?.statusCode == 200)
+            }
+            @Sendable func statuses() -> [String] {
+                AgentLedgerTests.signals(watcher.messages).compactMap { if case .providerStatus(let status) = $0, status.requestID == nil { status.status } else { nil } }
+            }
+            try await setLoading(true)
+            let before = statuses().count
+            try await waitUntil("a degraded status", timeout: .seconds(30)) { statuses().dropFirst(before).contains("degraded") }
+            try await setLoading(false)
+            let degraded = statuses().count
+            try await waitUntil("a healthy status again", timeout: .seconds(30)) { statuses().dropFirst(degraded).contains("healthy") }
+
+            try await send(#"{"type":"list_available_models","data":{"request_id":"lc-2"}}"#)
+            guard case .providerError(let unsupported) = try await Self.answer(to: "lc-2", in: watcher) else {
+                Issue.record("llama.cpp has no model management: unsupported expected")
+                return
+            }
+            #expect(unsupported.errorType == .unsupported)
         }
     }
 }
