@@ -43,9 +43,9 @@ extension ProviderAgent {
                     from: transition.from.rawValue, to: transition.to.rawValue, reason: transition.reason
                 )
             }
-            return ProviderStatus(
+            var status = ProviderStatus(
                 provider: configuration.provider,
-                status: breaker.state == .closed ? "healthy" : "degraded",
+                status: UpstreamHealth.status(breakerClosed: breaker.state == .closed, upstream: upstreamHealth.current),
                 circuitBreaker: .init(
                     state: breaker.state.rawValue, failureCount: breaker.consecutiveFailures,
                     retryAfterMs: breaker.timeUntilProbe(at: now).map { Int(saturating: $0.milliseconds.rounded(.up)) },
@@ -67,13 +67,15 @@ extension ProviderAgent {
                 configVersion: state.configVersion,
                 uptimeMs: Int(saturating: wallNow.timeIntervalSince(self.state.startedAt) * 1000)
             )
+            status.concurrencyLimit = state.admission.concurrency.limit
+            return status
         }
     }
 
     private static func statusMetrics(_ totals: ProviderMetrics.Totals) -> ProviderStatus.Metrics {
         let latency = totals.latency.summary
         let measured = totals.latency.count > 0
-        return ProviderStatus.Metrics(
+        var metrics = ProviderStatus.Metrics(
             totalRequests: totals.total, successRate: totals.successRate, successfulRequests: totals.successful,
             failedRequests: totals.failed, p50LatencyMs: measured ? latency.p50 : nil, p99LatencyMs: measured ? latency.p99 : nil,
             totalTokens: totals.promptTokens + totals.completionTokens, totalCostUSD: totals.costUSD.isFinite ? totals.costUSD : .greatestFiniteMagnitude,
@@ -81,5 +83,8 @@ extension ProviderAgent {
             promptTokens: totals.promptTokens, completionTokens: totals.completionTokens,
             errorsByType: totals.failuresByType.isEmpty ? nil : totals.failuresByType
         )
+        metrics.tokensPerSecond = totals.tokensPerSecond
+        metrics.loadTimeMs = totals.lastLoadTime?.milliseconds
+        return metrics
     }
 }

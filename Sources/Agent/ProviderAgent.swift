@@ -25,6 +25,10 @@ public final class ProviderAgent: Service, Sendable {
     let decoder: SignalDecoder
     let state: AgentState
     let source: String
+    /// Machine load: sampled periodically, may refuse requests and shrink concurrency.
+    let resources: ResourceGovernor
+    /// The upstream's own health, probed as often as the resources are sampled.
+    let upstreamHealth = UpstreamHealth()
     private let readerTask = Mutex<Task<Void, Never>?>(nil)
     private let processingTask = Mutex<Task<Void, Never>?>(nil)
     private let drainDeadline = Mutex<Task<Void, Never>?>(nil)
@@ -47,6 +51,7 @@ public final class ProviderAgent: Service, Sendable {
             metrics: ProviderMetrics(prices: configuration.prices)
         ))
         self.state = state
+        resources = ResourceGovernor(policy: configuration.resources, configuredLimit: configuration.maxConcurrentCalls)
         producer = try KafkaProducer(configuration: configuration.producerConfiguration, logger: logger)
         consumer = try KafkaConsumer(
             configuration: configuration.consumerConfiguration,
@@ -82,6 +87,10 @@ public final class ProviderAgent: Service, Sendable {
             continuation.finish()
         }
         readerTask.withLock { $0 = reader }
+        let resourceLoop = Task { await self.resources.run(state: self.state, logger: self.logger) }
+        let healthLoop = Task {
+            await self.upstreamHealth.run(self.provider, every: self.configuration.resources.refreshInterval) { await self.publishStatus() }
+        }
         let statusLoop = Task {
             while !Task.isCancelled {
                 await self.publishStatus()
@@ -106,6 +115,8 @@ public final class ProviderAgent: Service, Sendable {
         drainDeadline.withLock { $0?.cancel() }
         // Everything fetched is answered and its offset stored, or abandoned at the deadline.
         statusLoop.cancel()
+        resourceLoop.cancel()
+        healthLoop.cancel()
         await control.stop()
         try? await consumer.commit()
         try? await consumer.close()
@@ -190,6 +201,8 @@ public final class ProviderAgent: Service, Sendable {
         case .configureFunctions, .configureSafety:
             // Settings for every instance: applied (and answered) from the control topic.
             return [forwardToControl(message, type: envelope.type)]
+        case .loadModel, .unloadModel, .getResourceStatus, .listAvailableModels:
+            return [await handleLocal(envelope.signal, from: message)]
         default:
             let text = "signal type '\(envelope.type.rawValue)' is not accepted on \(configuration.requestTopic)"
             guard let requestID = envelope.signal.requestID else {
@@ -306,8 +319,10 @@ public final class ProviderAgent: Service, Sendable {
     private func admit(_ request: ProviderRequest, message: KafkaConsumerMessage, replyTo: String?) -> Admission {
         let enqueuedAt = message.timestampMilliseconds.map { Date(timeIntervalSince1970: Double($0) / 1000) }
         let now = ContinuousClock.now
+        let constrained = resources.refusal()
         let decision = state.withLock { state -> AdmissionController.Decision in
-            let decision = state.admission.admit(request, enqueuedAt: enqueuedAt, wallNow: Date(), at: now)
+            // Machine load above a threshold: refused before anything is consumed.
+            let decision = constrained.map { .rejected($0) } ?? state.admission.admit(request, enqueuedAt: enqueuedAt, wallNow: Date(), at: now)
             switch decision {
             case .admitted(let ticket):
                 _ = state.tracker.begin(requestID: request.requestID, model: ticket.model, at: now)
@@ -351,7 +366,8 @@ public final class ProviderAgent: Service, Sendable {
                 state.tracker.finish(requestID: request.requestID)
                 state.metrics.record(.init(
                     model: completion.model, succeeded: true, latency: latency,
-                    promptTokens: completion.usage.promptTokens, completionTokens: completion.usage.completionTokens
+                    promptTokens: completion.usage.promptTokens, completionTokens: completion.usage.completionTokens,
+                    generationTime: completion.generationTime
                 ))
                 let cost = state.metrics.prices.cost(model: completion.model, promptTokens: completion.usage.promptTokens, completionTokens: completion.usage.completionTokens)
                 // Absurd prices can overflow to infinity, which JSON cannot carry.

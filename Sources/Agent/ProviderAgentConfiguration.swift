@@ -42,6 +42,9 @@ public struct ProviderAgentConfiguration: Sendable {
     /// How long the start may wait for the broker's metadata (topics, partitions) before it fails
     /// naming the address. Default 10 s.
     public var connectTimeout: Duration = .seconds(10)
+    /// Machine load thresholds (refuse `resource_constrained`, shrink concurrency) and the
+    /// sampling interval. Default: sampled every 2 s, no thresholds.
+    public var resources = ResourcePolicy()
 
     public init(
         provider: String, instanceID: String, bootstrapServers: String, topicPrefix: String = "",

@@ -63,6 +63,9 @@ public struct Completion: Sendable, Hashable {
     public var toolCalls: [ToolCall]?
     public var finishReason: String
     public var usage: TokenUsage
+    /// Time the upstream spent generating the completion tokens, when it reports it (Ollama's
+    /// `eval_duration`): tokens per second are measured on it instead of the whole call.
+    public var generationTime: Duration? = nil
 
     public init(model: String, content: String, toolCalls: [ToolCall]? = nil, finishReason: String = "stop", usage: TokenUsage) {
         self.model = model

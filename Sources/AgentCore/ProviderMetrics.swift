@@ -10,8 +10,13 @@ public struct ProviderMetrics: Sendable {
         public var latency: Duration?
         public var promptTokens: Int
         public var completionTokens: Int
+        /// Time spent generating the completion tokens when the upstream reports it (Ollama's
+        /// `eval_duration`); else the call's latency is used for tokens per second.
+        public var generationTime: Duration?
 
-        public init(model: String, succeeded: Bool, errorType: String? = nil, latency: Duration? = nil, promptTokens: Int = 0, completionTokens: Int = 0) {
+        public init(model: String, succeeded: Bool, errorType: String? = nil, latency: Duration? = nil, promptTokens: Int = 0, completionTokens: Int = 0,
+                    generationTime: Duration? = nil) {
+            self.generationTime = generationTime
             self.model = model
             self.succeeded = succeeded
             self.errorType = errorType
@@ -31,6 +36,23 @@ public struct ProviderMetrics: Sendable {
         public private(set) var costUSD = 0.0
         public private(set) var failuresByType: [String: Int] = [:]
         public private(set) var latency = LatencyHistogram()
+        /// Completion tokens of successful calls and the time spent generating them.
+        public private(set) var generatedTokens = 0
+        public private(set) var generationTime: Duration = .zero
+        /// The last model load (`load_model`, or a load the runtime reported), and how many.
+        public private(set) var lastLoadTime: Duration?
+        public private(set) var loads = 0
+
+        /// Completion tokens per second of generation (`nil` before any measured success).
+        public var tokensPerSecond: Double? {
+            let seconds = Double(generationTime.components.seconds) + Double(generationTime.components.attoseconds) / 1e18
+            return seconds > 0 ? Double(generatedTokens) / seconds : nil
+        }
+
+        mutating func addLoad(_ duration: Duration) {
+            lastLoadTime = duration
+            loads += 1
+        }
 
         /// Successful / total; 1 when nothing was recorded.
         public var successRate: Double { total == 0 ? 1 : Double(successful) / Double(total) }
@@ -47,6 +69,10 @@ public struct ProviderMetrics: Sendable {
             completionTokens += call.completionTokens
             costUSD += cost
             if let latency = call.latency { self.latency.record(latency) }
+            if call.succeeded, call.completionTokens > 0, let time = call.generationTime ?? call.latency, time > .zero {
+                generatedTokens += call.completionTokens
+                generationTime += time
+            }
         }
     }
 
@@ -69,6 +95,12 @@ public struct ProviderMetrics: Sendable {
         let cost = prices.cost(model: call.model, promptTokens: call.promptTokens, completionTokens: call.completionTokens)
         overall.add(call, cost: cost)
         byModel[call.model, default: Totals()].add(call, cost: cost)
+    }
+
+    /// A model load that took `duration` (`load_model`).
+    public mutating func recordLoad(model: String, duration: Duration) {
+        overall.addLoad(duration)
+        byModel[model, default: Totals()].addLoad(duration)
     }
 
     public mutating func recordLedgerRepeat() {

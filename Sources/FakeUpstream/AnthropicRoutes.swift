@@ -29,12 +29,15 @@ struct AnthropicRoutes: Sendable {
         return headers
     }
 
+    /// A generous account whose buckets are nearly full and refill within the next second (as a
+    /// real one's do when it is far from its limits).
     static var rateLimitHeaders: HTTPFields {
-        [
-            HTTPField.Name("anthropic-ratelimit-requests-limit")!: "4000", HTTPField.Name("anthropic-ratelimit-requests-remaining")!: "3999",
-            HTTPField.Name("anthropic-ratelimit-requests-reset")!: "2030-01-01T00:00:00Z",
-            HTTPField.Name("anthropic-ratelimit-tokens-limit")!: "400000", HTTPField.Name("anthropic-ratelimit-tokens-remaining")!: "399000",
-            HTTPField.Name("anthropic-ratelimit-tokens-reset")!: "2030-01-01T00:00:00Z",
+        let reset = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 + 1).rounded(.up)).ISO8601Format()
+        return [
+            HTTPField.Name("anthropic-ratelimit-requests-limit")!: "20000", HTTPField.Name("anthropic-ratelimit-requests-remaining")!: "19999",
+            HTTPField.Name("anthropic-ratelimit-requests-reset")!: reset,
+            HTTPField.Name("anthropic-ratelimit-tokens-limit")!: "10000000", HTTPField.Name("anthropic-ratelimit-tokens-remaining")!: "9999000",
+            HTTPField.Name("anthropic-ratelimit-tokens-reset")!: reset,
             HTTPField.Name("request-id")!: FakeUpstream.id("req_"),
         ]
     }

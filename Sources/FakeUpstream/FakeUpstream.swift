@@ -31,8 +31,9 @@ public struct FakeUpstream: Sendable {
         ControlRoutes(upstream: self).register(on: router)
         OpenAIRoutes(upstream: self).register(on: router)
         AnthropicRoutes(upstream: self).register(on: router)
-        OllamaRoutes(upstream: self).register(on: router)
-        router.get("health") { _, _ in "ok" }
+        let ollamaModels = OllamaModelRegistry()
+        OllamaRoutes(upstream: self, management: OllamaManagementRoutes(upstream: self, registry: ollamaModels)).register(on: router)
+        LlamaCppRoutes(upstream: self, registry: ollamaModels).register(on: router)
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "fake-upstream"),

@@ -7,8 +7,8 @@ public import ArgumentParser
 /// in the configuration file.
 ///
 /// `test` (AgentCore's deterministic `TestProvider`) is the default; `openai` calls the OpenAI
-/// API (or a compatible server) over HTTP. Anthropic and local adapters each add one case here
-/// and one branch in ``makeProvider(provider:settings:)``.
+/// API (or a compatible server) over HTTP, `anthropic` the Messages API, `ollama` a local Ollama
+/// (with model management: `load_model`, ...), `llamacpp` a local llama.cpp server.
 public enum AgentBackend: String, Sendable, Hashable, CaseIterable, ExpressibleByArgument {
     /// Deterministic in-process provider: latency and failure rates from `test:` / `--test-*`.
     case test
@@ -18,6 +18,8 @@ public enum AgentBackend: String, Sendable, Hashable, CaseIterable, ExpressibleB
     case anthropic
     /// A local Ollama server (no key; works offline).
     case ollama
+    /// A local llama.cpp server (`llama-server`): its OpenAI-compatible endpoint, `/health`; no key.
+    case llamacpp
 
     /// The upstream when `http.base_url` names none.
     var defaultBaseURL: String? {
@@ -26,6 +28,7 @@ public enum AgentBackend: String, Sendable, Hashable, CaseIterable, ExpressibleB
         case .openai: "https://api.openai.com"
         case .anthropic: "https://api.anthropic.com"
         case .ollama: "http://127.0.0.1:11434"
+        case .llamacpp: LlamaCppProvider.defaultBaseURL
         }
     }
 
@@ -35,7 +38,7 @@ public enum AgentBackend: String, Sendable, Hashable, CaseIterable, ExpressibleB
         case .test: nil
         case .openai: "OPENAI_API_KEY"
         case .anthropic: "ANTHROPIC_API_KEY"
-        case .ollama: nil
+        case .ollama, .llamacpp: nil
         }
     }
 
@@ -53,7 +56,9 @@ public enum AgentBackend: String, Sendable, Hashable, CaseIterable, ExpressibleB
         case .anthropic:
             AnthropicProvider(name: provider, configuration: http(settings, contextWindow: 200_000, features: [.chat, .streaming, .tools, .vision]), client: client)
         case .ollama:
-            OllamaProvider(name: provider, configuration: http(settings, contextWindow: 8_192, features: [.chat, .streaming]), client: client)
+            OllamaProvider(name: provider, configuration: http(settings, contextWindow: 8_192, features: [.chat, .streaming, .tools, .vision]), client: client)
+        case .llamacpp:
+            LlamaCppProvider(name: provider, configuration: http(settings, contextWindow: 8_192, features: [.chat, .streaming, .tools]), client: client)
         }
     }
 

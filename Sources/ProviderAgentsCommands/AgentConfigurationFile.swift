@@ -73,6 +73,9 @@ public struct AgentConfigurationFile: Sendable, Hashable {
         public var test: TestBackendSettings
         /// `http:` — the HTTP backends' upstream (base URL, API key variable, timeout).
         public var http = HTTPBackendSettings()
+        /// `resources:` — machine load sampling and thresholds (the whole policy, absent keys at
+        /// their defaults).
+        public var resources: ResourcePolicy?
 
         public init(
             instanceID: String? = nil, backend: AgentBackend? = nil, models: [String]? = nil, defaultModel: String? = nil,
@@ -178,10 +181,15 @@ public struct AgentConfigurationFile: Sendable, Hashable {
         static let agent = [
             "instance_id", "backend", "models", "default_model", "max_in_flight", "max_concurrent_calls", "max_message_bytes",
             "session_timeout_ms", "status_interval_ms", "drain_timeout_ms", "ledger", "rate_limit", "circuit_breaker", "prices", "model_limits", "test", "http",
+            "resources",
         ]
         static let http = [
             "base_url", "api_key_env", "request_timeout_ms", "connect_timeout_ms", "read_timeout_ms", "max_connections", "idle_timeout_ms",
             "ca_file", "verify_certificates",
+        ]
+        static let resources = [
+            "refresh_ms", "max_cpu_percent", "soft_cpu_percent", "max_memory_percent", "soft_memory_percent",
+            "max_gpu_memory_percent", "soft_gpu_memory_percent",
         ]
         static let rateLimit = ["strategy", "requests_per_window", "tokens_per_window", "window_ms"]
         static let circuitBreaker = [
@@ -265,6 +273,7 @@ public struct AgentConfigurationFile: Sendable, Hashable {
         if let value = fields["prices"] { agent.prices = try parsePrices(value) }
         if let value = fields["model_limits"] { agent.modelLimits = try parseModelLimits(value) }
         if let value = fields["test"] { agent.test = try parseTest(value) }
+        if let value = fields["resources"] { agent.resources = try parseResources(value) }
         if let value = fields["http"] {
             let http = try value.fields(Keys.http)
             if let url = http["base_url"] {
@@ -382,6 +391,32 @@ public struct AgentConfigurationFile: Sendable, Hashable {
             table.prices[entry.key] = PriceTable.Price(inputPerMillion: try price("input_per_million"), outputPerMillion: try price("output_per_million"))
         }
         return table
+    }
+
+    /// `resources:`: every percentage in (0, 100]; a `soft_*` needs its `max_*` and must be below it.
+    private static func parseResources(_ node: ConfigNode) throws(AgentConfigurationError) -> ResourcePolicy {
+        let fields = try node.fields(Keys.resources)
+        var policy = ResourcePolicy()
+        if let value = try fields["refresh_ms"]?.int(atLeast: 10, atMost: 3_600_000) { policy.refreshInterval = .milliseconds(value) }
+        func percent(_ key: String) throws(AgentConfigurationError) -> Double? {
+            guard let value = fields[key] else { return nil }
+            let number = try value.number()
+            guard number > 0, number <= 100 else { throw value.error("must be > 0 and <= 100 (percent), got \(number)") }
+            return number
+        }
+        func pair(_ name: String) throws(AgentConfigurationError) -> (soft: Double?, max: Double?) {
+            let hard = try percent("max_\(name)_percent")
+            let soft = try percent("soft_\(name)_percent")
+            if let soft, let value = fields["soft_\(name)_percent"] {
+                guard let hard else { throw value.error("needs max_\(name)_percent (the load at which concurrency reaches 1 and requests are refused)") }
+                guard soft < hard else { throw value.error("must be below max_\(name)_percent (\(hard)), got \(soft)") }
+            }
+            return (soft, hard)
+        }
+        (policy.softCPUPercent, policy.maxCPUPercent) = try pair("cpu")
+        (policy.softMemoryPercent, policy.maxMemoryPercent) = try pair("memory")
+        (policy.softGPUMemoryPercent, policy.maxGPUMemoryPercent) = try pair("gpu_memory")
+        return policy
     }
 
     private static func parseTest(_ node: ConfigNode) throws(AgentConfigurationError) -> TestBackendSettings {

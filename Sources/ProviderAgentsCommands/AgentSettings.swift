@@ -125,7 +125,9 @@ public struct AgentSettings: Sendable {
             drainTimeout: section.drainTimeout ?? defaults.drainTimeout,
             ledger: section.ledger ?? defaults.ledger
         )
-        var settings = AgentSettings(backend: backend, models: models, agent: agent, test: test, configFile: file?.path)
+        var agentConfiguration = agent
+        if let resources = section.resources { agentConfiguration.resources = resources }
+        var settings = AgentSettings(backend: backend, models: models, agent: agentConfiguration, test: test, configFile: file?.path)
         switch section.modelLimits {
         case .none?: settings.agent.modelTiers = .none
         case .overrides(let tiers)?: settings.agent.modelTiers = backend.defaultModelTiers.merging(tiers)
@@ -225,6 +227,13 @@ public struct AgentSettings: Sendable {
             "agent.circuit_breaker.open_timeout_ms": "\(Self.ms(breaker.openTimeout))",
             "agent.circuit_breaker.counted_failures": .array(breaker.countedFailures.map(\.rawValue).sorted().map { "\($0)" }),
             "agent.prices.models": .array(agent.prices.prices.keys.sorted().map { "\($0)" }),
+            "agent.resources.refresh_ms": "\(Self.ms(agent.resources.refreshInterval))",
+            "agent.resources.max_cpu_percent": "\(agent.resources.maxCPUPercent.map { "\($0)" } ?? "off")",
+            "agent.resources.max_memory_percent": "\(agent.resources.maxMemoryPercent.map { "\($0)" } ?? "off")",
+            "agent.resources.max_gpu_memory_percent": "\(agent.resources.maxGPUMemoryPercent.map { "\($0)" } ?? "off")",
+            "agent.resources.soft_cpu_percent": "\(agent.resources.softCPUPercent.map { "\($0)" } ?? "off")",
+            "agent.resources.soft_memory_percent": "\(agent.resources.softMemoryPercent.map { "\($0)" } ?? "off")",
+            "agent.resources.soft_gpu_memory_percent": "\(agent.resources.softGPUMemoryPercent.map { "\($0)" } ?? "off")",
             "kafka.bootstrap": "\(agent.bootstrapServers)",
             "kafka.topic_prefix": "\(agent.topicPrefix)",
             "kafka.request_topic": "\(agent.requestTopic)",

@@ -4,14 +4,17 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 public import Signals
+import Synchronization
 
 /// A local Ollama server (`POST /api/chat`, NDJSON streaming; `GET /api/tags` for the models it
 /// has). Works with no internet; no API key.
 public final class OllamaProvider: LLMProvider {
     public let name: String
-    private let configuration: HTTPProviderConfiguration
-    private let client: HTTPClient
-    private let upstream: HTTPUpstream
+    let configuration: HTTPProviderConfiguration
+    let client: HTTPClient
+    let upstream: HTTPUpstream
+    /// Context lengths `/api/show` reported, by model (asked once per model).
+    let contextLengths = Mutex<[String: Int]>([:])
 
     public init(name: String = "local", configuration: HTTPProviderConfiguration, client: HTTPClient = .shared) {
         self.name = name
@@ -21,6 +24,10 @@ public final class OllamaProvider: LLMProvider {
     }
 
     public var supportedFeatures: Set<ProviderFeature> { [.chat, .streaming, .tools, .vision] }
+
+    /// `max_tokens` assumed by the context-window check when a request names none: the prompt
+    /// alone must fit (Ollama's `num_predict` is unbounded by default).
+    static let defaultMaxTokens = 0
 
     /// The models the server has (`/api/tags`), else the configured ones.
     public func models() async throws(ProviderCallError) -> [ModelInfo] {
@@ -80,13 +87,32 @@ public final class OllamaProvider: LLMProvider {
     }
 
     private func send(_ request: ProviderRequest, streaming: Bool) async throws(ProviderCallError) -> HTTPClientResponse {
-        try await upstream.post("/api/chat", headers: [], json: Self.body(of: request, streaming: streaming)) { status, text, headers in
+        let body = try Self.body(of: request, streaming: streaming)
+        let model = request.model ?? ""
+        // The window the server reports (`/api/show`), else the configured one.
+        let reported = try? await contextLength(model: model)
+        if let window = reported ?? configuration.models.first(where: { $0.id == model })?.contextWindow {
+            let estimate = AdmissionController.estimatedTokens(request, defaultMaxTokens: Self.defaultMaxTokens)
+            guard estimate <= window else {
+                throw ProviderCallError(
+                    type: .contextLengthExceeded,
+                    message: "about \(estimate) tokens (prompt estimate + max_tokens) exceed the \(window)-token context length of '\(model)'",
+                    retryable: false
+                )
+            }
+        }
+        return try await post("/api/chat", body)
+    }
+
+    /// POSTs `json` to `path`; a non-2xx answer becomes the classified error (Ollama's `error` text).
+    func post(_ path: String, _ json: [String: Any]) async throws(ProviderCallError) -> HTTPClientResponse {
+        try await upstream.post(path, headers: [], json: json) { status, text, headers in
             let message = ((try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any])?["error"] as? String ?? String(text.prefix(300))
             return HTTPErrorMapping.error(status: status, message: message, headers: headers)
         }
     }
 
-    static func body(of request: ProviderRequest, streaming: Bool) -> [String: Any] {
+    static func body(of request: ProviderRequest, streaming: Bool) throws(ProviderCallError) -> [String: Any] {
         var options: [String: Any] = [:]
         if let value = request.temperature { options["temperature"] = value }
         if let value = request.topP { options["top_p"] = value }
@@ -94,17 +120,63 @@ public final class OllamaProvider: LLMProvider {
         if let value = request.stop { options["stop"] = value }
         var body: [String: Any] = [
             "model": request.model ?? "", "stream": streaming,
-            "messages": request.messages.map { message -> [String: Any] in
-                var object: [String: Any] = ["role": message.role.rawValue, "content": message.content.plainText]
-                if case .parts(let parts) = message.content {
-                    let images = parts.compactMap { part -> String? in if case .image(let source) = part { source.data } else { nil } }
-                    if !images.isEmpty { object["images"] = images }
-                }
-                return object
+            "messages": try request.messages.enumerated().map { (index, message) throws(ProviderCallError) -> [String: Any] in
+                try Self.message(message, index: index)
             },
         ]
         if !options.isEmpty { body["options"] = options }
+        if let tools = request.tools, !tools.isEmpty { body["tools"] = tools.compactMap(OpenAIProvider.jsonObject) }
         return body
+    }
+
+    /// Media types Ollama's vision models take.
+    static let imageMediaTypes: Set<String> = ["image/png", "image/jpeg", "image/jpg", "image/gif", "image/webp"]
+
+    /// One message in Ollama's shape: text `content`, inline images as base64 `images`, an
+    /// assistant's `tool_calls` with arguments as objects. An image Ollama cannot take (a remote
+    /// URL, another media type, data that is not base64) is an `invalid_request` naming it.
+    static func message(_ message: ChatMessage, index: Int) throws(ProviderCallError) -> [String: Any] {
+        var object: [String: Any] = ["role": message.role.rawValue, "content": message.content.plainText]
+        if case .parts(let parts) = message.content {
+            var images: [String] = []
+            for (partIndex, part) in parts.enumerated() {
+                let path = "messages[\(index)].content[\(partIndex)]"
+                let mediaType: String
+                let data: String
+                switch part {
+                case .text:
+                    continue
+                case .image(let source):
+                    guard let inline = source.data else {
+                        throw .invalidRequest("\(path): Ollama takes inline (base64) images only, not a URL")
+                    }
+                    mediaType = source.mediaType ?? ""
+                    data = inline
+                case .imageURL(let url, _):
+                    guard url.hasPrefix("data:"), let comma = url.firstIndex(of: ","), url[..<comma].hasSuffix(";base64") else {
+                        throw .invalidRequest("\(path): Ollama takes inline (base64 data URL) images only, not '\(url.prefix(60))'")
+                    }
+                    mediaType = String(url[url.index(url.startIndex, offsetBy: 5)..<comma].dropLast(7))
+                    data = String(url[url.index(after: comma)...])
+                }
+                guard imageMediaTypes.contains(mediaType.lowercased()) else {
+                    throw .invalidRequest("\(path): image media type '\(mediaType)' is not supported (use \(imageMediaTypes.sorted().joined(separator: ", ")))")
+                }
+                guard !data.isEmpty, Data(base64Encoded: data) != nil else {
+                    throw .invalidRequest("\(path): image data is not valid base64")
+                }
+                images.append(data)
+            }
+            if !images.isEmpty { object["images"] = images }
+        }
+        if let calls = message.toolCalls, !calls.isEmpty {
+            object["tool_calls"] = calls.map { call -> [String: Any] in
+                let arguments = (try? JSONSerialization.jsonObject(with: Data(call.function.arguments.utf8))) ?? [String: Any]()
+                return ["function": ["name": call.function.name, "arguments": arguments] as [String: Any]]
+            }
+        }
+        if message.role == .tool, let name = message.name { object["tool_name"] = name }
+        return object
     }
 
     /// Collects NDJSON objects (or the single non-streamed one) into the completion.
@@ -115,6 +187,9 @@ public final class OllamaProvider: LLMProvider {
         var doneReason = "stop"
         var promptTokens = 0
         var completionTokens = 0
+        var toolCalls: [ToolCall] = []
+        /// `eval_duration` (nanoseconds), when reported.
+        var evalNanoseconds: Int?
 
         mutating func add(_ object: [String: Any]) throws(ProviderCallError) -> String? {
             if let error = object["error"] as? String {
@@ -126,6 +201,16 @@ public final class OllamaProvider: LLMProvider {
                 doneReason = object["done_reason"] as? String ?? "stop"
                 promptTokens = object["prompt_eval_count"] as? Int ?? 0
                 completionTokens = object["eval_count"] as? Int ?? 0
+                evalNanoseconds = object["eval_duration"] as? Int
+            }
+            for call in (object["message"] as? [String: Any])?["tool_calls"] as? [[String: Any]] ?? [] {
+                guard let function = call["function"] as? [String: Any], let name = function["name"] as? String else {
+                    throw ProviderCallError(type: .providerError, message: "upstream tool call has no function name", retryable: false, breakerKind: .other)
+                }
+                // Ollama gives arguments as an object; the signal carries them as a JSON string.
+                let arguments = function["arguments"].flatMap { try? JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys]) }
+                let id = call["id"] as? String ?? "call_\(toolCalls.count)"
+                toolCalls.append(ToolCall(id: id, function: .init(name: name, arguments: arguments.map { String(decoding: $0, as: UTF8.self) } ?? "{}")))
             }
             guard let text = (object["message"] as? [String: Any])?["content"] as? String, !text.isEmpty else { return nil }
             content += text
@@ -140,7 +225,13 @@ public final class OllamaProvider: LLMProvider {
             guard let finishReason = reasons[doneReason] else {
                 throw ProviderCallError(type: .providerError, message: "upstream answer has an unknown done_reason '\(doneReason)'", retryable: false, breakerKind: .other)
             }
-            return Completion(model: model, content: content, finishReason: finishReason, usage: TokenUsage(promptTokens: promptTokens, completionTokens: completionTokens))
+            var completion = Completion(
+                model: model, content: content, toolCalls: toolCalls.isEmpty ? nil : toolCalls,
+                finishReason: toolCalls.isEmpty ? finishReason : "tool_calls",
+                usage: TokenUsage(promptTokens: promptTokens, completionTokens: completionTokens)
+            )
+            if let evalNanoseconds, evalNanoseconds > 0 { completion.generationTime = .nanoseconds(evalNanoseconds) }
+            return completion
         }
     }
 }

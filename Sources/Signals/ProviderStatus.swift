@@ -115,6 +115,11 @@ public struct ProviderStatus: Sendable, Hashable, Codable {
         public var providerRecalls: Int?
         /// Failed requests by `error_type`.
         public var errorsByType: [String: Int]?
+        /// Completion tokens per second of generation (the upstream's own generation time when it
+        /// reports one, e.g. Ollama's `eval_duration`, else the call latency).
+        public var tokensPerSecond: Double? = nil
+        /// How long the last model load took (`load_model`, local providers).
+        public var loadTimeMs: Double? = nil
 
         public init(totalRequests: Int, successRate: Double, successfulRequests: Int? = nil, failedRequests: Int? = nil,
                     inFlight: Int? = nil, averageLatencyMs: Double? = nil, p50LatencyMs: Double? = nil,
@@ -161,6 +166,8 @@ public struct ProviderStatus: Sendable, Hashable, Codable {
             case ledgerRepeats = "ledger_repeats"
             case providerRecalls = "provider_recalls"
             case errorsByType = "errors_by_type"
+            case tokensPerSecond = "tokens_per_second"
+            case loadTimeMs = "load_time_ms"
         }
     }
 
@@ -185,6 +192,9 @@ public struct ProviderStatus: Sendable, Hashable, Codable {
     public var configVersion: Int?
     /// Milliseconds since this instance started.
     public var uptimeMs: Int?
+    /// Concurrent calls admitted now: `max_concurrent_calls`, shrunk while the machine's load is
+    /// between a soft and a hard threshold (local providers).
+    public var concurrencyLimit: Int? = nil
 
     public init(provider: String, status: Health, circuitBreaker: CircuitBreaker, rateLimiter: RateLimiter,
                 metrics: Metrics, instance: String? = nil, models: [String]? = nil, features: [String]? = nil,
@@ -214,5 +224,6 @@ public struct ProviderStatus: Sendable, Hashable, Codable {
         case ownedPartitions = "owned_partitions"
         case configVersion = "config_version"
         case uptimeMs = "uptime_ms"
+        case concurrencyLimit = "concurrency_limit"
     }
 }

@@ -120,6 +120,7 @@ public struct SignalDecoder: Sendable {
         "minimum_requests", "rate_window_size", "open_timeout_ms", "half_open_max_probes", "half_open_successes_to_close",
         "max_concurrent_calls", "version", "transitions", "tokens_limit", "provider_tokens_limit", "rejected_requests",
         "ledger_repeats", "provider_recalls", "config_version", "uptime_ms",
+        "concurrency_limit",
     ]
 
     /// Members holding an array of integers, or an object whose values are integers.

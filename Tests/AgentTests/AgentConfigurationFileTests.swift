@@ -215,7 +215,7 @@ struct AgentConfigurationFileTests {
         BadFile(yaml: "agents: { openai: { rate_limit: { requests_per_window: 0 } } }", expected: ["agents.openai.rate_limit.requests_per_window: must be >= 1"]),
         BadFile(yaml: "agents: { OpenAI: {} }", expected: ["agents.OpenAI: provider name must be lowercase"]),
         BadFile(yaml: "agents: { \"open ai\": {} }", expected: [#"agents."open ai": provider name"#]),
-        BadFile(yaml: "agents: { openai: { backend: gemini } }", expected: ["agents.openai.backend: unknown backend 'gemini' (available: test, openai, anthropic, ollama)"]),
+        BadFile(yaml: "agents: { openai: { backend: gemini } }", expected: ["agents.openai.backend: unknown backend 'gemini' (available: test, openai, anthropic, ollama, llamacpp)"]),
         BadFile(yaml: "agents: { openai: { http: { base_url: \"ftp://x\" } } }", expected: ["agents.openai.http.base_url", "not an http(s) URL"]),
         BadFile(yaml: "agents: { openai: { http: { timeout: 5 } } }", expected: ["agents.openai.http", "timeout"]),
         BadFile(yaml: "agents: { openai: { test: { latency: \"gaussian:5\" } } }", expected: ["agents.openai.test.latency:", "unknown distribution 'gaussian'"]),
@@ -236,6 +236,14 @@ struct AgentConfigurationFileTests {
         BadFile(yaml: "agents: { openai: { instance_id: \"a b\" } }", expected: ["agents.openai.instance_id:", "may only contain"]),
         BadFile(yaml: "agents:\n  openai: {}\n  openai: {}", expected: ["test.yaml: not valid YAML", "duplicated key(s) 'openai'"]),
         BadFile(yaml: "agents: { openai: [", expected: ["test.yaml: not valid YAML"]),
+        // resources: percentages in (0, 100], soft below max and only with it, refresh_ms >= 10.
+        BadFile(yaml: "agents: { local: { resources: { max_memory_percent: 0 } } }", expected: ["agents.local.resources.max_memory_percent: must be > 0 and <= 100 (percent), got 0"]),
+        BadFile(yaml: "agents: { local: { resources: { max_cpu_percent: 150 } } }", expected: ["agents.local.resources.max_cpu_percent: must be > 0 and <= 100"]),
+        BadFile(yaml: "agents: { local: { resources: { max_gpu_memory_percent: \"90\" } } }", expected: ["agents.local.resources.max_gpu_memory_percent: expected a number"]),
+        BadFile(yaml: "agents: { local: { resources: { soft_cpu_percent: 50 } } }", expected: ["agents.local.resources.soft_cpu_percent: needs max_cpu_percent"]),
+        BadFile(yaml: "agents: { local: { resources: { soft_memory_percent: 90, max_memory_percent: 80 } } }", expected: ["agents.local.resources.soft_memory_percent: must be below max_memory_percent (80.0), got 90.0"]),
+        BadFile(yaml: "agents: { local: { resources: { refresh_ms: 5 } } }", expected: ["agents.local.resources.refresh_ms: must be >= 10, got 5"]),
+        BadFile(yaml: "agents: { local: { resources: { max_vram_percent: 5 } } }", expected: ["agents.local.resources.max_vram_percent: unknown key", "max_gpu_memory_percent"]),
     ]
 
     @Test(arguments: badFiles)
@@ -244,6 +252,35 @@ struct AgentConfigurationFileTests {
         for expected in bad.expected {
             #expect(message.contains(expected), "error: \(message)")
         }
+    }
+
+    @Test func resourcesSectionMapsToThePolicy() throws {
+        let settings = try Self.resolve("""
+            agents:
+              local:
+                backend: ollama
+                resources: { refresh_ms: 500, max_cpu_percent: 95, soft_cpu_percent: 70, max_memory_percent: 90.5, max_gpu_memory_percent: 97 }
+            """, provider: "local")
+        let policy = settings.agent.resources
+        #expect(policy.refreshInterval == .milliseconds(500))
+        #expect(policy.maxCPUPercent == 95 && policy.softCPUPercent == 70)
+        #expect(policy.maxMemoryPercent == 90.5 && policy.softMemoryPercent == nil)
+        #expect(policy.maxGPUMemoryPercent == 97 && policy.softGPUMemoryPercent == nil)
+        #expect(settings.loggingMetadata["agent.resources.max_memory_percent"] == "90.5")
+        #expect(settings.loggingMetadata["agent.resources.soft_cpu_percent"] == "70.0")
+        let defaults = try Self.resolve("agents: { local: { backend: ollama } }", provider: "local").agent.resources
+        #expect(defaults == ResourcePolicy() && defaults.refreshInterval == .seconds(2) && !defaults.constrains)
+    }
+
+    @Test func theLlamaCppBackendNeedsNoKeyAndDefaultsToPort8080() throws {
+        let settings = try Self.resolve("agents: { local: { backend: llamacpp, models: [qwen2.5-7b-instruct] } }", provider: "local")
+        #expect(settings.backend == .llamacpp)
+        #expect(settings.loggingMetadata["http.base_url"] == "http://127.0.0.1:8080")
+        #expect(settings.loggingMetadata["http.api_key"] == "absent")
+        let provider = settings.makeProvider()
+        #expect(String(describing: type(of: provider)) == "LlamaCppProvider")
+        #expect(provider.name == "local" && provider.supportedFeatures.contains(.tools))
+        #expect(try Self.command(["--provider", "local", "--backend", "llamacpp"]).overrides().backend == .llamacpp)
     }
 
     @Test func aMissingFileIsAnErrorNamingThePath() {

@@ -10,6 +10,43 @@ import sys
 provider, base = sys.argv[1], sys.argv[2]
 MESSAGES = [{"role": "user", "content": "hello fake upstream"}]
 
+
+def check_ollama_management(ollama, client):
+    """Ollama model management and tools, as the SDK sees them: load (empty messages +
+    keep_alive) → ps lists it with size/size_vram/expires_at; show gives the family's context
+    length (404 for an unknown model); a tool call comes back with arguments as an object; images
+    with invalid base64 are a 400; unload (keep_alive=0) → ps no longer lists it."""
+    loaded = client.chat(model="qwen2.5:7b", messages=[], keep_alive="10m")
+    assert loaded.done_reason == "load", loaded
+    assert loaded.load_duration and loaded.load_duration > 0, loaded
+    ps = client.ps()
+    entry = next(model for model in ps.models if model.model == "qwen2.5:7b")
+    assert entry.size > 0 and entry.size_vram > 0 and entry.expires_at is not None, entry
+    show = client.show("qwen2.5:7b")
+    assert show.modelinfo["qwen2.context_length"] == 32768, show.modelinfo
+    assert show.details.family == "qwen2", show.details
+    try:
+        client.show("no-such-model")
+        raise AssertionError("404 expected")
+    except ollama.ResponseError as error:
+        assert error.status_code == 404, error.status_code
+    tool = {"type": "function", "function": {"name": "get_weather", "description": "weather", "parameters": {"type": "object", "properties": {"question": {"type": "string"}}}}}
+    called = client.chat(model="qwen2.5:7b", messages=[{"role": "user", "content": "please call get_weather"}], tools=[tool])
+    calls = called.message.tool_calls
+    assert calls and calls[0].function.name == "get_weather", called
+    assert calls[0].function.arguments == {"question": "please call get_weather"}, calls[0].function.arguments
+    # The SDK refuses bad base64 itself, so the fake's 400 is checked with the SDK's own HTTP client.
+    import httpx
+
+    bad = httpx.post(base + "/api/chat", json={"model": "qwen2.5:7b", "stream": False, "messages": [{"role": "user", "content": "look", "images": ["not base64!"]}]})
+    assert bad.status_code == 400 and "illegal base64 data" in bad.json()["error"], bad.text
+    seen = client.chat(model="qwen2.5:7b", messages=[{"role": "user", "content": "look", "images": ["iVBORw0KGgo="]}])
+    assert seen.message.content.startswith("Fake ollama reply"), seen
+    unloaded = client.generate(model="qwen2.5:7b", keep_alive=0)
+    assert unloaded.done_reason == "unload", unloaded
+    assert all(model.model != "qwen2.5:7b" for model in client.ps().models)
+
+
 if provider == "openai":
     import openai
 
@@ -148,6 +185,7 @@ elif provider == "ollama":
         raise AssertionError("404 expected")
     except ollama.ResponseError as error:
         assert error.status_code == 404, error.status_code
+    check_ollama_management(ollama, client)
 else:
     sys.exit(f"unknown provider {provider}")
 
