@@ -11,18 +11,8 @@ import Signals
 // `llm.errors`. A provider without local model management answers `unsupported`.
 extension ProviderAgent {
     func handleLocal(_ signal: Signal, from message: KafkaConsumerMessage) async -> KafkaProducerMessage {
-        let requestID: String?
-        let replyTo: String?
-        switch signal {
-        case .loadModel(let command), .unloadModel(let command):
-            (requestID, replyTo) = (command.requestID, command.replyTo)
-        case .getResourceStatus(let query), .listAvailableModels(let query):
-            (requestID, replyTo) = (query?.requestID, query?.replyTo)
-        default:
-            (requestID, replyTo) = (signal.requestID, nil)
-        }
-        let target = replyTo ?? message.header(SignalHeader.replyTo)?.stringValue
-        let answerID = requestID ?? message.header(SignalHeader.requestID)?.stringValue
+        let target = signal.replyTo ?? message.header(SignalHeader.replyTo)?.stringValue
+        let answerID = signal.requestID ?? message.header(SignalHeader.requestID)?.stringValue
         let signalName = signal.type.rawValue
         guard let manager = provider as? any LocalModelManaging else {
             return localError(

@@ -78,7 +78,7 @@ public final class ResourceMonitor: Sendable {
     }
 
     /// Runs `executable` and returns its standard output when it exits 0 within `timeout`;
-    /// `nil` otherwise (it is terminated at the timeout). Waits through the termination handler.
+    /// `nil` otherwise (it is killed at the timeout). Waits through the termination handler.
     static func run(_ executable: String, arguments: [String], timeout: Duration) async -> String? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -87,10 +87,14 @@ public final class ResourceMonitor: Sendable {
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
-        let killer = Mutex<Task<Void, Never>?>(nil)
+        // The timeout task, cancelled once the process has exited (whichever happens first).
+        let watch = ExitWatch()
         return await withCheckedContinuation { (continuation: CheckedContinuation<String?, Never>) in
             process.terminationHandler = { finished in
-                killer.withLock { $0?.cancel() }
+                watch.state.withLock {
+                    $0.exited = true
+                    $0.killer?.cancel()
+                }
                 // The process has exited: its output is complete (and small).
                 let data = output.fileHandleForReading.readDataToEndOfFile()
                 let succeeded = finished.terminationReason == .exit && finished.terminationStatus == 0
@@ -102,13 +106,21 @@ public final class ResourceMonitor: Sendable {
                 continuation.resume(returning: nil)
                 return
             }
-            killer.withLock {
-                $0 = Task { [process] in
-                    guard (try? await Task.sleep(for: timeout)) != nil else { return }
-                    // SIGKILL: a child may inherit a mask that blocks SIGTERM.
-                    if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-                }
+            let pid = process.processIdentifier
+            let killer = Task {
+                guard (try? await Task.sleep(for: timeout)) != nil else { return }
+                // SIGKILL: a child may inherit a mask that blocks SIGTERM. Only while its
+                // termination handler has not run, so the pid is (all but surely) still this child's.
+                if !watch.state.withLock({ $0.exited }) { kill(pid, SIGKILL) }
+            }
+            watch.state.withLock { state in
+                if state.exited { killer.cancel() } else { state.killer = killer }
             }
         }
     }
+}
+
+/// Whether a child process has exited, and the task that kills it at its timeout.
+private final class ExitWatch: Sendable {
+    let state = Mutex<(exited: Bool, killer: Task<Void, Never>?)>((false, nil))
 }

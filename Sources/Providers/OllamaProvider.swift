@@ -125,7 +125,10 @@ public final class OllamaProvider: LLMProvider {
             },
         ]
         if !options.isEmpty { body["options"] = options }
-        if let tools = request.tools, !tools.isEmpty { body["tools"] = tools.compactMap(OpenAIProvider.jsonObject) }
+        // Ollama has no tool_choice: "none" is honoured by offering no tools; otherwise the model decides.
+        if let tools = request.tools, !tools.isEmpty, request.toolChoice != .string("none") {
+            body["tools"] = tools.compactMap(OpenAIProvider.jsonObject)
+        }
         return body
     }
 

@@ -35,6 +35,8 @@ def check_ollama_management(ollama, client):
     calls = called.message.tool_calls
     assert calls and calls[0].function.name == "get_weather", called
     assert calls[0].function.arguments == {"question": "please call get_weather"}, calls[0].function.arguments
+    streamed_calls = [call for part in client.chat(model="qwen2.5:7b", messages=[{"role": "user", "content": "please call get_weather"}], tools=[tool], stream=True) for call in (part.message.tool_calls or [])]
+    assert [call.function.name for call in streamed_calls] == ["get_weather"], streamed_calls
     # The SDK refuses bad base64 itself, so the fake's 400 is checked with the SDK's own HTTP client.
     import httpx
 

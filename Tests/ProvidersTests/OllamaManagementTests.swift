@@ -41,6 +41,12 @@ struct OllamaManagementTests {
             #expect(streamed?.toolCalls?.first?.function.name == "get_weather")
             #expect(streamed?.finishReason == "tool_calls")
 
+            // tool_choice "none": no tools offered (Ollama has no tool_choice), so a plain answer.
+            var none = request
+            none.toolChoice = .string("none")
+            #expect(try await provider.complete(none).toolCalls == nil)
+            #expect(try OllamaProvider.body(of: none, streaming: false)["tools"] == nil)
+
             // Without the request for a tool: a plain answer.
             request.messages = [.user("just talk")]
             let plain = try await provider.complete(request)
