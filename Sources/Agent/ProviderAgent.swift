@@ -321,8 +321,8 @@ public final class ProviderAgent: Service, Sendable {
         let now = ContinuousClock.now
         let constrained = resources.refusal()
         let decision = state.withLock { state -> AdmissionController.Decision in
-            // Machine load above a threshold: refused before anything is consumed.
-            let decision = constrained.map { .rejected($0) } ?? state.admission.admit(request, enqueuedAt: enqueuedAt, wallNow: Date(), at: now)
+            // Machine load above a threshold: refused after the deadline check, before anything is consumed.
+            let decision = state.admission.admit(request, enqueuedAt: enqueuedAt, wallNow: Date(), at: now, constrained: constrained)
             switch decision {
             case .admitted(let ticket):
                 _ = state.tracker.begin(requestID: request.requestID, model: ticket.model, at: now)

@@ -53,8 +53,11 @@ public struct AdmissionController: Sendable {
 
     /// Decides on `request`. `enqueuedAt` (the Kafka message timestamp) anchors `timeout_ms`;
     /// `wallNow` is compared with `expires_at`; `now` drives the limiter and breaker.
+    /// `constrained`: the machine is above a resource threshold (a local model's host) — refused
+    /// right after the deadline check, before anything is consumed.
     public mutating func admit(
-        _ request: ProviderRequest, enqueuedAt: Date?, wallNow: Date, at now: ContinuousClock.Instant
+        _ request: ProviderRequest, enqueuedAt: Date?, wallNow: Date, at now: ContinuousClock.Instant,
+        constrained: ProviderCallError? = nil
     ) -> Decision {
         // 1. Deadline / expiry.
         switch Self.deadline(of: request, enqueuedAt: enqueuedAt) {
@@ -68,6 +71,7 @@ public struct AdmissionController: Sendable {
         case .success:
             break
         }
+        if let constrained { return .rejected(constrained) }
         let model = request.model ?? defaultModel ?? ""
         let tokens = Self.estimatedTokens(request, defaultMaxTokens: defaultMaxTokens)
 

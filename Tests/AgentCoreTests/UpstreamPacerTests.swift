@@ -141,4 +141,16 @@ struct UpstreamPacerTests {
         // A refusal consumed nothing: the concurrency slots of the admitted ones only.
         #expect(admission.concurrency.inFlight == 3)
     }
+
+    @Test("admission: a resource constraint is refused after the deadline check and consumes nothing")
+    func resourceConstraintOrder() throws {
+        var admission = controller()
+        let constrained = ProviderCallError(type: .resourceConstrained, message: "memory above 90%", retryable: true, retryAfter: .seconds(2))
+        let expired = ProviderRequest(requestID: "e", messages: [ChatMessage(role: .user, content: .text("hi"))], model: "gpt-4o", expiresAt: "2001-01-01T00:00:00Z")
+        #expect(error(admission.admit(expired, enqueuedAt: wall, wallNow: wall, at: t0, constrained: constrained))?.type == .deadlineExceeded)
+        let refusal = try #require(error(admission.admit(request("gpt-4o"), enqueuedAt: wall, wallNow: wall, at: t0, constrained: constrained)))
+        #expect(refusal.type == .resourceConstrained)
+        #expect(admission.concurrency.inFlight == 0)
+        #expect(admission.rateLimiter.currentRequests(at: t0) == 0)
+    }
 }
