@@ -16,9 +16,10 @@ public struct AgentCommand: AsyncParsableCommand {
         abstract: "Run a provider agent: answer provider_request signals from llm.requests.<provider> until SIGTERM/SIGINT.",
         discussion: """
             Settings come from the configuration file's agents.<provider> entry (--config, optional), \
-            with the options below overriding it. The only backend so far is `test` (a deterministic \
-            in-process provider: --test-* options or the file's `test:` section); the OpenAI, Anthropic \
-            and local HTTP adapters come next. On SIGTERM or SIGINT the agent stops fetching, answers \
+            with the options below overriding it. Backends: `test` (the default: a deterministic \
+            in-process provider, --test-* options or the file's `test:` section), `openai` (or any \
+            OpenAI-compatible server, --base-url), `anthropic`, `ollama`, `llamacpp` — the HTTP ones \
+            with the key from $OPENAI_API_KEY / $ANTHROPIC_API_KEY (or --api-key-env). On SIGTERM or SIGINT the agent stops fetching, answers \
             what it already fetched, commits, publishes a final provider_status "stopped" and exits 0.
             """
     )
