@@ -24,13 +24,17 @@ struct HTTPUpstream: Sendable {
         http.headers.add(name: "content-type", value: "application/json")
         for (name, value) in headers { http.headers.add(name: name, value: value) }
         for (name, value) in configuration.extraHeaders { http.headers.add(name: name, value: value) }
-        let body: Data
-        do {
-            body = try JSONSerialization.data(withJSONObject: json)
-        } catch {
-            throw .invalidRequest("the request cannot be written as JSON: \(error)")
+        if let bytes = JSONBodyWriter.encode(json) {
+            http.body = .bytes(ByteBuffer(bytes: bytes))
+        } else {
+            let body: Data
+            do {
+                body = try JSONSerialization.data(withJSONObject: json)
+            } catch {
+                throw .invalidRequest("the request cannot be written as JSON: \(error)")
+            }
+            http.body = .bytes(ByteBuffer(bytes: body))
         }
-        http.body = .bytes(ByteBuffer(bytes: body))
         let response: HTTPClientResponse
         do {
             let timeout = configuration.requestTimeout.components
