@@ -36,7 +36,9 @@ public struct FakeUpstream: Sendable {
         LlamaCppRoutes(upstream: self, registry: ollamaModels).register(on: router)
         return Application(
             router: router,
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "fake-upstream"),
+            // A deep accept queue: benchmarks open thousands of connections at once (the default 256
+            // overflows and connections are reset).
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "fake-upstream", backlog: 4_096),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             logger: logger
         )
