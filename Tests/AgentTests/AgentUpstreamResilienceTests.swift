@@ -114,8 +114,9 @@ struct AgentUpstreamResilienceTests {
     func breakerOpensOnServerErrorsAndRecovers() async throws {
         let configuration = FakeUpstreamConfiguration(faults: FaultScript(rules: [FaultRule(fault: .serverError, budget: .count(3))]))
         try await Self.withAgent(configuration, configure: {
-            // Open for 4 s: long enough that the refusals below are still inside it on a busy machine.
-            $0.breaker = CircuitBreakerPolicy(consecutiveFailures: 3, openTimeout: .seconds(4), halfOpenSuccessesToClose: 1)
+            // Open for 10 s: long enough that the refusals below are still inside it on a busy machine
+            // (CI starts every suite at once; single calls then take over a second).
+            $0.breaker = CircuitBreakerPolicy(consecutiveFailures: 3, openTimeout: .seconds(10), halfOpenSuccessesToClose: 1)
         }) { running, upstream in
             // Three calls fail with 500 (sent one after another, so the count is exact).
             for id in ["f1", "f2", "f3"] {
@@ -133,11 +134,11 @@ struct AgentUpstreamResilienceTests {
                 let error = try #require(Self.error(refused[id]), "\(id)")
                 #expect(error.errorType == .circuitOpen)
                 #expect(error.retryable)
-                #expect((error.retryAfterMs ?? 0) > 0 && (error.retryAfterMs ?? 0) <= 4_000)
+                #expect((error.retryAfterMs ?? 0) > 0 && (error.retryAfterMs ?? 0) <= 10_000)
             }
             #expect(upstream.stats.requests["POST /v1/chat/completions"] == 3)
             // After open_timeout a probe goes through (the upstream is healthy again) and closes the breaker.
-            try await Task.sleep(for: .milliseconds(4_100))
+            try await Task.sleep(for: .milliseconds(10_100))
             try await running.send(["p1"])
             #expect(Self.isResponse(try await running.answers(["p1"])["p1"]))
             try await running.send(["ok1", "ok2"])
@@ -153,25 +154,26 @@ struct AgentUpstreamResilienceTests {
     @Test("a 429's retry-after holds the model back: requests meanwhile are refused without calling, then admitted again")
     func retryAfterIsHonoured() async throws {
         let configuration = FakeUpstreamConfiguration(
-            // 5 s: long enough that the requests below are still inside it on a busy machine.
-            faults: FaultScript(rules: [FaultRule(fault: .tooManyRequests, budget: .count(1))]), retryAfterSeconds: 5
+            // 12 s: long enough that the requests below are still inside it on a busy machine (CI
+            // starts every suite at once; single calls then take over a second).
+            faults: FaultScript(rules: [FaultRule(fault: .tooManyRequests, budget: .count(1))]), retryAfterSeconds: 12
         )
         try await Self.withAgent(configuration, anthropic: true) { running, upstream in
             try await running.send(["r1"])
             let limited = try #require(Self.error(try await running.answers(["r1"])["r1"]))
             #expect(limited.errorType == .rateLimited)
             #expect(limited.retryable)
-            #expect(limited.retryAfterMs == 5_000, "retry-after from the upstream's header")
+            #expect(limited.retryAfterMs == 12_000, "retry-after from the upstream's header")
             try await running.send(["r2", "r3", "r4"])
             let held = try await running.answers(["r2", "r3", "r4"])
             for id in ["r2", "r3", "r4"] {
                 let error = try #require(Self.error(held[id]), "\(id)")
                 #expect(error.errorType == .rateLimited)
                 #expect(error.error.contains("the upstream answered 429"), "\(error.error)")
-                #expect((error.retryAfterMs ?? 0) > 0 && (error.retryAfterMs ?? 0) <= 5_000)
+                #expect((error.retryAfterMs ?? 0) > 0 && (error.retryAfterMs ?? 0) <= 12_000)
             }
             #expect(upstream.stats.requests["POST /v1/messages"] == 1, "nothing sent while held back")
-            try await Task.sleep(for: .milliseconds(5_100))
+            try await Task.sleep(for: .milliseconds(12_100))
             try await running.send(["r5"])
             #expect(Self.isResponse(try await running.answers(["r5"])["r5"]))
             #expect(upstream.stats.requests["POST /v1/messages"] == 2)
