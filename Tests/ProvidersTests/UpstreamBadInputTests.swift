@@ -103,7 +103,7 @@ struct UpstreamBadInputTests {
             #expect(streamed?.type == .timeout, "\(String(describing: streamed))")
             // `timeout` proves the client gave up (after its 8 s hang the fake answers 504, a
             // provider_error); the time is only bounded loosely, the machine may be busy.
-            #expect(clock.now - start < .seconds(10), "gave up, no hang")
+            #expect(clock.now - start < .seconds(60), "gave up, no hang")
         }
         try await withFakeUpstream(Self.script(.slowFirstByte, provider)) { base, _ in
             let clock = ContinuousClock()
@@ -112,7 +112,7 @@ struct UpstreamBadInputTests {
             #expect(streamed?.type == .timeout, "\(String(describing: streamed))")
             // `timeout` proves the client gave up: after its 2 s stall the fake answers the stream
             // in full, which would succeed.
-            #expect(clock.now - start < .seconds(10), "gave up, no hang")
+            #expect(clock.now - start < .seconds(60), "gave up, no hang")
         }
     }
 
