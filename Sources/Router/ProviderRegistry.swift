@@ -160,6 +160,17 @@ public struct ProviderRegistry: Sendable {
         return .registered
     }
 
+    /// Forgets instances whose last status is older than `age` (a crashed agent never sends
+    /// `stopped`; with autoscaled instance ids the registry would otherwise grow forever).
+    /// Returns the forgotten `provider/instance` keys, sorted. Call it now and then with an age
+    /// well above the stale threshold (e.g. 10 minutes) so stale instances stay visible a while.
+    @discardableResult
+    public mutating func forget(olderThan age: Duration, at now: ContinuousClock.Instant) -> [String] {
+        let old = states.filter { now - $0.value.lastSeen > age }.keys
+        for key in old { states.removeValue(forKey: key) }
+        return old.map { "\($0.provider)/\($0.instance)" }.sorted()
+    }
+
     /// The status interval expected from `provider`'s instances.
     public func statusInterval(of provider: String) -> Duration {
         statusIntervals[provider] ?? defaultStatusInterval

@@ -97,6 +97,17 @@ private func failure(_ policy: RoutingPolicy, _ request: ProviderRequest, _ regi
         #expect(registry.providers(at: t0).isEmpty)
     }
 
+    @Test func forgetOldInstances() {
+        var registry = ProviderRegistry()
+        registry.apply(status("openai", "o1"), receivedAt: t0)
+        registry.apply(status("openai", "o2"), receivedAt: t0 + .seconds(100))
+        registry.apply(status("local", nil), receivedAt: t0)
+        #expect(registry.forget(olderThan: .seconds(100), at: t0 + .seconds(100)).isEmpty)
+        #expect(registry.forget(olderThan: .seconds(100), at: t0 + .seconds(101)) == ["local/local", "openai/o1"])
+        #expect(registry.providerNames == ["openai"])
+        #expect(registry.instances(of: "openai", at: t0 + .seconds(101)).map(\.instance) == ["o2"])
+    }
+
     @Test func healthFromStatusAndBreaker() {
         var registry = ProviderRegistry()
         registry.apply(status("p", "a"), receivedAt: t0)
