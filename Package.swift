@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Topics", targets: ["Topics"]),
         .library(name: "AgentCore", targets: ["AgentCore"]),
         .library(name: "Signals", targets: ["Signals"]),
+        .library(name: "Router", targets: ["Router"]),
         .executable(name: "provider-agents", targets: ["ProviderAgentsCLI"]),
         .executable(name: "kafka-bench", targets: ["KafkaBenchmark"]),
         .executable(name: "fake-upstream", targets: ["FakeUpstreamCLI"]),
@@ -149,6 +150,17 @@ let package = Package(
         .testTarget(
             name: "KafkaTests",
             dependencies: ["Kafka", "CRdKafka", "Topics", "KafkaTestSupport", "ProviderAgentsCommands"],
+            swiftSettings: strictSwift
+        ),
+        // The router's pure core: provider registry from status signals, routing policies.
+        .target(
+            name: "Router",
+            dependencies: ["AgentCore", "Signals"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "RouterTests",
+            dependencies: ["Router", "AgentCore", "Signals"],
             swiftSettings: strictSwift
         ),
         // Provider adapters over HTTP (async-http-client): OpenAI (and compatible servers), more to come.
