@@ -7,8 +7,10 @@ import Glibc
 
 /// Wraps a provider and appends one line per call that reaches it — `<epoch ms> <request_id>
 /// <attempt>` — written with one `write(2)` to an `O_APPEND` file as the call starts, so the lines
-/// survive a SIGKILL of the process. `--test-call-log`: lets tests count, across processes, what
-/// reached "the provider" (and was paid for).
+/// survive a SIGKILL of the process, and `<epoch ms> <request_id> <attempt> done` when the call
+/// returns (non-streamed calls), so a test knows exactly which calls are in progress.
+/// `--test-call-log`: lets tests count, across processes, what reached "the provider" (and was
+/// paid for).
 final class CallLoggingProvider: LLMProvider {
     private let base: any LLMProvider
     /// Written only with `write(2)`, which is atomic for these small appends; closed in `deinit`.
@@ -33,6 +35,7 @@ final class CallLoggingProvider: LLMProvider {
 
     func complete(_ request: ProviderRequest) async throws(ProviderCallError) -> Completion {
         log(request)
+        defer { log(request, suffix: " done") }
         return try await base.complete(request)
     }
 
@@ -43,8 +46,8 @@ final class CallLoggingProvider: LLMProvider {
 
     func health() async -> ProviderHealth { await base.health() }
 
-    private func log(_ request: ProviderRequest) {
-        let line = Array("\(Int64(Date().timeIntervalSince1970 * 1000)) \(request.requestID) \(request.effectiveAttempt)\n".utf8)
+    private func log(_ request: ProviderRequest, suffix: String = "") {
+        let line = Array("\(Int64(Date().timeIntervalSince1970 * 1000)) \(request.requestID) \(request.effectiveAttempt)\(suffix)\n".utf8)
         _ = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
     }
 }
