@@ -68,6 +68,7 @@ extension ProviderAgent {
                 uptimeMs: Int(saturating: wallNow.timeIntervalSince(self.state.startedAt) * 1000)
             )
             status.concurrencyLimit = state.admission.concurrency.limit
+            status.statusIntervalMs = Int(saturating: configuration.statusInterval.milliseconds)
             return status
         }
     }

@@ -108,7 +108,8 @@ public struct ProviderRegistry: Sendable {
     /// Status interval assumed for providers without an entry in `statusIntervals` (default 5 s,
     /// the agents' default `status_interval_ms`).
     public var defaultStatusInterval: Duration
-    /// Configured status interval per provider (`provider_status` carries no interval).
+    /// Configured status interval per provider, for instances whose `provider_status` carries no
+    /// `status_interval_ms` (agents report theirs).
     public var statusIntervals: [String: Duration]
 
     private var states: [Key: Stored] = [:]
@@ -171,7 +172,8 @@ public struct ProviderRegistry: Sendable {
         return old.map { "\($0.provider)/\($0.instance)" }.sorted()
     }
 
-    /// The status interval expected from `provider`'s instances.
+    /// The status interval configured for `provider`'s instances (an instance's own
+    /// `status_interval_ms` wins).
     public func statusInterval(of provider: String) -> Duration {
         statusIntervals[provider] ?? defaultStatusInterval
     }
@@ -181,11 +183,13 @@ public struct ProviderRegistry: Sendable {
 
     /// Known instances of `provider` with their health at `now`, sorted by instance id.
     public func instances(of provider: String, at now: ContinuousClock.Instant) -> [InstanceState] {
-        let interval = statusInterval(of: provider)
-        let staleAfter = interval * staleAfterMissedIntervals
+        let configured = statusInterval(of: provider)
         return states.filter { $0.key.provider == provider }
             .map { key, stored in
-                InstanceState(provider: key.provider, instance: key.instance, lastStatus: stored.status,
+                // The interval the instance itself reports wins over the configured one.
+                let interval = stored.status.statusIntervalMs.flatMap { $0 > 0 ? Duration.milliseconds($0) : nil } ?? configured
+                let staleAfter = interval * staleAfterMissedIntervals
+                return InstanceState(provider: key.provider, instance: key.instance, lastStatus: stored.status,
                               registeredAt: stored.registeredAt, lastSeen: stored.lastSeen, statusInterval: interval,
                               health: Self.health(of: stored.status, age: now - stored.lastSeen, staleAfter: staleAfter))
             }

@@ -195,6 +195,9 @@ public struct ProviderStatus: Sendable, Hashable, Codable {
     /// Concurrent calls admitted now: `max_concurrent_calls`, shrunk while the machine's load is
     /// between a soft and a hard threshold (local providers).
     public var concurrencyLimit: Int? = nil
+    /// How often this instance publishes its status (ms): a router counts missed intervals
+    /// against it to tell a stale instance.
+    public var statusIntervalMs: Int? = nil
 
     public init(provider: String, status: Health, circuitBreaker: CircuitBreaker, rateLimiter: RateLimiter,
                 metrics: Metrics, instance: String? = nil, models: [String]? = nil, features: [String]? = nil,
@@ -225,5 +228,6 @@ public struct ProviderStatus: Sendable, Hashable, Codable {
         case configVersion = "config_version"
         case uptimeMs = "uptime_ms"
         case concurrencyLimit = "concurrency_limit"
+        case statusIntervalMs = "status_interval_ms"
     }
 }

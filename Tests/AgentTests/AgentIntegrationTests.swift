@@ -228,6 +228,7 @@ struct AgentIntegrationTests {
         let statuses = try opened.compactMap { message -> ProviderStatus? in
             #expect(message.keyString == configuration.statusKey)
             guard case .providerStatus(let status) = try SignalEnvelope.decode(message.value).signal else { return nil }
+            #expect(status.statusIntervalMs == 60_000, "routers count missed intervals against it")
             return status
         }
         #expect(statuses.count == opened.count, "only provider_status signals on the status topic")

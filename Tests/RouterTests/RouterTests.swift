@@ -85,6 +85,18 @@ private func failure(_ policy: RoutingPolicy, _ request: ProviderRequest, _ regi
         #expect(custom.instances(of: "openai", at: t0 + .milliseconds(10_001))[0].health == .stale)
     }
 
+    @Test("an instance's own status_interval_ms wins over the configured interval")
+    func reportedInterval() {
+        var registry = ProviderRegistry(statusIntervals: ["openai": .seconds(10)])
+        var fast = status("openai", "o1")
+        fast.statusIntervalMs = 1_000
+        registry.apply(fast, receivedAt: t0)
+        registry.apply(status("openai", "o2"), receivedAt: t0)
+        let at = t0 + .milliseconds(3_001)
+        #expect(registry.instances(of: "openai", at: at).map(\.health) == [.stale, .healthy])
+        #expect(registry.instances(of: "openai", at: at)[0].statusInterval == .seconds(1))
+    }
+
     @Test func stoppedRemoves() {
         var registry = ProviderRegistry()
         registry.apply(status("openai", "o1"), receivedAt: t0)
