@@ -185,6 +185,7 @@ let package = Package(
         .target(
             name: "FakeUpstream",
             dependencies: [
+                "AgentCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import AgentCore
 import Synchronization
 
 /// What a running fake upstream changes as it serves: the fault script with its budgets, the
@@ -7,7 +8,7 @@ final class FakeUpstreamState: Sendable {
     private struct Values: Sendable {
         var run: FaultScript.Run
         var latency: FakeLatency
-        var random: SeededRandom
+        var random: SplitMix64
         var requests: [String: Int] = [:]
         var faults: [String: Int] = [:]
     }
@@ -15,7 +16,7 @@ final class FakeUpstreamState: Sendable {
     private let values: Mutex<Values>
 
     init(faults: FaultScript, latency: FakeLatency) {
-        values = Mutex(Values(run: FaultScript.Run(faults), latency: latency, random: SeededRandom(seed: latency.seed)))
+        values = Mutex(Values(run: FaultScript.Run(faults), latency: latency, random: SplitMix64(seed: latency.seed)))
     }
 
     /// The script's fault for a request (its budgets advance).
@@ -39,7 +40,7 @@ final class FakeUpstreamState: Sendable {
     func setLatency(_ latency: FakeLatency) {
         values.withLock {
             $0.latency = latency
-            $0.random = SeededRandom(seed: latency.seed)
+            $0.random = SplitMix64(seed: latency.seed)
         }
     }
 

@@ -1,3 +1,4 @@
+import AgentCore
 /// An ordered list of ``FaultRule``s the fake upstream applies to the requests it serves: the
 /// first rule that matches a request and whose budget fires decides its fault; a request no rule
 /// fires for is answered normally. A request's `x-fake-fault` header wins over the script (the
@@ -34,14 +35,14 @@ public struct FaultScript: Sendable, Hashable {
         /// Per rule: matching requests seen, faults injected.
         private(set) var matched: [Int]
         private(set) var injected: [Int]
-        private var generators: [SeededRandom?]
+        private var generators: [SplitMix64?]
 
         init(_ script: FaultScript) {
             self.script = script
             matched = Array(repeating: 0, count: script.rules.count)
             injected = Array(repeating: 0, count: script.rules.count)
             generators = script.rules.map { rule in
-                if case .probability(_, let seed) = rule.budget { SeededRandom(seed: seed) } else { nil }
+                if case .probability(_, let seed) = rule.budget { SplitMix64(seed: seed) } else { nil }
             }
         }
 
@@ -54,7 +55,7 @@ public struct FaultScript: Sendable, Hashable {
                 case .always: fires = true
                 case .count(let count): fires = injected[index] < count
                 case .every(let every): fires = matched[index] % every == 0
-                case .probability(let probability, _): fires = (generators[index]?.unit() ?? 1) < probability
+                case .probability(let probability, _): fires = (generators[index]?.nextUnit() ?? 1) < probability
                 }
                 if fires {
                     injected[index] += 1

@@ -1,3 +1,4 @@
+import AgentCore
 import Foundation
 
 /// How long the fake upstream waits before answering (before the first byte of a stream): a fixed
@@ -20,17 +21,17 @@ public enum LatencyDistribution: Sendable, Hashable {
     public static let specHelp = "200ms, fixed:200ms, uniform:100ms..300ms, normal:MEAN,STDDEV, exponential:MEAN, lognormal:MEDIAN,SIGMA"
 
     /// One draw.
-    func sample(_ random: inout SeededRandom) -> Duration {
+    func sample(_ random: inout SplitMix64) -> Duration {
         let milliseconds: Double
         switch self {
         case .fixed(let duration):
             return duration
         case .uniform(let low, let high):
-            milliseconds = Self.ms(low) + (Self.ms(high) - Self.ms(low)) * random.unit()
+            milliseconds = Self.ms(low) + (Self.ms(high) - Self.ms(low)) * random.nextUnit()
         case .normal(let mean, let deviation):
             milliseconds = max(0, Self.ms(mean) + Self.ms(deviation) * random.gaussian())
         case .exponential(let mean):
-            milliseconds = -log(1 - random.unit()) * Self.ms(mean)
+            milliseconds = -log(1 - random.nextUnit()) * Self.ms(mean)
         case .logNormal(let median, let sigma):
             milliseconds = Self.ms(median) * exp(sigma * random.gaussian())
         }

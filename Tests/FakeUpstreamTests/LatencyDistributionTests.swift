@@ -1,3 +1,4 @@
+import AgentCore
 @testable import FakeUpstream
 import Foundation
 import Testing
@@ -6,7 +7,7 @@ import Testing
 struct LatencyDistributionTests {
     /// `count` draws in milliseconds.
     static func samples(_ distribution: LatencyDistribution, seed: UInt64 = 1, count: Int = 20_000) -> [Double] {
-        var random = SeededRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         return (0..<count).map { _ in LatencyDistribution.ms(distribution.sample(&random)) }
     }
 

@@ -222,7 +222,7 @@ private func failure(_ policy: RoutingPolicy, _ request: ProviderRequest, _ regi
                                                         weights: ["openai": 3, "anthropic": 1, "local": 0]))
         let registry = threeProviders()
         func sample(seed: UInt64, n: Int) -> [[String]] {
-            var random = SeededRandomNumberGenerator(seed: seed)
+            var random = SplitMix64(seed: seed)
             return (0..<n).map { _ in
                 (try? policy.route(request(), registry: registry, at: t0, using: &random).get().providers) ?? []
             }
