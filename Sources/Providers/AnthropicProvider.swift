@@ -127,7 +127,7 @@ public final class AnthropicProvider: LLMProvider {
         if let value = request.stop { body["stop_sequences"] = value }
         if let tools = request.tools, !tools.isEmpty {
             body["tools"] = tools.map { tool -> [String: Any] in
-                var object: [String: Any] = ["name": tool.function.name, "input_schema": tool.function.parameters.flatMap(jsonObject) ?? ["type": "object"]]
+                var object: [String: Any] = ["name": tool.function.name, "input_schema": tool.function.parameters.flatMap(JSONBodyWriter.value(of:)) ?? ["type": "object"]]
                 if let description = tool.function.description { object["description"] = description }
                 return object
             }
@@ -209,11 +209,6 @@ public final class AnthropicProvider: LLMProvider {
         }
     }
 
-    /// A `Codable` value as a JSONSerialization object.
-    static func jsonObject(_ value: some Encodable) -> Any? {
-        guard let data = try? JSONEncoder().encode(value) else { return nil }
-        return try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
-    }
 
     /// A `tool_use` block as a tool call (the input as a JSON text).
     static func toolCall(_ block: [String: Any]) -> ToolCall? {

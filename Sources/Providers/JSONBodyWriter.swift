@@ -8,6 +8,12 @@ import Signals
 /// `NSNumber` from parsed JSON, a non-finite number) makes it answer `nil`; the caller then falls
 /// back to `JSONSerialization`.
 enum JSONBodyWriter {
+    /// An `Encodable` signal value (a tool, a tool choice, a schema) as a body value.
+    static func value(of encodable: some Encodable) -> Any? {
+        guard let data = try? JSONEncoder().encode(encodable) else { return nil }
+        return try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+    }
+
     static func encode(_ value: Any) -> [UInt8]? {
         var writer = JSONBytes(capacity: 512)
         return write(value, into: &writer) ? writer.bytes : nil

@@ -127,7 +127,7 @@ public final class OllamaProvider: LLMProvider {
         if !options.isEmpty { body["options"] = options }
         // Ollama has no tool_choice: "none" is honoured by offering no tools; otherwise the model decides.
         if let tools = request.tools, !tools.isEmpty, request.toolChoice != .string("none") {
-            body["tools"] = tools.compactMap(OpenAIProvider.jsonObject)
+            body["tools"] = tools.compactMap(JSONBodyWriter.value(of:))
         }
         return body
     }

@@ -82,8 +82,8 @@ public final class OpenAIProvider: LLMProvider {
         if let value = request.maxTokens { body["max_tokens"] = value }
         if let value = request.topP { body["top_p"] = value }
         if let value = request.stop { body["stop"] = value }
-        if let tools = request.tools, !tools.isEmpty { body["tools"] = tools.compactMap(jsonObject) }
-        if let choice = request.toolChoice { body["tool_choice"] = jsonObject(choice) }
+        if let tools = request.tools, !tools.isEmpty { body["tools"] = tools.compactMap(JSONBodyWriter.value(of:)) }
+        if let choice = request.toolChoice { body["tool_choice"] = JSONBodyWriter.value(of: choice) }
         if streaming {
             body["stream"] = true
             body["stream_options"] = ["include_usage": true]
@@ -112,15 +112,10 @@ public final class OpenAIProvider: LLMProvider {
         }
         if let name = message.name { object["name"] = name }
         if let id = message.toolCallID { object["tool_call_id"] = id }
-        if let calls = message.toolCalls { object["tool_calls"] = calls.compactMap(jsonObject) }
+        if let calls = message.toolCalls { object["tool_calls"] = calls.compactMap(JSONBodyWriter.value(of:)) }
         return object
     }
 
-    /// A `Codable` value as a JSONSerialization object.
-    static func jsonObject(_ value: some Encodable) -> Any? {
-        guard let data = try? JSONEncoder().encode(value) else { return nil }
-        return try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
-    }
 
     static func completion(from data: Data, requestedModel: String) throws(ProviderCallError) -> Completion {
         guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
