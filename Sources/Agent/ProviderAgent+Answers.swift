@@ -3,12 +3,22 @@ import Kafka
 import Signals
 
 extension ProviderAgent {
-    func errorAnswer(_ error: ProviderCallError, request: ProviderRequest, model: String?, replyTo: String?) -> KafkaProducerMessage {
-        let signal = ProviderError(
+    /// The `provider_error` for a failed or refused request. A retryable error of a routed request
+    /// (one with a route context) goes back to the routers on the error topic, carrying the
+    /// request, so that any router can send the next attempt; every other error is final and goes
+    /// to the reply topic, echoing the route.
+    func errorAnswer(_ error: ProviderCallError, request: ProviderRequest, model: String?, replyTo: String?,
+                     reroutable: Bool = true) -> KafkaProducerMessage {
+        var signal = ProviderError(
             requestID: request.requestID, errorType: error.type, error: error.message, retryable: error.retryable,
             retryAfterMs: error.retryAfter.map { Int(saturating: $0.milliseconds.rounded(.up)) }, provider: configuration.provider,
-            model: model, instance: configuration.instanceID
+            model: model, attempt: request.attempt, instance: configuration.instanceID, metadata: request.metadata
         )
+        if request.route != nil, error.retryable, reroutable {
+            signal.request = request
+            return answer(.providerError(signal), to: configuration.errorTopic, key: request.requestID)
+        }
+        signal.route = request.route
         return answer(.providerError(signal), to: replyTo ?? configuration.errorTopic, key: request.requestID)
     }
 

@@ -249,12 +249,15 @@ public final class ProviderAgent: Service, Sendable {
         routed.model = ticket.model
         let started = ContinuousClock.now
         var result: Result<Completion, ProviderCallError>
+        // A routed request whose chunks reached the client is not re-routed: another attempt
+        // would stream its answer again from the start.
+        var chunksPublished = false
         if streaming {
             guard let streamed = await callStreaming(routed, ticket: ticket, replyTo: replyTo) else {
                 abandon(request, ticket: ticket)
                 return nil
             }
-            result = streamed
+            (result, chunksPublished) = streamed
         } else {
             do {
                 result = .success(try await provider.complete(routed))
@@ -268,16 +271,25 @@ public final class ProviderAgent: Service, Sendable {
         }
         result = screen(result)
         // 6. Breaker, metrics, the answer; `answered` in the ledger before it is published.
-        let final = finish(request, ticket: ticket, result: result, latency: ContinuousClock.now - started, replyTo: replyTo)
+        let final = finish(request, ticket: ticket, result: result, latency: ContinuousClock.now - started, replyTo: replyTo,
+                           reroutable: !chunksPublished)
         guard await recordInLedger(.answered, request: request, message: message, answer: final) else { return nil }
         return [final]
     }
 
     /// Streams `request`, publishing one `stream_chunk` per delta (keyed by request id, so they
-    /// stay in order); the completion or the failure. `nil` when publishing was given up.
-    private func callStreaming(_ request: ProviderRequest, ticket: AdmissionController.Ticket, replyTo: String?) async -> Result<Completion, ProviderCallError>? {
+    /// stay in order); the completion or the failure, and whether any chunk was published. `nil`
+    /// when publishing was given up.
+    private func callStreaming(_ request: ProviderRequest, ticket: AdmissionController.Ticket, replyTo: String?) async -> (Result<Completion, ProviderCallError>, Bool)? {
         var index = 0
         var deliverable = true
+        let result = await streamCall(request, ticket: ticket, replyTo: replyTo, index: &index, deliverable: &deliverable)
+        return result.map { ($0, index > 0) }
+    }
+
+    private func streamCall(
+        _ request: ProviderRequest, ticket: AdmissionController.Ticket, replyTo: String?, index: inout Int, deliverable: inout Bool
+    ) async -> Result<Completion, ProviderCallError>? {
         var text = ""
         do {
             for try await event in provider.stream(request) {
@@ -347,7 +359,7 @@ public final class ProviderAgent: Service, Sendable {
 
     private func finish(
         _ request: ProviderRequest, ticket: AdmissionController.Ticket, result: Result<Completion, ProviderCallError>,
-        latency: Duration, replyTo: String?
+        latency: Duration, replyTo: String?, reroutable: Bool
     ) -> KafkaProducerMessage {
         let now = ContinuousClock.now
         // What the upstream said about its limits slows the next admissions of the model.
@@ -378,7 +390,7 @@ public final class ProviderAgent: Service, Sendable {
                 requestID: request.requestID, response: completion.content, provider: configuration.provider,
                 model: completion.model, latencyMs: latency.milliseconds, usage: completion.usage,
                 finishReason: completion.finishReason, toolCalls: completion.toolCalls, costUSD: cost,
-                instance: configuration.instanceID
+                attempt: request.attempt, instance: configuration.instanceID, metadata: request.metadata, route: request.route
             )
             return answer(.providerResponse(response), to: replyTo ?? configuration.responseTopic, key: request.requestID)
         case .failure(let error):
@@ -390,7 +402,7 @@ public final class ProviderAgent: Service, Sendable {
                 return state.admission.breaker.totalTransitions != before
             }
             if transitioned { Task { await self.publishStatus() } }
-            return errorAnswer(error, request: request, model: ticket.model, replyTo: replyTo)
+            return errorAnswer(error, request: request, model: ticket.model, replyTo: replyTo, reroutable: reroutable)
         }
     }
 }

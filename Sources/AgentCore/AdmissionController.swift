@@ -211,11 +211,6 @@ public struct AdmissionController: Sendable {
     }
 
     static func parseRFC3339(_ text: String) -> Date? {
-        let withFraction = ISO8601DateFormatter()
-        withFraction.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = withFraction.date(from: text) { return date }
-        let plain = ISO8601DateFormatter()
-        plain.formatOptions = [.withInternetDateTime]
-        return plain.date(from: text)
+        RFC3339.date(from: text)
     }
 }

@@ -11,6 +11,9 @@ public enum RoutingStrategy: String, Sendable, Hashable, Codable, CaseIterable {
     case lowestCost = "lowest_cost"
     /// Random by configured weight (weighted sampling without replacement; weight 0 = last resort).
     case weighted
+    /// In the order listed: the model map's entry order, else by provider name (a fixed
+    /// preference chain: the first listed unless it is down).
+    case priority
 }
 
 /// What a provider can do, from configuration (used where its statuses carry no `features`).
@@ -46,9 +49,11 @@ public struct ProviderCapabilities: Sendable, Hashable {
 public struct RoutingConfiguration: Sendable, Hashable {
     /// Ordering strategy (default `least_loaded`).
     public var strategy: RoutingStrategy
-    /// Model name → providers that serve it. A key matches a model exactly, else the longest key
-    /// that is a prefix of the model wins (as in `PriceTable`: `claude-` maps `claude-3-opus`).
-    /// When a model matches, only these providers are considered (default empty).
+    /// Model name → providers that serve it (in preference order for the `priority` strategy). A key matches a model exactly,
+    /// else the longest key that is a prefix of the model wins (as in `PriceTable`: `claude-`
+    /// maps `claude-3-opus`). When a model matches, only these providers are considered (default
+    /// empty). An entry `provider/model` asks that provider for another model, so one name can
+    /// stand for a chain across providers: `chat: [openai/gpt-4o-mini, anthropic/claude-3-5-haiku-latest]`.
     public var modelProviders: [String: [String]]
     /// Capabilities per provider (default none: features then come from the statuses alone).
     public var capabilities: [String: ProviderCapabilities]
@@ -75,15 +80,33 @@ public struct RoutingConfiguration: Sendable, Hashable {
 
     /// Providers the model map names for `model`: the exact entry, else the longest prefix entry.
     public func mappedProviders(for model: String) -> [String]? {
-        if let exact = modelProviders[model] { return exact }
-        return modelProviders.filter { model.hasPrefix($0.key) }
-            .max { $0.key.count < $1.key.count }?.value
+        mappedTargets(for: model)?.map(\.provider)
+    }
+
+    /// Targets the model map names for `model` (`provider` or `provider/model` entries).
+    public func mappedTargets(for model: String) -> [RouteTarget]? {
+        let entries: [String]?
+        if let exact = modelProviders[model] {
+            entries = exact
+        } else {
+            entries = modelProviders.filter { model.hasPrefix($0.key) }.max { $0.key.count < $1.key.count }?.value
+        }
+        return entries?.map(Self.target(_:))
+    }
+
+    /// `provider` → the request's model; `provider/model` → that model.
+    static func target(_ entry: String) -> RouteTarget {
+        guard let slash = entry.firstIndex(of: "/") else { return RouteTarget(provider: entry) }
+        let model = String(entry[entry.index(after: slash)...])
+        return RouteTarget(provider: String(entry[..<slash]), model: model.isEmpty ? nil : model)
     }
 }
 
 /// One provider in a `RoutePlan`, with the figures it was ordered by.
 public struct RouteCandidate: Sendable, Hashable {
     public var provider: String
+    /// The model to ask this provider for; `nil` = the request's own model.
+    public var model: String?
     public var routableInstances: Int
     public var inFlight: Int
     /// In flight per routable instance.
@@ -107,6 +130,8 @@ public struct RoutePlan: Sendable, Hashable {
     public var chosen: RouteCandidate { candidates[0] }
     public var fallbacks: ArraySlice<RouteCandidate> { candidates.dropFirst() }
     public var providers: [String] { candidates.map(\.provider) }
+    /// The candidates as route targets.
+    public var targets: [RouteTarget] { candidates.map { RouteTarget(provider: $0.provider, model: $0.model) } }
 }
 
 /// Why a request cannot be routed; becomes one final `provider_error` at the client's reply-to.
@@ -192,7 +217,7 @@ public struct RoutingPolicy: Sendable {
         }
 
         // 1. Candidates.
-        var candidates: [String]
+        var candidates: [RouteTarget]
         if let explicit = request.provider {
             guard known.contains(explicit) else {
                 let list = known.sorted().joined(separator: ", ")
@@ -205,19 +230,19 @@ public struct RoutingPolicy: Sendable {
                                              message: "provider '\(explicit)' does not serve model '\(model)'",
                                              errorType: .modelUnavailable, retryable: false))
             }
-            candidates = [explicit]
+            candidates = [RouteTarget(provider: explicit)]
         } else if let model {
-            if let mapped = config.mappedProviders(for: model) {
+            if let mapped = config.mappedTargets(for: model) {
                 candidates = mapped
             } else {
-                candidates = known.filter { serves($0, model) }.sorted()
+                candidates = known.filter { serves($0, model) }.sorted().map { RouteTarget(provider: $0) }
             }
             if candidates.isEmpty {
                 return .failure(RoutingError(code: .unknownModel, message: "no provider serves model '\(model)'",
                                              errorType: .modelUnavailable, retryable: false))
             }
         } else {
-            candidates = known.sorted()
+            candidates = known.sorted().map { RouteTarget(provider: $0) }
             if candidates.isEmpty {
                 return .failure(RoutingError(code: .noLiveProvider, message: "no provider is known yet",
                                              errorType: .modelUnavailable, retryable: true))
@@ -229,7 +254,8 @@ public struct RoutingPolicy: Sendable {
         let tokens = AdmissionController.estimatedTokens(request, defaultMaxTokens: 0)
         var lacking: [String] = []
         var contextTooSmall = false
-        candidates = candidates.filter { provider in
+        candidates = candidates.filter { target in
+            let provider = target.provider
             var missing: [String] = []
             let capabilities = config.capabilities[provider]
             // Features: from the statuses when they carry any, else configuration, else unknown
@@ -260,7 +286,9 @@ public struct RoutingPolicy: Sendable {
         var down: [String] = []
         var breakersOnly = true
         var retryAfter: Int?
-        let live = candidates.compactMap { provider -> RouteCandidate? in
+        let live = candidates.compactMap { target -> RouteCandidate? in
+            let provider = target.provider
+            let model = target.model ?? model
             guard let summary = summaries[provider], !summary.instances.isEmpty else {
                 breakersOnly = false
                 down.append("\(provider) has no instance")
@@ -281,7 +309,7 @@ public struct RoutingPolicy: Sendable {
                 cost = table.cost(model: model, promptTokens: tokens - (request.maxTokens ?? 0),
                                   completionTokens: request.maxTokens ?? config.assumedCompletionTokens)
             }
-            return RouteCandidate(provider: provider, routableInstances: routable.count, inFlight: inFlight,
+            return RouteCandidate(provider: provider, model: target.model, routableInstances: routable.count, inFlight: inFlight,
                                   load: Double(inFlight) / Double(routable.count),
                                   p90LatencyMs: summary.p90LatencyMs(model: model), estimatedCostUSD: cost,
                                   healthy: summary.hasHealthyInstance)
@@ -314,6 +342,8 @@ public struct RoutingPolicy: Sendable {
             (a.load, key(a.p90LatencyMs), a.provider) < (b.load, key(b.p90LatencyMs), b.provider)
         }
         switch configuration.strategy {
+        case .priority:
+            return group
         case .leastLoaded:
             return byTies
         case .lowestLatency:

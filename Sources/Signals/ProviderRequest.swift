@@ -35,6 +35,9 @@ public struct ProviderRequest: Sendable, Hashable, Codable {
     /// Which attempt of this request this is (set by routers on fallback/retry; absent means 1).
     /// The ledger keys outcomes by (request_id, attempt). >= 1.
     public var attempt: Int?
+    /// Set by routers on requests they forward: reply topic, remaining candidates, attempts so far,
+    /// budget and deadline (see `RouteContext`). Absent on requests sent straight to an agent.
+    public var route: RouteContext?
     /// Members this version does not know, kept verbatim.
     public var extra: [String: JSONValue]
 
@@ -42,7 +45,8 @@ public struct ProviderRequest: Sendable, Hashable, Codable {
                 maxTokens: Int? = nil, topP: Double? = nil, stop: [String]? = nil, tools: [ToolDefinition]? = nil,
                 toolChoice: JSONValue? = nil, stream: Bool? = nil, expiresAt: String? = nil, timeoutMs: Int? = nil,
                 partitionKey: String? = nil, replyTo: String? = nil, provider: String? = nil,
-                metadata: [String: JSONValue]? = nil, extra: [String: JSONValue] = [:], attempt: Int? = nil) {
+                metadata: [String: JSONValue]? = nil, extra: [String: JSONValue] = [:], attempt: Int? = nil,
+                route: RouteContext? = nil) {
         self.requestID = requestID
         self.messages = messages
         self.model = model
@@ -60,6 +64,7 @@ public struct ProviderRequest: Sendable, Hashable, Codable {
         self.provider = provider
         self.metadata = metadata
         self.attempt = attempt
+        self.route = route
         self.extra = extra
     }
 
@@ -67,7 +72,7 @@ public struct ProviderRequest: Sendable, Hashable, Codable {
     public var effectiveAttempt: Int { attempt ?? 1 }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case messages, model, temperature, stop, tools, stream, provider, metadata, attempt
+        case messages, model, temperature, stop, tools, stream, provider, metadata, attempt, route
         case requestID = "request_id"
         case maxTokens = "max_tokens"
         case topP = "top_p"
@@ -109,6 +114,7 @@ public struct ProviderRequest: Sendable, Hashable, Codable {
         metadata = try c.decodeIfPresent([String: JSONValue].self, forKey: .metadata)
         attempt = try c.decodeIfPresent(Int.self, forKey: .attempt)
         if let a = attempt, a < 1 { throw invalid(.attempt, "must be at least 1, got \(a)") }
+        route = try c.decodeIfPresent(RouteContext.self, forKey: .route)
         let all = try decoder.container(keyedBy: AnyCodingKey.self)
         var extra: [String: JSONValue] = [:]
         for key in all.allKeys where !Self.knownKeys.contains(key.stringValue) {
@@ -136,6 +142,7 @@ public struct ProviderRequest: Sendable, Hashable, Codable {
         try c.encodeIfPresent(provider, forKey: .provider)
         try c.encodeIfPresent(metadata, forKey: .metadata)
         try c.encodeIfPresent(attempt, forKey: .attempt)
+        try c.encodeIfPresent(route, forKey: .route)
         if !extra.isEmpty {
             var all = encoder.container(keyedBy: AnyCodingKey.self)
             for (key, value) in extra where !Self.knownKeys.contains(key) {

@@ -20,10 +20,13 @@ public struct ProviderResponse: Sendable, Hashable, Codable {
     public var instance: String?
     /// Echo of the request's metadata.
     public var metadata: [String: JSONValue]?
+    /// Echo of a routed request's route context (earlier attempts, the client's reply topic).
+    public var route: RouteContext?
 
     public init(requestID: String, response: String, provider: String, model: String, latencyMs: Double,
                 usage: TokenUsage? = nil, finishReason: String? = nil, toolCalls: [ToolCall]? = nil,
-                costUSD: Double? = nil, attempt: Int? = nil, instance: String? = nil, metadata: [String: JSONValue]? = nil) {
+                costUSD: Double? = nil, attempt: Int? = nil, instance: String? = nil, metadata: [String: JSONValue]? = nil,
+                route: RouteContext? = nil) {
         self.requestID = requestID
         self.response = response
         self.provider = provider
@@ -36,10 +39,11 @@ public struct ProviderResponse: Sendable, Hashable, Codable {
         self.attempt = attempt
         self.instance = instance
         self.metadata = metadata
+        self.route = route
     }
 
     enum CodingKeys: String, CodingKey {
-        case response, provider, model, usage, attempt, instance, metadata
+        case response, provider, model, usage, attempt, instance, metadata, route
         case requestID = "request_id"
         case latencyMs = "latency_ms"
         case finishReason = "finish_reason"

@@ -34,7 +34,7 @@ extension ProviderRequest {
             guard case .object(let fields) = raw, let message = ChatMessage(fast: fields) else { return nil }
             messages.append(message)
         }
-        guard o["tools"] == nil, o["tool_choice"] == nil,
+        guard o["tools"] == nil, o["tool_choice"] == nil, o["route"] == nil,
               let model = o.fastOptionalString("model"),
               let temperature = o.fastOptionalDouble("temperature", in: 0...2),
               let maxTokens = o.fastOptionalInt("max_tokens", atLeast: 1),

@@ -6,13 +6,13 @@ extension SignalEnvelope {
     func fastEncoded() -> [UInt8]? {
         switch signal {
         case .providerResponse(let response):
-            guard response.toolCalls == nil, response.metadata == nil, response.latencyMs.isFinite,
+            guard response.toolCalls == nil, response.metadata == nil, response.route == nil, response.latencyMs.isFinite,
                   response.costUSD?.isFinite ?? true else { return nil }
             return envelope(type: .providerResponse, capacity: 256 + response.response.utf8.count) { json in
                 Self.write(response, to: &json)
             }
         case .providerError(let error):
-            guard error.metadata == nil else { return nil }
+            guard error.metadata == nil, error.request == nil, error.route == nil else { return nil }
             return envelope(type: .providerError, capacity: 256 + error.error.utf8.count) { json in
                 Self.write(error, to: &json)
             }
