@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "AgentCore", targets: ["AgentCore"]),
         .library(name: "Signals", targets: ["Signals"]),
         .library(name: "Router", targets: ["Router"]),
+        .library(name: "RouterAgent", targets: ["RouterAgent"]),
         .executable(name: "provider-agents", targets: ["ProviderAgentsCLI"]),
         .executable(name: "kafka-bench", targets: ["KafkaBenchmark"]),
         .executable(name: "fake-upstream", targets: ["FakeUpstreamCLI"]),
@@ -67,6 +68,8 @@ let package = Package(
                 "AgentCore",
                 "Providers",
                 "Kafka",
+                "Router",
+                "RouterAgent",
                 "Signals",
                 "Topics",
                 .product(name: "Yams", package: "Yams"),
@@ -156,6 +159,16 @@ let package = Package(
         .target(
             name: "Router",
             dependencies: ["AgentCore", "Signals"],
+            swiftSettings: strictSwift
+        ),
+        // The router over Kafka: llm.router.requests and llm.errors in group llm-router, llm.status for the registry.
+        .target(
+            name: "RouterAgent",
+            dependencies: [
+                "Router", "Kafka", "Signals",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strictSwift
         ),
         .testTarget(

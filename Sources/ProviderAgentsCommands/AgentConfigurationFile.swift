@@ -1,7 +1,7 @@
 public import AgentCore
 import Foundation
 
-/// The YAML configuration file of agents (and, later, routers): Kafka connection settings shared
+/// The YAML configuration file of agents and routers: Kafka connection settings shared
 /// by every process, and one entry per provider under `agents`.
 ///
 /// ```yaml
@@ -106,6 +106,8 @@ public struct AgentConfigurationFile: Sendable, Hashable {
     public var kafka: KafkaSection
     /// Keyed by provider name (`[a-z0-9_-]+`).
     public var agents: [String: AgentSection]
+    /// `router:` — the routers' settings (absent: every default).
+    public var router: RouterSection?
     /// Whether the file has an `agents:` key at all. A file that defines agents must define the
     /// one being started (a typo guard); a file without `agents:` only shares Kafka settings.
     public var definesAgents: Bool
@@ -158,6 +160,8 @@ public struct AgentConfigurationFile: Sendable, Hashable {
             switch entry.key {
             case "kafka":
                 result.kafka = try parseKafka(entry.value, environment: environment ?? ProcessInfo.processInfo.environment)
+            case "router":
+                result.router = try parseRouter(entry.value)
             default:
                 result.definesAgents = true
                 for agent in try entry.value.entries() {
@@ -176,7 +180,7 @@ public struct AgentConfigurationFile: Sendable, Hashable {
     }
 
     enum Keys {
-        static let top = ["kafka", "agents"]
+        static let top = ["kafka", "agents", "router"]
         static let kafka = ["bootstrap", "topic_prefix", "properties"]
         static let agent = [
             "instance_id", "backend", "models", "default_model", "max_in_flight", "max_concurrent_calls", "max_message_bytes",

@@ -57,6 +57,11 @@ public struct RoutingConfiguration: Sendable, Hashable {
     public var modelProviders: [String: [String]]
     /// Capabilities per provider (default none: features then come from the statuses alone).
     public var capabilities: [String: ProviderCapabilities]
+    /// Providers known from configuration without stated capabilities (their features come from
+    /// their statuses, else they are not filtered), e.g. the `agents:` entries of the file (default none).
+    public var knownProviders: Set<String> = []
+    /// Models per provider from configuration, besides those its statuses report (default none).
+    public var providerModels: [String: [String]] = [:]
     /// Prices per provider for `lowest_cost` (default none).
     public var prices: [String: PriceTable]
     /// Weights per provider for `weighted`; absent providers weigh `defaultWeight`.
@@ -203,17 +208,18 @@ public struct RoutingPolicy: Sendable {
                                                  using random: inout R) -> Result<RoutePlan, RoutingError> {
         let config = configuration
         let summaries = Dictionary(uniqueKeysWithValues: registry.providers(at: now).map { ($0.provider, $0) })
-        let known = Set(summaries.keys).union(config.capabilities.keys)
+        let known = Set(summaries.keys).union(config.capabilities.keys).union(config.knownProviders)
         let model = request.model
         let modelText = model.map { "model '\($0)'" } ?? "the default model"
 
         func serves(_ provider: String, _ model: String) -> Bool {
             if summaries[provider]?.models.contains(model) == true { return true }
             if config.capabilities[provider]?.models.contains(model) == true { return true }
+            if config.providerModels[provider]?.contains(model) == true { return true }
             return config.mappedProviders(for: model)?.contains(provider) == true
         }
         func knownModels(_ provider: String) -> Set<String> {
-            (summaries[provider]?.models ?? []).union(config.capabilities[provider]?.models ?? [])
+            (summaries[provider]?.models ?? []).union(config.capabilities[provider]?.models ?? []).union(config.providerModels[provider] ?? [])
         }
 
         // 1. Candidates.

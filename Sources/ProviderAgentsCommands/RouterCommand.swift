@@ -1,0 +1,111 @@
+public import ArgumentParser
+import Foundation
+import Logging
+import Router
+import RouterAgent
+import ServiceLifecycle
+
+/// `provider-agents router`: one router instance, until SIGTERM or SIGINT.
+///
+/// Settings come from the configuration file's `router:` section (`--config`, optional) with the
+/// command-line options on top; see ``RouterSettings`` and docs/router.md.
+public struct RouterCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "router",
+        abstract: "Run a router: route client requests from llm.router.requests to providers, fall back on retryable errors, until SIGTERM/SIGINT.",
+        discussion: """
+            Consumes llm.router.requests and llm.errors in group llm-router and reads all of llm.status \
+            (the provider registry). Settings come from the configuration file's router: section \
+            (--config, optional; its agents: entries make their providers and models known), with the \
+            options below overriding it. On SIGTERM or SIGINT the router stops fetching, hands retries \
+            waiting out a backoff back to the group, finishes what it is forwarding, commits and exits 0.
+            """
+    )
+
+    @Option(help: "Configuration file (YAML); without one, defaults and options only.")
+    var config: String?
+
+    @Option(help: "Bootstrap servers, host:port[,host:port...]. Default: the file's kafka.bootstrap, else $KAFKA_BOOTSTRAP, else 127.0.0.1:9092.")
+    var bootstrap: String?
+
+    @Option(name: .customShort("X"), help: ArgumentHelp("Any librdkafka property, key=value (repeatable; over the file's kafka.properties).", valueName: "key=value"))
+    var properties: [String] = []
+
+    @Option(help: "This instance's id (in route contexts). Default: the file's router.instance_id, else <hostname>-<pid>.")
+    var instanceID: String?
+
+    @Option(help: "Seconds to wait for the broker at start before failing with an error naming the address.")
+    var connectTimeout: Int = 10
+
+    @Option(help: "Prefix for every topic name. Default: the file's kafka.topic_prefix, else none.")
+    var topicPrefix: String?
+
+    @Option(help: ArgumentHelp("Routing strategy: \(RoutingStrategy.allCases.map(\.rawValue).joined(separator: ", ")). Default: the file's router.strategy, else least_loaded.", valueName: "strategy"))
+    var strategy: String?
+
+    @OptionGroup var logging: LoggingOptions
+
+    public init() {}
+
+    public func validate() throws {
+        guard connectTimeout > 0 else { throw ValidationError("--connect-timeout: must be at least 1 second, got \(connectTimeout)") }
+        do {
+            _ = try overrides()
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+
+    /// The command line's settings (options not given stay `nil`), checked.
+    public func overrides() throws(AgentConfigurationError) -> RouterSettings.Overrides {
+        var overrides = RouterSettings.Overrides()
+        if let bootstrap {
+            guard !bootstrap.trimmingCharacters(in: .whitespaces).isEmpty else { throw .option("--bootstrap", "must not be empty") }
+            overrides.bootstrap = bootstrap
+        }
+        if let topicPrefix {
+            if let problem = AgentSettings.topicPrefixProblem(topicPrefix) { throw .option("--topic-prefix", problem) }
+            overrides.topicPrefix = topicPrefix
+        }
+        if let instanceID {
+            if let problem = AgentSettings.instanceIDProblem(instanceID) { throw .option("--instance-id", problem) }
+            overrides.instanceID = instanceID
+        }
+        if let strategy {
+            guard let value = RoutingStrategy(rawValue: strategy) else {
+                throw .option("--strategy", "unknown strategy '\(strategy)' (available: \(RoutingStrategy.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            overrides.strategy = value
+        }
+        for entry in properties {
+            guard let equals = entry.firstIndex(of: "="), equals != entry.startIndex else {
+                throw .option("-X", "expects key=value, got '\(entry)'")
+            }
+            overrides.kafkaProperties[String(entry[..<equals])] = String(entry[entry.index(after: equals)...])
+        }
+        return overrides
+    }
+
+    /// The effective settings: `--config` (when given) read and checked, options applied on top.
+    public func settings(environment: [String: String]? = nil) throws(AgentConfigurationError) -> RouterSettings {
+        let file = try config.map { path throws(AgentConfigurationError) in try AgentConfigurationFile.load(path: path, environment: environment) }
+        var settings = try RouterSettings.resolve(file: file, overrides: try overrides(), environment: environment)
+        settings.router.connectTimeout = .seconds(connectTimeout)
+        return settings
+    }
+
+    public func run() async throws {
+        let logger = logging.bootstrap(label: "provider-agents.router")
+        let settings = try self.settings()
+        logger.info("router configuration", metadata: settings.loggingMetadata)
+        let router = try LLMRouter(configuration: settings.router, logger: logger)
+        var configuration = ServiceGroupConfiguration(
+            services: [.init(service: router, serviceName: "router")],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        )
+        configuration.maximumGracefulShutdownDuration = settings.router.drainTimeout + AgentCommand.shutdownMargin
+        configuration.maximumCancellationDuration = AgentCommand.cancellationLimit
+        try await ServiceGroup(configuration: configuration).run()
+    }
+}
