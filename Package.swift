@@ -172,6 +172,11 @@ let package = Package(
             swiftSettings: strictSwift
         ),
         .testTarget(
+            name: "RouterAgentTests",
+            dependencies: ["RouterAgent", "Router", "Agent", "AgentCore", "Kafka", "KafkaTestSupport", "Signals"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
             name: "RouterTests",
             dependencies: ["Router", "AgentCore", "Signals"],
             swiftSettings: strictSwift

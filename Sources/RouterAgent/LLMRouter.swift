@@ -3,7 +3,7 @@ public import Kafka
 public import Logging
 import Router
 public import ServiceLifecycle
-import Signals
+public import Signals
 import Synchronization
 
 /// A router instance: consumes `llm.router.requests` (client requests) and `llm.errors`
@@ -186,7 +186,8 @@ public final class LLMRouter: Service, Sendable {
         default:
             let text = "signal type '\(envelope.type.rawValue)' is not accepted on \(configuration.routerRequestTopic) (send provider_request, stream_request or vision_request)"
             guard let requestID = envelope.signal.requestID else { return .deadLetter(text) }
-            return .fail(ProviderError(requestID: requestID, errorType: .invalidRequest, error: text, retryable: false, instance: configuration.source), replyTo: replyTo)
+            return .fail(ProviderError(requestID: requestID, errorType: .invalidRequest, error: text, retryable: false, instance: configuration.source),
+                         replyTo: envelope.signal.replyTo ?? replyTo)
         }
     }
 
@@ -286,7 +287,8 @@ public final class LLMRouter: Service, Sendable {
         return await publish(letter) != .givenUp
     }
 
-    static func message(_ signal: Signal, to topic: String, key: String, source: String) -> KafkaProducerMessage {
+    /// A signal as a Kafka message: keyed, with the signal headers.
+    public static func message(_ signal: Signal, to topic: String, key: String, source: String) -> KafkaProducerMessage {
         let envelope = SignalEnvelope(signal, source: source)
         let value = (try? envelope.encoded()) ?? Array(#"{"type":"provider_error"}"#.utf8)
         return KafkaProducerMessage(
