@@ -13,7 +13,7 @@ import Yams
 /// must sit in the `agents` profile (not started by a plain `docker compose up`). When a subcommand
 /// is added to `ProviderAgentsCommand`, `pendingSubcommandsAreNotImplementedYet` fails: remove it
 /// from this list and move its services out of the profile, so their command lines get parsed.
-let pendingSubcommands: Set<String> = ["router"]
+let pendingSubcommands: Set<String> = []
 
 /// The compose profile of services whose subcommands are pending.
 let pendingProfile = "agents"
