@@ -48,10 +48,12 @@ extension ProviderClient {
     private func replyPartitions(until deadline: ContinuousClock.Instant) async throws(ProviderClientError) -> [TopicPartition] {
         var createdOrFound = false
         var lastProblem = "not in the cluster's metadata"
+        var timeout = configuration.connectTimeout
         while true {
             let metadata: KafkaClusterMetadata
             do {
-                metadata = try await reader.metadata(timeout: Self.remaining(until: deadline))
+                metadata = try await reader.metadata(timeout: timeout)
+                timeout = Self.remaining(until: deadline)
             } catch {
                 throw ProviderClientError(code: .connectionFailed, message: "could not reach the broker: \(error.message)", kafkaError: error)
             }
