@@ -13,6 +13,7 @@ public struct ProviderAgentsCommand: AsyncParsableCommand {
             ProduceCommand.self,
             ConsumeCommand.self,
             AgentCommand.self,
+            SendCommand.self,
         ]
     )
 
