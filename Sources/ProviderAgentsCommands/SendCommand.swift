@@ -99,7 +99,7 @@ struct SendCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = logging.bootstrap(label: "provider-agents.send")
-        let request = try makeRequest()
+        let request = try await makeRequest()
         var configuration = ProviderClientConfiguration(common: try kafka.configuration(), topicPrefix: topicPrefix, replyTopic: replyTopic)
         if let clientID { configuration.clientID = clientID }
         configuration.common.clientID = "provider-agents-send"
@@ -136,12 +136,14 @@ struct SendCommand: AsyncParsableCommand {
     }
 
     /// The request from the options.
-    func makeRequest() throws -> ProviderRequest {
+    func makeRequest() async throws -> ProviderRequest {
         let messages: [ChatMessage]
         if let prompt {
             messages = (system.map { [ChatMessage.system($0)] } ?? []) + [ChatMessage.user(prompt)]
+        } else if messagesJSON == "-" {
+            messages = try Self.parseMessages(await Self.readStandardInput())
         } else {
-            messages = try Self.parseMessages(messagesJSON == "-" ? Self.readStandardInput() : messagesJSON ?? "")
+            messages = try Self.parseMessages(messagesJSON ?? "")
         }
         return ProviderRequest(
             requestID: requestID ?? UUID().uuidString.lowercased(), messages: messages, model: model, temperature: temperature,
@@ -162,8 +164,13 @@ struct SendCommand: AsyncParsableCommand {
         return messages
     }
 
-    static func readStandardInput() -> String {
-        String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+    /// Standard input to its end, read on a dispatch thread (the read blocks).
+    static func readStandardInput() async -> String {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(returning: String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self))
+            }
+        }
     }
 
     /// The final answer: its text (unless streamed), who answered, and the route; or the final error.

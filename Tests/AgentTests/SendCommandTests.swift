@@ -17,6 +17,16 @@ struct SendCommandTests {
         return (process.exitCode, AgentCommandTests.output(log))
     }
 
+    /// `provider-agents send` with `input` on its standard input (through `sh -c`, single-quoted).
+    static func send(input: String, _ arguments: [String]) async throws -> (code: Int32?, output: String) {
+        let quoted = ([AgentCommandTests.cliPath, "send"] + arguments).map { "'\($0)'" }.joined(separator: " ")
+        let log = AgentCommandTests.logFile("send-stdin")
+        let process = try ChildProcess(executable: "/bin/sh", arguments: ["-c", "printf '%s' '\(input)' | \(quoted)"], logFile: log)
+        defer { process.stop() }
+        try await waitUntil("provider-agents send exits", timeout: .seconds(90)) { !process.isRunning }
+        return (process.exitCode, AgentCommandTests.output(log))
+    }
+
     @Test("exit 0 with the answer and who gave it (plain, streamed, JSON); 1 with a final provider_error; 2 on timeout or no broker")
     func answersErrorsAndTimeouts() async throws {
         let broker = try await TansuBroker.shared()
@@ -69,6 +79,15 @@ struct SendCommandTests {
         #expect(response.requestID == "cli-json-1")
         #expect(response.response == "echo(test-model): as json")
         #expect(envelope.source == "agent/\(provider)/send-1")
+
+        let conversation = #"[{"role":"system","content":"Be terse."},{"role":"user","content":"from json"}]"#
+        let fromJSON = try await Self.send(common + ["--direct", provider, "--messages-json", conversation, "--temperature", "0.2"])
+        #expect(fromJSON.code == 0, "\(fromJSON.output)")
+        #expect(fromJSON.output.hasPrefix("echo(test-model): from json\n"), "\(fromJSON.output)")
+
+        let piped = try await Self.send(input: #"[{"role":"user","content":"from stdin"}]"#, common + ["--direct", provider, "--messages-json", "-"])
+        #expect(piped.code == 0, "\(piped.output)")
+        #expect(piped.output.hasPrefix("echo(test-model): from stdin\n"), "\(piped.output)")
 
         let failed = try await Self.send(common + ["--direct", provider, "--prompt", "hi", "--model", "no-such-model", "--request-id", "cli-err-1"])
         #expect(failed.code == 1, "\(failed.output)")
