@@ -100,8 +100,10 @@ struct SendCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = logging.bootstrap(label: "provider-agents.send")
         let request = try await makeRequest()
-        var configuration = ProviderClientConfiguration(common: try kafka.configuration(), topicPrefix: topicPrefix, replyTopic: replyTopic)
-        if let clientID { configuration.clientID = clientID }
+        var configuration = ProviderClientConfiguration(
+            common: try kafka.configuration(), clientID: clientID ?? ProviderClientConfiguration.defaultClientID(), topicPrefix: topicPrefix,
+            replyTopic: replyTopic
+        )
         configuration.common.clientID = "provider-agents-send"
         configuration.connectTimeout = kafka.connectDuration
         let destination = topic ?? direct.map { configuration.providerTopic($0) } ?? configuration.routerTopic

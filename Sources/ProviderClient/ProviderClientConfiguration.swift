@@ -8,7 +8,7 @@ public struct ProviderClientConfiguration: Sendable, Hashable {
     /// Bootstrap servers, `client.id` and the librdkafka passthrough (`common.properties`).
     public var common: KafkaConfiguration
     /// This client's name: the default reply topic is `llm.replies.<clientID>` and signals it
-    /// sends carry `source: client/<clientID>`. Default: the host name, lowercased, with
+    /// sends carry `source: client/<clientID>`. Default: the host name (first label), lowercased, with
     /// characters a topic name cannot hold replaced by `-` (so repeated runs on one host reuse
     /// one reply topic instead of leaving a topic per process behind). Letters, digits, `.`,
     /// `_`, `-`.
@@ -109,10 +109,10 @@ public struct ProviderClientConfiguration: Sendable, Hashable {
     /// Whether the client creates its reply topic when it is missing (only the per-client one).
     public var createsReplyTopic: Bool { replyTopic == nil }
 
-    /// The host name as a client id: lowercased, characters outside `[a-z0-9._-]` replaced by `-`;
-    /// `client` when nothing is left.
+    /// The host name (its first label, as the agents' default instance id) as a client id:
+    /// lowercased, characters outside `[a-z0-9._-]` replaced by `-`; `client` when nothing is left.
     public static func defaultClientID() -> String {
-        sanitizedClientID(ProcessInfo.processInfo.hostName)
+        sanitizedClientID(ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "")
     }
 
     static func sanitizedClientID(_ raw: String) -> String {
