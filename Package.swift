@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Signals", targets: ["Signals"]),
         .library(name: "Router", targets: ["Router"]),
         .library(name: "RouterAgent", targets: ["RouterAgent"]),
+        .library(name: "ProviderClient", targets: ["ProviderClient"]),
         .executable(name: "provider-agents", targets: ["ProviderAgentsCLI"]),
         .executable(name: "kafka-bench", targets: ["KafkaBenchmark"]),
         .executable(name: "fake-upstream", targets: ["FakeUpstreamCLI"]),
@@ -65,6 +66,7 @@ let package = Package(
             name: "ProviderAgentsCommands",
             dependencies: [
                 "Agent",
+                "ProviderClient",
                 "AgentCore",
                 "Providers",
                 "Kafka",
@@ -179,6 +181,28 @@ let package = Package(
         .testTarget(
             name: "RouterTests",
             dependencies: ["Router", "AgentCore", "Signals"],
+            swiftSettings: strictSwift
+        ),
+        // The client of the agents for workers and batch jobs: send requests, await answers by
+        // request id on a reply topic (dedup, timeouts).
+        .target(
+            name: "ProviderClient",
+            dependencies: [
+                "Kafka", "Signals",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "HeapModule", package: "swift-collections"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "ProviderClientTests",
+            dependencies: [
+                "ProviderClient", "Agent", "AgentCore", "Kafka", "KafkaTestSupport", "Signals",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strictSwift
         ),
         // Provider adapters over HTTP (async-http-client): OpenAI (and compatible servers), more to come.

@@ -5,8 +5,9 @@ import Signals
 extension ProviderAgent {
     /// The `provider_error` for a failed or refused request. A retryable error of a routed request
     /// (one with a route context) goes back to the routers on the error topic, carrying the
-    /// request, so that any router can send the next attempt; every other error is final and goes
-    /// to the reply topic, echoing the route.
+    /// request, so that any router can send the next attempt; so does `context_length_exceeded`
+    /// (not retryable on this model, but a router may send it to a larger one). Every other
+    /// error is final and goes to the reply topic, echoing the route.
     func errorAnswer(_ error: ProviderCallError, request: ProviderRequest, model: String?, replyTo: String?,
                      reroutable: Bool = true) -> KafkaProducerMessage {
         var signal = ProviderError(
@@ -14,7 +15,7 @@ extension ProviderAgent {
             retryAfterMs: error.retryAfter.map { Int(saturating: $0.milliseconds.rounded(.up)) }, provider: configuration.provider,
             model: model, attempt: request.attempt, instance: configuration.instanceID, metadata: request.metadata
         )
-        if request.route != nil, error.retryable, reroutable {
+        if request.route != nil, error.retryable || error.type == .contextLengthExceeded, reroutable {
             signal.request = request
             return answer(.providerError(signal), to: configuration.errorTopic, key: request.requestID)
         }

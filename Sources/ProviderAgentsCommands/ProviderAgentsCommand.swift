@@ -14,6 +14,7 @@ public struct ProviderAgentsCommand: AsyncParsableCommand {
             ConsumeCommand.self,
             AgentCommand.self,
             RouterCommand.self,
+            SendCommand.self,
         ]
     )
 

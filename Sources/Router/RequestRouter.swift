@@ -69,11 +69,13 @@ public struct RequestRouter: Sendable {
         case .failure(let error):
             return fail(error.errorType, error.message, retryable: error.retryable, retryAfterMs: error.retryAfterMs)
         }
-        let targets = Array(plan.targets.prefix(settings.maxAttempts))
+        // At least one attempt, whatever the settings say (a budget of 0 left no first candidate).
+        let maxAttempts = max(1, settings.maxAttempts)
+        let targets = Array(plan.targets.prefix(maxAttempts))
         // 3. The first candidate; the rest ride along.
         let route = RouteContext(
             router: source, replyTo: replyTo, requestedModel: request.model, remaining: Array(targets.dropFirst()), tried: [],
-            maxAttempts: settings.maxAttempts, deadline: RFC3339.string(from: deadline), receivedAt: RFC3339.string(from: wallNow),
+            maxAttempts: maxAttempts, deadline: RFC3339.string(from: deadline), receivedAt: RFC3339.string(from: wallNow),
             strategy: policy.configuration.strategy.rawValue
         )
         return .forward(provider: targets[0].provider, request: Self.attempt(asked, target: targets[0], number: 1, route: route), delay: .zero)
@@ -112,12 +114,14 @@ public struct RequestRouter: Sendable {
             return .fail(final, replyTo: route.replyTo)
         }
         let deadline = RFC3339.date(from: route.deadline) ?? wallNow
-        guard error.retryable else {
+        // context_length_exceeded is not retryable on the same model (providers say so), but a
+        // larger model may take it: it is rerouted, never to a model that was too small.
+        guard error.retryable || error.errorType == .contextLengthExceeded else {
             return final(error.errorType, "not retryable", retryable: false, retryAfterMs: nil)
         }
         guard number < route.maxAttempts else {
             return final(error.errorType, "gave up after \(number) attempt\(number == 1 ? "" : "s") (max_attempts \(route.maxAttempts))",
-                         retryable: true, retryAfterMs: error.retryAfterMs)
+                         retryable: error.retryable, retryAfterMs: error.retryAfterMs)
         }
         // The next target.
         guard let next = nextTarget(after: error, failed: failed, route: &route, request: request, registry: registry, at: now,
@@ -167,15 +171,24 @@ public struct RequestRouter: Sendable {
             let live = route.remaining.firstIndex { registry.provider($0.provider, at: now).map { $0.routableInstances > 0 } ?? false }
             return route.remaining.remove(at: live ?? 0)
         }
-        // Candidates used up: try again where the wait ends first (the earliest tried on ties),
-        // never a model that was too small.
+        // Candidates used up: try again where the wait ends first — its last failure plus its
+        // retry_after — so without retry_after the least recently failed target goes first
+        // (not the one that just failed); the earliest tried on ties; never a model that was
+        // too small.
         var seen: Set<RouteTarget> = []
         let retriable = route.tried.filter { $0.errorType != .contextLengthExceeded }.map(\.target).filter { seen.insert($0).inserted }
         return retriable.enumerated().min { a, b in
-            let wa = Self.retryAfter(of: a.element, in: route.tried, wallNow: wallNow) ?? .zero
-            let wb = Self.retryAfter(of: b.element, in: route.tried, wallNow: wallNow) ?? .zero
-            return (wa, a.offset) < (wb, b.offset)
+            let ea = Self.waitEnds(of: a.element, in: route.tried, wallNow: wallNow)
+            let eb = Self.waitEnds(of: b.element, in: route.tried, wallNow: wallNow)
+            return (ea, a.offset) < (eb, b.offset)
         }?.element
+    }
+
+    /// When `target` may be tried again: its latest failure's time plus its `retry_after_ms`
+    /// (`wallNow` when the failure's time is unknown).
+    static func waitEnds(of target: RouteTarget, in tried: [RouteAttempt], wallNow: Date) -> Date {
+        guard let last = tried.last(where: { $0.target == target }), let at = last.at.flatMap(RFC3339.date(from:)) else { return wallNow }
+        return at.addingTimeInterval(Double(last.retryAfterMs ?? 0) / 1000)
     }
 
     /// How long `target` asked to be left alone, counted from now: its latest failure's
