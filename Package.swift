@@ -67,6 +67,7 @@ let package = Package(
             dependencies: [
                 "Agent",
                 "ProviderClient",
+                "FakeUpstream",
                 "AgentCore",
                 "Providers",
                 "Kafka",
@@ -229,6 +230,7 @@ let package = Package(
             dependencies: [
                 "AgentCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

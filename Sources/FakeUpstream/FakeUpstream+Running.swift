@@ -1,4 +1,5 @@
 import Hummingbird
+import ServiceLifecycle
 
 extension FakeUpstream {
     /// A fake upstream serving in this process (tests, benchmarks, the embedded run).
@@ -8,14 +9,16 @@ extension FakeUpstream {
         public let port: Int
         /// The fake itself (its stats, its fault script).
         public let upstream: FakeUpstream
+        let group: ServiceGroup
         let server: Task<Void, any Error>
 
         /// Requests served and faults injected so far.
         public var stats: FakeUpstreamStats { upstream.stats }
 
-        /// Stops serving and waits until the server is down.
+        /// Stops serving — gracefully: connections close after their answers — and waits until
+        /// the server is down.
         public func stop() async {
-            server.cancel()
+            await group.triggerGracefulShutdown()
             _ = await server.result
         }
     }
@@ -23,9 +26,12 @@ extension FakeUpstream {
     /// Starts serving on the configured host and port (0: a free one) and returns once it listens.
     public func start() async throws -> Running {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [application { port in continuation.yield(port) }], logger: logger
+        ))
         let server = Task {
             defer { continuation.finish() }
-            try await application { port in continuation.yield(port) }.runService()
+            try await group.run()
         }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else {
@@ -33,6 +39,6 @@ extension FakeUpstream {
             try await server.value
             throw CancellationError()
         }
-        return Running(baseURL: "http://\(configuration.host):\(port)", port: port, upstream: self, server: server)
+        return Running(baseURL: "http://\(configuration.host):\(port)", port: port, upstream: self, group: group, server: server)
     }
 }

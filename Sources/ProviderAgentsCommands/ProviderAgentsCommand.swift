@@ -7,6 +7,7 @@ public struct ProviderAgentsCommand: AsyncParsableCommand {
         commandName: "provider-agents",
         abstract: "Autonomous LLM provider agents over Kafka.",
         subcommands: [
+            RunCommand.self,
             DemoCommand.self,
             BrokerCommand.self,
             TopicsCommand.self,

@@ -75,6 +75,11 @@ extension LLMRouter {
         }
     }
 
+    /// Partitions of `llm.router.requests` and `llm.errors` this instance owns now (0 before it joined the group).
+    public var assignedPartitions: Int {
+        state.withLock { $0.owned.count }
+    }
+
     /// The providers as this router sees them now.
     public var providers: [ProviderSummary] {
         state.withLock { $0.registry.providers(at: .now) }

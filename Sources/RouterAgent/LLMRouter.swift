@@ -77,10 +77,17 @@ public final class LLMRouter: Service, Sendable {
         }
         processingTask.withLock { $0 = processing }
         if state.withLock({ $0.stopping }) { stopFetching() }
-        await withGracefulShutdownHandler {
-            await processing.value
-        } onGracefulShutdown: {
+        // Graceful shutdown drains; cancellation (another service of the group failed) abandons
+        // what is in flight at once (its offsets are not stored: the next owner answers it).
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await processing.value
+            } onGracefulShutdown: {
+                self.stopFetching()
+            }
+        } onCancel: {
             self.stopFetching()
+            processing.cancel()
         }
         drainDeadline.withLock { $0?.cancel() }
         await statusFollower.stop()
