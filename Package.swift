@@ -132,6 +132,9 @@ let package = Package(
             name: "KafkaBenchmark",
             dependencies: [
                 "Agent",
+                "ProviderClient",
+                "Router",
+                "RouterAgent",
                 "AgentCore",
                 "Kafka",
                 "Signals",

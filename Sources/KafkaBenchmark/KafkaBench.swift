@@ -20,14 +20,15 @@ struct KafkaBench: AsyncParsableCommand {
 
     /// Which benchmarks run.
     enum Suite: String, ExpressibleByArgument, CaseIterable {
-        case kafka, agent, adapters, all
+        case kafka, agent, adapters, router, all
 
         var includesKafka: Bool { self == .kafka || self == .all }
         var includesAgent: Bool { self == .agent || self == .all }
         var includesAdapters: Bool { self == .adapters || self == .all }
+        var includesRouter: Bool { self == .router || self == .all }
     }
 
-    @Option(name: .long, help: "Which benchmarks to run: kafka, agent, adapters or all.")
+    @Option(name: .long, help: "Which benchmarks to run: kafka, agent, adapters, router or all.")
     var suite: Suite = .all
 
     @Option(name: .long, help: "Bootstrap servers of a running broker; default: start Tansu here.")
@@ -87,7 +88,22 @@ struct KafkaBench: AsyncParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: "Adapters suite: which adapters (openai anthropic ollama).")
     var adapters: [String] = ["openai", "anthropic", "ollama"]
 
+    @Option(name: .long, help: "Router suite: sequential calls per path (latency).")
+    var routerSequential: Int = 2_000
+
+    @Option(name: .long, help: "Router suite: calls per path in the concurrent phase.")
+    var routerConcurrent: Int = 20_000
+
+    @Option(name: .long, help: "Router suite: calls in flight in the concurrent phase.")
+    var routerInFlight: Int = 64
+
+    @Option(name: .long, help: "Router suite: fetch.wait.max.ms of the agent, router and client consumers (Tansu answers a fetch only when this wait ends).")
+    var routerFetchWaitMs: Int = 10
+
     func validate() throws {
+        guard routerSequential > 0, routerConcurrent > 0, routerInFlight > 0, routerFetchWaitMs > 0 else {
+            throw ValidationError("--router-sequential, --router-concurrent, --router-in-flight and --router-fetch-wait-ms must be positive")
+        }
         guard adapterRequests > 0, adapterInFlight > 0, adapterSlowRequests > 0, adapterSlowInFlight > 0 else {
             throw ValidationError("--adapter-requests, --adapter-in-flight, --adapter-slow-requests, --adapter-slow-in-flight must be positive")
         }
@@ -138,6 +154,10 @@ struct KafkaBench: AsyncParsableCommand {
             if suite != .adapters { print("") }
             try await runAdapterSuite(context: context, lease: lease)
         }
+        if suite.includesRouter {
+            if suite != .router { print("") }
+            try await runRouterSuite(context: context, lease: lease)
+        }
         fflush(nil)
         progress(String(format: "kafka-bench: done in %.1f s", (ContinuousClock.now - started).seconds))
     }
@@ -165,6 +185,29 @@ struct KafkaBench: AsyncParsableCommand {
         print(brokerLine(lease) + "; \(partitions) partitions per topic; producer: idempotent, acks=all, linger \(lingerMs.map { "\($0) ms" } ?? "1 ms (default)").")
         print("MB/s counts message values only (1 MB = 10^6 B; 1 KB = 1024 B). Latency columns: send round trip = "
             + "call to acknowledgement; consume->produce = message consumed to its reply acknowledged.")
+        for note in suite.notes { print("- \(note)") }
+        fflush(nil)
+    }
+
+    private func runRouterSuite(context: BenchmarkContext, lease: BrokerLease) async throws {
+        var suite = RouterLatencySuite(context: context, plan: .init(
+            sequential: routerSequential, concurrent: routerConcurrent, inFlight: routerInFlight, warmup: 200,
+            fetchWaitMs: routerFetchWaitMs
+        ))
+        do {
+            try await suite.run()
+        } catch {
+            if !suite.rows.isEmpty { print(RouterLatencySuite.render(suite.rows)) }
+            fflush(nil)
+            progress("kafka-bench: FAILED: \(error)")
+            throw ExitCode.failure
+        }
+        print(RouterLatencySuite.render(suite.rows))
+        print("")
+        print(brokerLine(lease) + "; \(partitions) partitions per topic; one agent (test provider, 0 ms), one router and one ProviderClient in this process; "
+            + "fetch.wait.max.ms \(routerFetchWaitMs) ms for their consumers.")
+        print("Latency: ProviderClient.call → its final answer read from the client's reply topic (send, route, call, answer, read). "
+            + "Sequential rows: one call at a time; the others: calls in flight as given; req/s over the phase.")
         for note in suite.notes { print("- \(note)") }
         fflush(nil)
     }
