@@ -216,7 +216,8 @@ public final class ProviderAgent: Service, Sendable {
                 return [deadLetter(message, reason: text)]
             }
             let error = ProviderError(requestID: requestID, errorType: .invalidRequest, error: text, retryable: false, provider: configuration.provider, instance: configuration.instanceID)
-            return [answer(.providerError(error), to: configuration.errorTopic, key: requestID)]
+            let replyTo = envelope.signal.replyTo ?? message.header(SignalHeader.replyTo)?.stringValue
+            return [answer(.providerError(error), to: replyTo ?? configuration.errorTopic, key: requestID)]
         }
     }
 

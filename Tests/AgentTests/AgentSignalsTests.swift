@@ -27,13 +27,15 @@ struct AgentSignalsTests {
         try await producer.send(KafkaProducerMessage(topic: topic, key: "s1", value: #"{"type":"get_provider_status","data":{"request_id":"s1"}}"#,
                                                      headers: [KafkaHeader(key: "reply-to", value: replies)]))
         try await producer.send(KafkaProducerMessage(topic: topic, key: "st1", value: #"{"type":"stream_request","data":{"request_id":"st1","messages":[{"role":"user","content":"tell me a story"}]}}"#))
+        // A signal the request topic does not take is refused at its own reply_to.
+        try await producer.send(KafkaProducerMessage(topic: topic, key: "cp1", value: #"{"type":"configure_provider","data":{"request_id":"cp1","reply_to":"\#(replies)","models":["m"]}}"#))
         await producer.close()
 
         let watcher = try await TopicWatcher(bootstrapServers: fixture.broker.bootstrapServers, topics: [fixture.configuration.responseTopic, replies])
         let seen = try await watcher.wait(until: "all answers") { messages in
             let signals = AgentLedgerTests.signals(messages)
             let ids = Set(signals.compactMap(\.requestID))
-            return ids.isSuperset(of: ["f1", "f2", "s1"]) && signals.contains { if case .providerResponse(let r) = $0 { r.requestID == "st1" } else { false } }
+            return ids.isSuperset(of: ["f1", "f2", "s1", "cp1"]) && signals.contains { if case .providerResponse(let r) = $0 { r.requestID == "st1" } else { false } }
         }
         await watcher.close()
         let byTopic = Dictionary(grouping: seen, by: \.topic)
@@ -48,6 +50,8 @@ struct AgentSignalsTests {
         guard case .providerStatus(let status)? = replied.first(where: { $0.requestID == "s1" }) else { Issue.record("s1 not on its reply-to"); return }
         #expect(status.provider == fixture.provider)
         #expect(status.instance == "i1")
+        guard case .providerError(let refused)? = replied.first(where: { $0.requestID == "cp1" }) else { Issue.record("cp1 not refused at its reply_to"); return }
+        #expect(refused.errorType == .invalidRequest && refused.error.contains("configure_provider"), "\(refused.error)")
 
         let chunks = defaultAnswers.compactMap { signal -> StreamChunk? in
             if case .streamChunk(let chunk) = signal, chunk.requestID == "st1" { chunk } else { nil }
