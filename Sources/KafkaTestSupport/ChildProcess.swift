@@ -94,6 +94,23 @@ public final class ChildProcess: Sendable {
     }
 
     /// SIGTERM, then SIGKILL if it has not exited within `grace`; returns once it is gone.
+    /// Like ``stop(grace:)``, but suspends between checks instead of blocking its thread (for
+    /// async code on the cooperative pool). Cancelled, it goes straight to SIGKILL.
+    public func terminate(grace: Duration = .seconds(5)) async {
+        guard isRunning else { return }
+        kill(pid, SIGTERM)
+        let deadline = ContinuousClock.now + grace
+        while isRunning, ContinuousClock.now < deadline, !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        guard isRunning else { return }
+        kill(pid, SIGKILL)
+        while isRunning {
+            if Task.isCancelled { await Task.yield() } else { try? await Task.sleep(for: .milliseconds(5)) }
+        }
+    }
+
+    /// SIGTERM, then SIGKILL if it has not exited within `grace`; returns once it is gone.
     public func stop(grace: Duration = .seconds(5)) {
         guard isRunning else { return }
         kill(pid, SIGTERM)
