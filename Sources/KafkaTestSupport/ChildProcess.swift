@@ -14,6 +14,14 @@ import Glibc
 public final class ChildProcess: Sendable {
     public let pid: Int32
     private let exitStatus = Mutex<Int32?>(nil)
+    /// Children started and not reaped yet, for ``killAll()``.
+    private static let unreaped = Mutex<Set<Int32>>([])
+
+    /// SIGKILLs every child process started here that has not been seen to exit — for a signal
+    /// handler that must not leave agents or servers running when the parent is interrupted.
+    public static func killAll() {
+        for pid in unreaped.withLock({ $0 }) { kill(pid, SIGKILL) }
+    }
 
     /// Starts `executable` with `arguments`; stdout and stderr go to `logFile` (appended) or nowhere.
     public init(executable: String, arguments: [String], environment: [String: String]? = nil, logFile: String? = nil) throws {
@@ -50,6 +58,7 @@ public final class ChildProcess: Sendable {
             throw TansuError("could not start \(executable): \(String(cString: strerror(result)))")
         }
         pid = child
+        Self.unreaped.withLock { _ = $0.insert(child) }
     }
 
     /// Whether the process is still running (reaps it when it has exited).
@@ -58,7 +67,11 @@ public final class ChildProcess: Sendable {
             if status != nil { return false }
             var raw: Int32 = 0
             let reaped = waitpid(pid, &raw, WNOHANG)
-            if reaped == pid { status = raw; return false }
+            if reaped == pid {
+                status = raw
+                Self.unreaped.withLock { _ = $0.remove(pid) }
+                return false
+            }
             return reaped == 0
         }
     }
