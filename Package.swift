@@ -147,11 +147,13 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
-        // Helpers shared by integration tests and benchmarks: a Tansu broker on a free loopback port.
+        // Helpers shared by integration tests and benchmarks: a Tansu broker on a free loopback port,
+        // agent OS processes, their status, a paced load.
         .target(
             name: "KafkaTestSupport",
             dependencies: [
                 "Kafka",
+                "Signals",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift

@@ -115,8 +115,15 @@ public struct RateLimiter: Sendable {
     }
 
     /// Rounded down, so that the instances' shares never add up to more than the global limit.
+    /// A share is a ratio of partition counts, and the product can land a hair below the whole
+    /// number it stands for (600 × 11/15 = 439.99999999999994): that is rounded to the whole
+    /// number, not down to one request less. (A true fraction is at least 1/partitions away from
+    /// a whole number, far more than the tolerance.)
     private static func local(_ global: Int, _ share: Double) -> Int {
-        max(0, Int((Double(global) * share).rounded(.down)))
+        let exact = Double(global) * share
+        let nearest = exact.rounded()
+        let value = abs(exact - nearest) <= 1e-9 * max(1, exact) ? nearest : exact.rounded(.down)
+        return max(0, Int(value))
     }
 }
 

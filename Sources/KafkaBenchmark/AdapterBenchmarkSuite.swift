@@ -68,15 +68,13 @@ struct AdapterBenchmarkSuite {
         }
     }
 
-    /// `fake-upstream` (built next to this executable) on a free loopback port.
-    static func startFakeUpstream() async throws -> (process: ChildProcess, baseURL: String) {
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("fake-upstream").path
-        guard FileManager.default.isExecutableFile(atPath: executable) else {
-            throw BenchmarkFailure("fake-upstream is not built next to kafka-bench (\(executable)); build it: swift build -c release --product fake-upstream")
-        }
+    /// `fake-upstream` (built next to this executable) on a free loopback port, with `arguments`
+    /// after `--port` (e.g. `--latency-ms 100`).
+    static func startFakeUpstream(arguments: [String] = []) async throws -> (process: ChildProcess, baseURL: String) {
+        let executable = try siblingExecutable("fake-upstream")
         let port = try freeLoopbackPort()
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("bench-fake-upstream-\(port).log").path
-        let process = try ChildProcess(executable: executable, arguments: ["--port", "\(port)"], logFile: log)
+        let process = try ChildProcess(executable: executable, arguments: ["--port", "\(port)"] + arguments, logFile: log)
         do {
             try await waitUntil("the fake upstream listens", timeout: .seconds(20)) {
                 ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("listening:")

@@ -4,8 +4,9 @@ import Signals
 import Synchronization
 
 /// Reads what a system under test answered — from the start of its output topics, by explicit
-/// assignment (no group join) — and checks that every request `i` of ``RequestLoad`` in
-/// `0..<total` gets exactly one answer on ``Expectation/topic``. Anything on a failure topic
+/// assignment (no group join), offsets the broker skipped read again (``GaplessMessages``) — and
+/// checks that every request `i` of ``RequestLoad`` in `0..<total` gets exactly one answer on
+/// ``Expectation/topic``. Anything on a failure topic
 /// (`llm.errors`, `llm.dlq`) or an answer of the wrong signal type fails the run at once; answers
 /// still missing at the deadline fail it too.
 ///
@@ -48,11 +49,31 @@ final class AnswerCollector: Sendable {
     private final class Progress: Sendable {
         let distinct = Atomic<Int>(0)
         let failure = Mutex<(any Error)?>(nil)
+        /// Which requests have an answer (for the message when some are missing).
+        let seen: Mutex<[Bool]>
+
+        init(total: Int) {
+            seen = Mutex([Bool](repeating: false, count: total))
+        }
+
+        /// The first `limit` request indexes without an answer.
+        func missing(limit: Int) -> [Int] {
+            seen.withLock { seen in
+                var missing: [Int] = []
+                for index in seen.indices where !seen[index] {
+                    missing.append(index)
+                    if missing.count == limit { break }
+                }
+                return missing
+            }
+        }
     }
 
     private let consumer: KafkaConsumer
     private let task: Task<Outcome, any Error>
-    private let progress = Progress()
+    private let progress: Progress
+    /// Offset gaps the broker served while the answers were read (filled by reading again).
+    let gaps: GapTally
     private let total: Int
     private let expectation: Expectation
 
@@ -72,9 +93,16 @@ final class AnswerCollector: Sendable {
         try consumer.assign(partitions)
         self.total = total
         self.expectation = expectation
-        task = Task { [consumer, progress] in
+        let progress = Progress(total: total)
+        self.progress = progress
+        let gaps = GapTally()
+        self.gaps = gaps
+        task = Task { [consumer] in
             do {
-                return try await Self.read(consumer, expectation: expectation, total: total, timedFrom: timedFrom, progress: progress)
+                return try await Self.read(
+                    GaplessMessages(consumer: consumer, partitions: Set(partitions.keys), tally: gaps), expectation: expectation, total: total,
+                    timedFrom: timedFrom, progress: progress
+                )
             } catch {
                 progress.failure.withLock { $0 = error }
                 throw error
@@ -103,7 +131,8 @@ final class AnswerCollector: Sendable {
         } catch let timeout as BenchmarkTimeout {
             task.cancel()
             let got = progress.distinct.load(ordering: .relaxed)
-            throw BenchmarkFailure("\(total - got) of \(total) answers missing on \(expectation.topic) (\(timeout))")
+            let missing = progress.missing(limit: 5).map(RequestLoad.requestID)
+            throw BenchmarkFailure("\(total - got) of \(total) answers missing on \(expectation.topic), e.g. \(missing.joined(separator: ", ")) (\(timeout))")
         }
     }
 
@@ -113,7 +142,7 @@ final class AnswerCollector: Sendable {
     }
 
     private static func read(
-        _ consumer: KafkaConsumer, expectation: Expectation, total: Int, timedFrom: Int, progress: Progress
+        _ messages: GaplessMessages, expectation: Expectation, total: Int, timedFrom: Int, progress: Progress
     ) async throws -> Outcome {
         let failureTopics = Set(expectation.failureTopics)
         let signalType = expectation.signalType.map { Array($0.utf8) }
@@ -128,7 +157,7 @@ final class AnswerCollector: Sendable {
         var first: ContinuousClock.Instant?
         var start: (at: ContinuousClock.Instant, cpu: Duration)?
         var marks: (tenth: ContinuousClock.Instant?, ninetieth: ContinuousClock.Instant?)
-        for try await message in consumer.messages {
+        for try await message in messages {
             if failureTopics.contains(message.topic) {
                 throw BenchmarkFailure("unexpected message on \(message.topic) (key \(message.keyString ?? "none")): \(Self.describe(message))")
             }
@@ -144,6 +173,7 @@ final class AnswerCollector: Sendable {
                 continue
             }
             seen[index] = true
+            progress.seen.withLock { $0[index] = true }
             distinct += 1
             progress.distinct.store(distinct, ordering: .relaxed)
             if index % sampleEvery == 0 { samples.append((message.key, message.value)) }

@@ -90,3 +90,12 @@ struct BenchmarkSuite {
 func progress(_ line: String) {
     FileHandle.standardError.write(Data((line + "\n").utf8))
 }
+
+/// An executable built next to this one (`swift build` puts every product in one directory).
+func siblingExecutable(_ name: String) throws -> String {
+    let path = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent(name).path
+    guard FileManager.default.isExecutableFile(atPath: path) else {
+        throw BenchmarkFailure("\(name) is not built next to kafka-bench (\(path)); build it: swift build -c release --product \(name)")
+    }
+    return path
+}

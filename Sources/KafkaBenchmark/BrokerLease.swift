@@ -7,21 +7,20 @@ import Glibc
 
 /// The broker the benchmark talks to: one given with `--bootstrap`, or a Tansu started here on
 /// a free loopback port and stopped by ``release()`` — or on SIGINT / SIGTERM, so an interrupted
-/// run leaves no broker behind.
+/// run leaves no broker behind (nor the agent and fake-upstream processes it started).
 final class BrokerLease: Sendable {
     let bootstrapServers: String
     private let tansu: TansuBroker?
-    private let signalWatch: SignalWatch?
+    private let signalWatch: SignalWatch
 
     private init(bootstrapServers: String, tansu: TansuBroker?) {
         self.bootstrapServers = bootstrapServers
         self.tansu = tansu
-        signalWatch = tansu.map { tansu in
-            SignalWatch(signals: [SIGINT, SIGTERM]) { number in
-                progress("kafka-bench: signal \(number), stopping Tansu")
-                tansu.stop()
-                exit(128 + number)
-            }
+        signalWatch = SignalWatch(signals: [SIGINT, SIGTERM]) { number in
+            progress("kafka-bench: signal \(number), stopping the processes started here")
+            ChildProcess.killAll()
+            tansu?.stop()
+            exit(128 + number)
         }
     }
 
@@ -37,7 +36,7 @@ final class BrokerLease: Sendable {
 
     /// Stops the broker if this process started it (bounded: SIGKILL after a grace period). Idempotent.
     func release() {
-        signalWatch?.cancel()
+        signalWatch.cancel()
         tansu?.stop()
     }
 }

@@ -14,21 +14,24 @@ struct KafkaBench: AsyncParsableCommand {
             Every run uses fresh, uniquely named topics and consumer groups. Progress goes to standard \
             error; the result tables to standard output. --suite kafka: the Kafka baseline; --suite agent: \
             the provider agent (test provider with 0 ms, then 200 ms latency) against the raw \
-            pass-through on the same requests; --suite all (default): both.
+            pass-through on the same requests; --suite adapters: the real adapters against the fake \
+            upstream; --suite scale: 1, 2, 4 agent processes against the fake upstream, and the pause \
+            a joining and a leaving agent cause; --suite all (default): every one.
             """
     )
 
     /// Which benchmarks run.
     enum Suite: String, ExpressibleByArgument, CaseIterable {
-        case kafka, agent, adapters, router, all
+        case kafka, agent, adapters, scale, router, all
 
         var includesKafka: Bool { self == .kafka || self == .all }
         var includesAgent: Bool { self == .agent || self == .all }
         var includesAdapters: Bool { self == .adapters || self == .all }
+        var includesScale: Bool { self == .scale || self == .all }
         var includesRouter: Bool { self == .router || self == .all }
     }
 
-    @Option(name: .long, help: "Which benchmarks to run: kafka, agent, adapters, router or all.")
+    @Option(name: .long, help: "Which benchmarks to run: kafka, agent, adapters, scale, router or all.")
     var suite: Suite = .all
 
     @Option(name: .long, help: "Bootstrap servers of a running broker; default: start Tansu here.")
@@ -88,6 +91,30 @@ struct KafkaBench: AsyncParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: "Adapters suite: which adapters (openai anthropic ollama).")
     var adapters: [String] = ["openai", "anthropic", "ollama"]
 
+    @Option(name: .long, parsing: .upToNextOption, help: "Scale suite: numbers of agent processes to measure (the first should be 1: efficiency is against it).")
+    var scaleAgents: [Int] = [1, 2, 4]
+
+    @Option(name: .long, help: "Scale suite: max in flight (= max concurrent calls) of each agent.")
+    var scaleInFlight: Int = 32
+
+    @Option(name: .long, help: "Scale suite: the fake upstream's latency per call, in milliseconds.")
+    var scaleLatencyMs: Int = 100
+
+    @Option(name: .long, help: "Scale suite: timed seconds per configuration at the theoretical bound (sizes the backlog).")
+    var scaleSeconds: Int = 20
+
+    @Option(name: .long, help: "Scale suite: agents before the join in the rebalance scenario.")
+    var scaleRebalanceAgents: Int = 2
+
+    @Option(name: .long, help: "Scale suite: requests per second offered during the rebalance scenario.")
+    var scaleRebalanceRate: Int = 200
+
+    @Option(name: .long, help: "Scale suite: seconds of steady load before the rebalance scenario's join, and after each settling (join, leave).")
+    var scaleRebalancePhase: Int = 15
+
+    @Option(name: .long, help: "Scale suite: the agent processes' --log-level (logs in the temporary directory).")
+    var scaleAgentLogLevel: String = "info"
+
     @Option(name: .long, help: "Router suite: sequential calls per path (latency).")
     var routerSequential: Int = 2_000
 
@@ -101,6 +128,10 @@ struct KafkaBench: AsyncParsableCommand {
     var routerFetchWaitMs: Int = 10
 
     func validate() throws {
+        guard !scaleAgents.isEmpty, scaleAgents.allSatisfy({ $0 > 0 }), scaleInFlight > 0, scaleLatencyMs > 0, scaleSeconds > 0,
+              scaleRebalanceAgents > 0, scaleRebalanceRate > 0, scaleRebalancePhase >= 5 else {
+            throw ValidationError("--scale-agents, --scale-in-flight, --scale-latency-ms, --scale-seconds, --scale-rebalance-agents, --scale-rebalance-rate must be positive, --scale-rebalance-phase at least 5")
+        }
         guard routerSequential > 0, routerConcurrent > 0, routerInFlight > 0, routerFetchWaitMs > 0 else {
             throw ValidationError("--router-sequential, --router-concurrent, --router-in-flight and --router-fetch-wait-ms must be positive")
         }
@@ -153,6 +184,10 @@ struct KafkaBench: AsyncParsableCommand {
         if suite.includesAdapters {
             if suite != .adapters { print("") }
             try await runAdapterSuite(context: context, lease: lease)
+        }
+        if suite.includesScale {
+            if suite != .scale { print("") }
+            try await runScaleSuite(context: context, lease: lease)
         }
         if suite.includesRouter {
             if suite != .router { print("") }
@@ -262,6 +297,41 @@ struct KafkaBench: AsyncParsableCommand {
             + "adapter over HTTP/1.1 to the fake upstream in its own process (latency asked per request), one HTTP client, a connection per call in flight; "
             + "test: the in-process test provider under the same load. CPU counts this process only (agent, load producer, answer reader), not the "
             + "fake upstream or the broker. Columns as in the agent table.")
+        for note in suite.notes { print("- \(note)") }
+        fflush(nil)
+    }
+
+    private func runScaleSuite(context: BenchmarkContext, lease: BrokerLease) async throws {
+        let plan = ScaleBenchmarkSuite.Plan(
+            agentCounts: scaleAgents, inFlight: scaleInFlight, latency: .milliseconds(scaleLatencyMs), seconds: scaleSeconds,
+            rebalanceAgents: scaleRebalanceAgents, rebalanceRate: Double(scaleRebalanceRate), rebalancePhase: .seconds(scaleRebalancePhase),
+            agentLogLevel: scaleAgentLogLevel
+        )
+        var suite = ScaleBenchmarkSuite(context: context, plan: plan)
+        do {
+            try await suite.run()
+        } catch {
+            if !suite.throughput.isEmpty { print(ScaleThroughputTable(rows: suite.throughput).render()) }
+            fflush(nil)
+            progress("kafka-bench: FAILED: \(error)")
+            throw ExitCode.failure
+        }
+        print(ScaleThroughputTable(rows: suite.throughput).render())
+        print("")
+        print(RebalancePauseTable(rows: suite.rebalances).render())
+        print("")
+        print(brokerLine(lease) + "; llm.requests.openai with \(ScaleBenchmarkSuite.partitions) partitions (and ledger, answers), fresh topics per row. "
+            + "Agents: `provider-agents agent` OS processes in one group, backend openai (the real adapter over HTTP/1.1) against the fake-upstream process "
+            + "with a fixed \(scaleLatencyMs) ms per call, max_in_flight = max_concurrent_calls = \(scaleInFlight), no rate limits, ledger on. "
+            + "Throughput: after the group settled (even split in provider_status) and a warm-up of 10 requests per partition, a backlog sized for "
+            + "\(scaleSeconds) s at the bound, request i to partition i % \(ScaleBenchmarkSuite.partitions); rate: first → last answer read back; steady: 10th → 90th "
+            + "percentile answer; bound = agents × in-flight / latency; efficiency = steady_N / (N × steady_1); machine CPU: every core busy = 100% "
+            + "(Tansu, agents, fake upstream and this process share it); CPU µs/req: user+sys of the agent processes / of the fake upstream over the phase.")
+        print("Rebalance: \(scaleRebalanceAgents) agents, a steady \(scaleRebalanceRate) req/s (request i to partition i % \(ScaleBenchmarkSuite.partitions)); one agent joins after "
+            + "\(scaleRebalancePhase) s; \(scaleRebalancePhase) s after the group settled it leaves again (SIGTERM); the load ends \(scaleRebalancePhase) s after the next settling. "
+            + "pause: the longest time one partition (resp. all of them) went without an answer after the event; normal gap: the longest per-partition gap "
+            + "before it; recovered: event → the last answer whose latency (sent → read back) exceeded max(2 × p99, p99 + 100 ms) of the answers before "
+            + "the event; settled: event → every running agent reports its even share (statuses every 500 ms).")
         for note in suite.notes { print("- \(note)") }
         fflush(nil)
     }

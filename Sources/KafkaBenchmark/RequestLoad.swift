@@ -28,7 +28,8 @@ struct RequestLoad {
 
     private static let prefixBytes = Array("bench-req-".utf8)
 
-    func message(index: Int, topic: String, time: String) -> KafkaProducerMessage {
+    /// - Parameter partition: where to send it; `nil`: the partitioner's choice by key.
+    func message(index: Int, topic: String, time: String, partition: Int32? = nil) -> KafkaProducerMessage {
         let id = Self.requestID(index)
         let envelope = """
             {"type":"provider_request","id":"\(UUID().uuidString.lowercased())","source":"client/kafka-bench","time":"\(time)",\
@@ -39,16 +40,24 @@ struct RequestLoad {
             "metadata":{"job":"kafka-bench","attempt":1}}}
             """
         return KafkaProducerMessage(
-            topic: topic, key: Array(id.utf8), value: Array(envelope.utf8),
+            topic: topic, partition: partition, key: Array(id.utf8), value: Array(envelope.utf8),
             headers: [KafkaHeader(key: "signal-type", value: "provider_request"), KafkaHeader(key: "request-id", value: id)]
         )
     }
 
-    /// Requests `range` for `topic`, all stamped with the current time.
-    func messages(_ range: Range<Int>, topic: String) -> [KafkaProducerMessage] {
+    /// Requests `range` for `topic`, all stamped with the current time; with `partitions`,
+    /// request `i` goes to partition `i % partitions` (else the partitioner spreads them by key).
+    func messages(_ range: Range<Int>, topic: String, partitions: Int? = nil) -> [KafkaProducerMessage] {
+        let time = Self.now()
+        return range.map { index in
+            message(index: index, topic: topic, time: time, partition: partitions.map { Int32(index % $0) })
+        }
+    }
+
+    /// The current time as the envelope's `time` (RFC 3339 with milliseconds).
+    static func now() -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        let time = formatter.string(from: Date())
-        return range.map { message(index: $0, topic: topic, time: time) }
+        return formatter.string(from: Date())
     }
 }

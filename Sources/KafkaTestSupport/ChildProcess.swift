@@ -14,6 +14,14 @@ import Glibc
 public final class ChildProcess: Sendable {
     public let pid: Int32
     private let exitStatus = Mutex<Int32?>(nil)
+    /// Children started and not reaped yet, for ``killAll()``.
+    private static let unreaped = Mutex<Set<Int32>>([])
+
+    /// SIGKILLs every child process started here that has not been seen to exit — for a signal
+    /// handler that must not leave agents or servers running when the parent is interrupted.
+    public static func killAll() {
+        for pid in unreaped.withLock({ $0 }) { kill(pid, SIGKILL) }
+    }
 
     /// Starts `executable` with `arguments`; stdout and stderr go to `logFile` (appended) or nowhere.
     public init(executable: String, arguments: [String], environment: [String: String]? = nil, logFile: String? = nil) throws {
@@ -50,6 +58,7 @@ public final class ChildProcess: Sendable {
             throw TansuError("could not start \(executable): \(String(cString: strerror(result)))")
         }
         pid = child
+        Self.unreaped.withLock { _ = $0.insert(child) }
     }
 
     /// Whether the process is still running (reaps it when it has exited).
@@ -58,7 +67,11 @@ public final class ChildProcess: Sendable {
             if status != nil { return false }
             var raw: Int32 = 0
             let reaped = waitpid(pid, &raw, WNOHANG)
-            if reaped == pid { status = raw; return false }
+            if reaped == pid {
+                status = raw
+                Self.unreaped.withLock { _ = $0.remove(pid) }
+                return false
+            }
             return reaped == 0
         }
     }
@@ -91,6 +104,23 @@ public final class ChildProcess: Sendable {
     /// Sends `signal` (e.g. SIGKILL to simulate a crash).
     public func send(_ signal: Int32) {
         if isRunning { kill(pid, signal) }
+    }
+
+    /// SIGTERM, then SIGKILL if it has not exited within `grace`; returns once it is gone.
+    /// Like ``stop(grace:)``, but suspends between checks instead of blocking its thread (for
+    /// async code on the cooperative pool). Cancelled, it goes straight to SIGKILL.
+    public func terminate(grace: Duration = .seconds(5)) async {
+        guard isRunning else { return }
+        kill(pid, SIGTERM)
+        let deadline = ContinuousClock.now + grace
+        while isRunning, ContinuousClock.now < deadline, !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        guard isRunning else { return }
+        kill(pid, SIGKILL)
+        while isRunning {
+            if Task.isCancelled { await Task.yield() } else { try? await Task.sleep(for: .milliseconds(5)) }
+        }
     }
 
     /// SIGTERM, then SIGKILL if it has not exited within `grace`; returns once it is gone.

@@ -4,7 +4,8 @@ import Synchronization
 
 /// Reads whole topics from their beginning in the background (manual assignment, no group, so
 /// it starts at once) and keeps every message, for tests that wait for what a system under test
-/// publishes.
+/// publishes. Offsets the broker skipped while producers were still appending are read again
+/// (``GaplessMessages``).
 public final class TopicWatcher: Sendable {
     private let consumer: KafkaConsumer
     private let seen = Mutex<[KafkaConsumerMessage]>([])
@@ -26,7 +27,7 @@ public final class TopicWatcher: Sendable {
         try consumer.assign(partitions, from: .beginning)
         let task = Task { [consumer] in
             do {
-                for try await message in consumer.messages {
+                for try await message in GaplessMessages(consumer: consumer, partitions: partitions) {
                     self.seen.withLock { $0.append(message) }
                 }
             } catch {}

@@ -118,6 +118,22 @@ struct RateLimiterTests {
         #expect(limiter.localRequestLimit == 0)
     }
 
+    @Test("shares that are whole numbers of requests are not cut by floating-point error: the instances' limits add up to the global one")
+    func shareWithoutRoundingLoss() {
+        // 600 × (11 / 15) is 439.99999999999994 in floating point, 3500 × (9 / 35) 899.9999999999999.
+        for (global, owned, partitions) in [(600, 11, 15), (600, 41, 50), (3_500, 9, 35), (30_000, 13, 24), (200_000, 23, 40)] {
+            let policy = RateLimitPolicy(requestsPerWindow: global, tokensPerWindow: global, window: .seconds(60))
+            let mine = RateLimiter(policy: policy, share: Double(owned) / Double(partitions))
+            let rest = RateLimiter(policy: policy, share: Double(partitions - owned) / Double(partitions))
+            #expect(mine.localRequestLimit == global * owned / partitions, "\(global) × \(owned)/\(partitions)")
+            #expect(mine.localTokenLimit == global * owned / partitions)
+            #expect((mine.localRequestLimit ?? 0) + (rest.localRequestLimit ?? 0) == global, "the two instances add up to the global limit")
+        }
+        // A true fraction is still rounded down.
+        let third = RateLimiter(policy: RateLimitPolicy(requestsPerWindow: 10, window: .seconds(60)), share: 1.0 / 3.0)
+        #expect(third.localRequestLimit == 3)
+    }
+
     @Test("a new policy restarts counting when its strategy changes")
     func policyChange() {
         var limiter = RateLimiter(policy: RateLimitPolicy(strategy: .fixedWindow, requestsPerWindow: 1, window: .seconds(60)))
