@@ -181,7 +181,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RouterAgentTests",
-            dependencies: ["RouterAgent", "Router", "Agent", "AgentCore", "Kafka", "KafkaTestSupport", "Signals"],
+            dependencies: ["RouterAgent", "Router", "Agent", "AgentCore", "Kafka", "KafkaTestSupport", "ProviderClient", "Signals"],
             swiftSettings: strictSwift
         ),
         .testTarget(

@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import ProviderClient
 import KafkaTestSupport
 import Signals
 import Synchronization
@@ -51,7 +52,6 @@ struct ScaleOutTests {
         try await broker.createTopic(replyTopic, partitions: 6)
 
         let processes = Processes()
-        let replies = try await TopicWatcher(bootstrapServers: broker.bootstrapServers, topics: [replyTopic])
         let status = try await TopicWatcher(bootstrapServers: broker.bootstrapServers, topics: [prefix + "llm.status"])
         do {
             // The fake upstream: 20 ms per call, 2% of OpenAI calls a 503 (handed back to the routers).
@@ -126,70 +126,92 @@ struct ScaleOutTests {
                 }).count >= 6
             }
 
+            // The client: a ProviderClient on its own reply topic, deduplicating by request id.
+            var clientConfiguration = ProviderClientConfiguration(bootstrapServers: broker.bootstrapServers, clientID: "scale-client")
+            clientConfiguration.topicPrefix = prefix
+            clientConfiguration.replyTopic = replyTopic
+            clientConfiguration.defaultTimeout = .seconds(300)
+            let client = try ProviderClient(configuration: clientConfiguration)
+            try await client.start()
+            defer { Task { await client.shutdown() } }
+
             // 5,000 requests over ~15 s: a third each for gpt-4o-mini, claude-haiku-4-5 and "chat" (either).
             let total = 5_000
             let ids = (0..<total).map { "scale-\($0)" }
             let models = ["gpt-4o-mini", "claude-haiku-4-5", "chat"]
-            let producer = try KafkaProducer(configuration: .init(bootstrapServers: broker.bootstrapServers))
             let sending = Task {
-                for (index, id) in ids.enumerated() {
-                    let value = #"{"type":"provider_request","data":{"request_id":"\#(id)","model":"\#(models[index % 3])","messages":[{"role":"user","content":"hello \#(index)"}],"max_tokens":16,"reply_to":"\#(replyTopic)"}}"#
-                    _ = try await producer.enqueue(KafkaProducerMessage(topic: prefix + "llm.router.requests", key: id, value: value))
-                    if index % 100 == 99 { try await Task.sleep(for: .milliseconds(300)) }
+                for batch in stride(from: 0, to: total, by: 100) {
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        for index in batch..<min(batch + 100, total) {
+                            let request = ProviderRequest(requestID: ids[index], messages: [ChatMessage(role: .user, content: .text("hello \(index)"))],
+                                                          model: models[index % 3], maxTokens: 16)
+                            group.addTask { try await client.send(request) }
+                        }
+                        try await group.waitForAll()
+                    }
+                    try await Task.sleep(for: .milliseconds(300))
                 }
-                try await producer.flush(timeout: .seconds(60))
+            }
+            let answers = Task { () throws -> [String: ProviderCallResult] in
+                try await withThrowingTaskGroup(of: ProviderCallResult?.self) { group in
+                    for id in ids {
+                        group.addTask {
+                            // A request is waited for once it was sent (booked); poll until then.
+                            while true {
+                                do {
+                                    return try await client.response(for: id, timeout: .seconds(300))
+                                } catch let error as ProviderClientError where error.code == .unknownRequest {
+                                    try await Task.sleep(for: .milliseconds(200))
+                                }
+                            }
+                        }
+                    }
+                    var results: [String: ProviderCallResult] = [:]
+                    for try await result in group { if let result { results[result.requestID] = result } }
+                    return results
+                }
             }
 
             // Mid-run: SIGKILL one agent and one router, start replacements.
-            try await replies.wait(until: "1,500 final answers", timeout: .seconds(120)) { ReplyBook($0).finals.count >= 1_500 }
+            try await waitUntil("1,500 final answers", timeout: .seconds(120)) { client.stats.answered >= 1_500 }
             processes.get("openai-2")?.send(SIGKILL)
             processes.get("r1")?.send(SIGKILL)
-            let killedAt = ReplyBook(replies.messages).finals.count
+            let killedAt = client.stats.answered
             try startAgent("openai", "openai-4")
             try startRouter("r3")
 
             try await sending.value
-            await producer.close()
+            let results: [String: ProviderCallResult]
             do {
-                try await replies.wait(until: "a final answer for all \(total) requests", timeout: .seconds(240)) { messages in
-                    ReplyBook(messages).finals.count >= total
-                }
+                results = try await answers.value
             } catch {
-                let book = ReplyBook(replies.messages)
-                let missing = Set(ids).subtracting(book.finals.keys)
-                Issue.record("\(missing.count) requests without a final answer, e.g. \(missing.sorted().prefix(10))")
+                Issue.record("not every request answered: \(error); client stats \(client.stats)")
                 throw error
             }
             // Late duplicates (a redelivered request answered again) arrive within seconds.
             try await Task.sleep(for: .seconds(5))
-            let book = ReplyBook(replies.messages)
-            #expect(Set(book.finals.keys) == Set(ids), "every request answered, nothing else")
-            let duplicates = book.finals.values.reduce(0) { $0 + $1.count - 1 }
-            let errors = book.finals.values.filter { if case .providerError = $0[0] { return true } else { return false } }.count
-            let rerouted = book.finals.values.filter { signals in
-                if case .providerResponse(let r) = signals[0] { return (r.attempt ?? 1) > 1 } else { return false }
-            }.count
-            let byProvider = Dictionary(grouping: book.finals.values.compactMap { signals -> String? in
-                if case .providerResponse(let r) = signals[0] { return r.provider } else { return nil }
-            }, by: { $0 }).mapValues(\.count)
-            print("scale-out: \(total) requests, \(book.finals.count) answered (\(total - errors) responses, \(errors) final errors), "
-                + "\(rerouted) answered after a fallback, \(duplicates) duplicate final answers the client deduplicates; "
-                + "killed openai-2 and r1 after \(killedAt) answers; responses by provider \(byProvider)")
-            #expect(book.handedBack == 0, "no handed-back error reached the client")
+            let stats = client.stats
+            #expect(Set(results.keys) == Set(ids), "every request answered")
+            let errors = results.values.filter { $0.error != nil }.count
+            let rerouted = results.values.filter { ($0.response?.attempt ?? 1) > 1 }.count
+            let byProvider = Dictionary(grouping: results.values.compactMap(\.response?.provider), by: { $0 }).mapValues(\.count)
+            print("scale-out: \(total) requests, \(results.count) answered once each at the client (\(total - errors) responses, \(errors) final errors), "
+                + "\(rerouted) answered after a fallback, \(stats.duplicates) duplicate final answers dropped by the client, "
+                + "\(stats.nonFinal) handed-back errors ignored; killed openai-2 and r1 after \(killedAt) answers; responses by provider \(byProvider)")
+            #expect(stats.answered == total, "each request answered exactly once at the client: \(stats)")
+            #expect(stats.foreign == 0 && stats.undecodable == 0 && stats.timedOut == 0, "\(stats)")
             #expect(errors < total / 20, "final errors stay rare (2% upstream 503s, up to 4 attempts): \(errors)")
             #expect(rerouted > 0, "the 503s were continued at another attempt")
-            #expect(duplicates < total / 5, "duplicates are bounded by what was in flight at the crashes: \(duplicates)")
+            #expect(stats.duplicates < total / 5, "duplicates are bounded by what was in flight at the crashes: \(stats.duplicates)")
             for name in ["openai-1", "openai-3", "openai-4", "anthropic-1", "anthropic-2", "anthropic-3", "r2", "r3"] {
                 #expect(processes.get(name)?.isRunning == true, "\(name) still running")
             }
         } catch {
             processes.stopAll()
-            await replies.close()
             await status.close()
             throw error
         }
         processes.stopAll()
-        await replies.close()
         await status.close()
     }
 }
