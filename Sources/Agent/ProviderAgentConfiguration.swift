@@ -85,7 +85,9 @@ public struct ProviderAgentConfiguration: Sendable {
     public var controlTopic: String { topicPrefix + "llm.control.\(provider)" }
     /// Key of this instance's `provider_status` in the compacted status topic.
     public var statusKey: String { "\(provider)/\(instanceID)" }
-    public var groupID: String { "llm-provider-\(provider)" }
+    /// `llm-provider-<provider>`, behind the topic prefix like the topics: environments sharing a
+    /// cluster (`staging.`, ...) never share a consumer group.
+    public var groupID: String { topicPrefix + "llm-provider-\(provider)" }
 
     var consumerConfiguration: KafkaConsumerConfiguration {
         var configuration = KafkaConsumerConfiguration(

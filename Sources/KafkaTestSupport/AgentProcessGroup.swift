@@ -6,8 +6,8 @@ import Synchronization
 /// topic prefix), for integration tests and benchmarks that run agents as separate processes:
 /// creates every topic the agent needs, writes its configuration file, starts and stops instances.
 ///
-/// The agents' consumer group is `llm-provider-<provider>` (not prefixed): groups that must not
-/// meet need distinct provider names. Stop every instance with ``stopAll(grace:)`` whatever
+/// The agents' consumer group is `<prefix>llm-provider-<provider>`, so groups of different
+/// prefixes never meet (distinct provider names also keep Tansu's group faults apart). Stop every instance with ``stopAll(grace:)`` whatever
 /// happens (``run(_:)`` does it).
 public final class AgentProcessGroup: Sendable {
     /// The `provider-agents` executable.

@@ -56,7 +56,8 @@ public struct LLMRouterConfiguration: Sendable {
     public var statusTopic: String { topicPrefix + "llm.status" }
     public var deadLetterTopic: String { topicPrefix + "llm.dlq" }
     public func requestTopic(of provider: String) -> String { topicPrefix + "llm.requests.\(provider)" }
-    public var groupID: String { "llm-router" }
+    /// `llm-router`, behind the topic prefix like the topics (environments never share a group).
+    public var groupID: String { topicPrefix + "llm-router" }
     public var source: String { "router/\(instanceID)" }
 
     var consumerConfiguration: KafkaConsumerConfiguration {

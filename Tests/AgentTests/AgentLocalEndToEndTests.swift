@@ -16,9 +16,6 @@ import Glibc
 /// `unload_model`, failures as `provider_error`), a tool call comes back, the status carries
 /// per-model performance; a memory threshold below any real use refuses requests with
 /// `resource_constrained`.
-/// The consumer group is `llm-provider-<provider>` whatever the topic prefix, so each test runs
-/// its own provider name (agents of one group on different topics would disturb each other's
-/// rebalances).
 @Suite("Local agent (Ollama) end to end (separate processes)", .timeLimit(.minutes(3)))
 struct AgentLocalEndToEndTests {
     /// A broker with the topics, the fake upstream and an agent of provider `local` with

@@ -63,7 +63,7 @@ struct AgentProcessTests {
         }
 
         func committedTotal() async throws -> Int64 {
-            var probe = KafkaConsumerConfiguration(bootstrapServers: broker.bootstrapServers, groupID: "llm-provider-\(provider)")
+            var probe = KafkaConsumerConfiguration(bootstrapServers: broker.bootstrapServers, groupID: prefix + "llm-provider-\(provider)")
             probe.sessionTimeout = .seconds(6)
             let reader = try KafkaConsumer(configuration: probe)
             defer { Task { try? await reader.close() } }

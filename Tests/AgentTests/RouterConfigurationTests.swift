@@ -66,6 +66,7 @@ struct RouterConfigurationTests {
         let router = try Self.resolve(text).router
         #expect(router.instanceID == "r-7" && router.bootstrapServers == "b:9092" && router.topicPrefix == "staging.")
         #expect(router.routerRequestTopic == "staging.llm.router.requests")
+        #expect(router.groupID == "staging.llm-router", "environments sharing a cluster never share a group")
         #expect(router.routing.strategy == .weighted && router.routing.weights == ["openai": 3] && router.routing.defaultWeight == 0.5)
         #expect(router.routing.assumedCompletionTokens == 100)
         #expect(router.routing.capabilities["openai"] == ProviderCapabilities(vision: true, tools: false, streaming: true, maxContextTokens: 1000, models: ["gpt-x"]))

@@ -173,7 +173,7 @@ struct ScaleOutTests {
             }
 
             // Mid-run: SIGKILL one agent and one router, start replacements.
-            try await waitUntil("1,500 final answers", timeout: .seconds(120)) { client.stats.answered >= 1_500 }
+            try await waitUntil("1,500 final answers", timeout: .seconds(240)) { client.stats.answered >= 1_500 }
             processes.get("openai-2")?.send(SIGKILL)
             processes.get("r1")?.send(SIGKILL)
             let killedAt = client.stats.answered
