@@ -1,3 +1,4 @@
+import Foundation
 public import AgentCore
 public import Signals
 
@@ -113,6 +114,8 @@ public struct ProviderRegistry: Sendable {
     public var statusIntervals: [String: Duration]
 
     private var states: [Key: Stored] = [:]
+    /// Requests this router sent to each provider lately (see ``recordForward(to:at:)``).
+    private var forwards: [String: DecayingCount] = [:]
 
     struct Key: Hashable, Sendable {
         var provider: String
@@ -178,6 +181,19 @@ public struct ProviderRegistry: Sendable {
         statusIntervals[provider] ?? defaultStatusInterval
     }
 
+    /// Notes that this router just sent a request to `provider`. Statuses report in-flight counts
+    /// once per status interval; between two, ``recentForwards(to:at:)`` tells `least_loaded`
+    /// what this router itself added, so it does not send every request to the same provider.
+    public mutating func recordForward(to provider: String, at now: ContinuousClock.Instant) {
+        forwards[provider, default: DecayingCount()].add(at: now, lifetime: statusInterval(of: provider))
+    }
+
+    /// Requests sent to `provider` lately: each counts 1 when sent, fading with the provider's
+    /// status interval as mean lifetime (by then its status reports it, if it is still in flight).
+    public func recentForwards(to provider: String, at now: ContinuousClock.Instant) -> Double {
+        forwards[provider]?.value(at: now, lifetime: statusInterval(of: provider)) ?? 0
+    }
+
     /// Every provider with at least one known instance, sorted by name.
     public var providerNames: [String] { Set(states.keys.map(\.provider)).sorted() }
 
@@ -220,5 +236,22 @@ public struct ProviderRegistry: Sendable {
         case "half_open": return .degraded
         default: return status.status == "healthy" ? .healthy : .degraded
         }
+    }
+}
+
+/// A count whose every unit fades exponentially: `value(at:)` = Σ exp(−age / lifetime).
+struct DecayingCount: Sendable, Hashable {
+    private var value = 0.0
+    private var at: ContinuousClock.Instant?
+
+    func value(at now: ContinuousClock.Instant, lifetime: Duration) -> Double {
+        guard let at else { return 0 }
+        let age = max(0, (now - at) / lifetime)
+        return value * exp(-age)
+    }
+
+    mutating func add(at now: ContinuousClock.Instant, lifetime: Duration) {
+        value = value(at: now, lifetime: lifetime) + 1
+        at = now
     }
 }

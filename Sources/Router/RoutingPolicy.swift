@@ -114,7 +114,7 @@ public struct RouteCandidate: Sendable, Hashable {
     public var model: String?
     public var routableInstances: Int
     public var inFlight: Int
-    /// In flight per routable instance.
+    /// In flight per routable instance: the statuses' figures plus the requests this router sent since (fading; `ProviderRegistry.recentForwards`).
     public var load: Double
     public var p90LatencyMs: Double?
     /// Estimated cost of this request in USD; `nil` when the model is unpriced for this provider.
@@ -315,8 +315,10 @@ public struct RoutingPolicy: Sendable {
                 cost = table.cost(model: model, promptTokens: tokens - (request.maxTokens ?? 0),
                                   completionTokens: request.maxTokens ?? config.assumedCompletionTokens)
             }
+            // Load: what the statuses report plus what this router sent since (fading).
+            let load = (Double(inFlight) + registry.recentForwards(to: provider, at: now)) / Double(routable.count)
             return RouteCandidate(provider: provider, model: target.model, routableInstances: routable.count, inFlight: inFlight,
-                                  load: Double(inFlight) / Double(routable.count),
+                                  load: load,
                                   p90LatencyMs: summary.p90LatencyMs(model: model), estimatedCostUSD: cost,
                                   healthy: summary.hasHealthyInstance)
         }

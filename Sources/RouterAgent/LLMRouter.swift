@@ -242,6 +242,7 @@ public final class LLMRouter: Service, Sendable {
             state.withLock { state in
                 if request.effectiveAttempt == 1 { state.counters.routed += 1 } else { state.counters.rerouted += 1 }
                 state.counters.forwardsByProvider[provider, default: 0] += 1
+                state.registry.recordForward(to: provider, at: .now)
             }
             logger.debug("request forwarded", metadata: [
                 "request.id": "\(request.requestID)", "router.provider": "\(provider)", "router.attempt": "\(request.effectiveAttempt)",

@@ -177,6 +177,21 @@ private func failure(_ policy: RoutingPolicy, _ request: ProviderRequest, _ regi
         #expect(result.strategy == .leastLoaded)
     }
 
+    @Test("least_loaded counts what this router sent since the last statuses, fading with the status interval")
+    func leastLoadedCountsRecentForwards() throws {
+        var registry = threeProviders()
+        // anthropic leads with 2 in flight; 5 requests this router just sent to it make it 7.
+        for _ in 0..<5 { registry.recordForward(to: "anthropic", at: t0) }
+        #expect(abs(registry.recentForwards(to: "anthropic", at: t0) - 5) < 1e-9)
+        let now = try RoutingPolicy().route(request(), registry: registry, at: t0).get()
+        #expect(now.providers == ["openai", "anthropic", "local"], "openai 4 per instance, anthropic 2 + 5")
+        #expect(now.candidates[1].inFlight == 2, "the status figure itself is unchanged")
+        // One status interval (5 s) later they count e^-1; ten later nothing: anthropic leads again.
+        #expect(abs(registry.recentForwards(to: "anthropic", at: t0 + .seconds(5)) - 5 * 0.36787944117) < 1e-6)
+        let later = try RoutingPolicy().route(request(), registry: registry, at: t0 + .seconds(10)).get()
+        #expect(later.chosen.provider == "anthropic", "2 + 5·e^-2 ≈ 2.7 < 4")
+    }
+
     @Test func lowestLatency() throws {
         let policy = RoutingPolicy(RoutingConfiguration(strategy: .lowestLatency))
         #expect(try plan(policy, request(), threeProviders()).providers == ["local", "openai", "anthropic"])
