@@ -12,7 +12,7 @@ enum RunSetup {
           max_in_flight: 64
           max_concurrent_calls: 64
           session_timeout_ms: 6000
-          status_interval_ms: 1000
+          status_interval_ms: 2000
           drain_timeout_ms: 5000
           http: { base_url: "\(baseURL)", request_timeout_ms: 30000 }
         agents:

@@ -40,7 +40,7 @@ struct RouterFixture {
     func agentConfiguration(_ provider: String, models: [String] = ["shared"]) -> ProviderAgentConfiguration {
         var configuration = ProviderAgentConfiguration(
             provider: provider, instanceID: "\(provider)-1", bootstrapServers: broker.bootstrapServers, topicPrefix: prefix,
-            models: Set(models), defaultModel: models.first, sessionTimeout: .seconds(6), statusInterval: .seconds(1), drainTimeout: .seconds(5)
+            models: Set(models), defaultModel: models.first, sessionTimeout: .seconds(6), statusInterval: .seconds(5), drainTimeout: .seconds(5)
         )
         configuration.breaker = CircuitBreakerPolicy(consecutiveFailures: 1_000)
         return configuration

@@ -76,7 +76,7 @@ struct ScaleOutTests {
               max_in_flight: 128
               max_concurrent_calls: 128
               session_timeout_ms: 6000
-              status_interval_ms: 1000
+              status_interval_ms: 2000
               drain_timeout_ms: 5000
               model_limits: none
               circuit_breaker: { consecutive_failures: 1000 }
