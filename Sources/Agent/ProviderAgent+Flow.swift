@@ -5,39 +5,10 @@ import Signals
 
 // Publishing, offsets, flow control and ownership.
 extension ProviderAgent {
-    /// What became of one message to publish.
-    enum PublishOutcome {
-        case published
-        /// Shutdown (task cancelled or producer closed): the caller abandons the request.
-        case givenUp
-        /// An error no retry can fix (unknown or invalid topic, not authorized, too large).
-        case rejected(KafkaError)
-    }
-
-    /// Errors that retrying the same message cannot fix.
-    static func isPermanent(_ error: KafkaError) -> Bool {
-        [.unknownTopic, .invalidArgument, .messageTooLarge, .notAuthorized, .invalidConfiguration].contains(error.code)
-    }
-
-    /// Publishes one message and awaits its acknowledgement; transient failures are retried with
-    /// backoff (100 ms → 5 s) until it succeeds or the agent shuts down.
-    func publish(_ message: KafkaProducerMessage) async -> PublishOutcome {
-        var backoff = Duration.milliseconds(100)
-        while true {
-            do {
-                try await producer.send(message)
-                return .published
-            } catch {
-                if error.code == .closed || Task.isCancelled { return .givenUp }
-                if Self.isPermanent(error) {
-                    logger.info("message rejected by the broker", metadata: ["kafka.topic": "\(message.topic)", "kafka.error": "\(error)"])
-                    return .rejected(error)
-                }
-                logger.info("publish failed, retrying", metadata: ["kafka.topic": "\(message.topic)", "kafka.error": "\(error)"])
-                try? await Task.sleep(for: backoff)
-                backoff = min(backoff * 2, .seconds(5))
-            }
-        }
+    /// Publishes one message and awaits its acknowledgement, retrying transient failures
+    /// (``KafkaProducer/sendRetrying(_:logger:)``).
+    func publish(_ message: KafkaProducerMessage) async -> KafkaPublishOutcome {
+        await producer.sendRetrying(message, logger: logger)
     }
 
     /// Publishes a request's answers in order. An answer the broker rejects for good (a

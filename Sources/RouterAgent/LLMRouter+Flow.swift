@@ -4,33 +4,10 @@ import Logging
 
 // Publishing, offsets, flow control, ownership and backoff waits.
 extension LLMRouter {
-    enum PublishOutcome: Equatable {
-        case published
-        /// Shutdown (task cancelled or producer closed): the caller abandons the message.
-        case givenUp
-        /// An error no retry can fix (unknown or invalid topic, not authorized, too large).
-        case rejected(KafkaError)
-    }
-
-    /// Publishes one message and awaits its acknowledgement; transient failures are retried with
-    /// backoff (100 ms → 5 s) until it succeeds or the router shuts down.
-    func publish(_ message: KafkaProducerMessage) async -> PublishOutcome {
-        var backoff = Duration.milliseconds(100)
-        while true {
-            do {
-                try await producer.send(message)
-                return .published
-            } catch {
-                if error.code == .closed || Task.isCancelled { return .givenUp }
-                if [.unknownTopic, .invalidArgument, .messageTooLarge, .notAuthorized, .invalidConfiguration].contains(error.code) {
-                    logger.info("message rejected by the broker", metadata: ["kafka.topic": "\(message.topic)", "kafka.error": "\(error)"])
-                    return .rejected(error)
-                }
-                logger.info("publish failed, retrying", metadata: ["kafka.topic": "\(message.topic)", "kafka.error": "\(error)"])
-                try? await Task.sleep(for: backoff)
-                backoff = min(backoff * 2, .seconds(5))
-            }
-        }
+    /// Publishes one message and awaits its acknowledgement, retrying transient failures
+    /// (``KafkaProducer/sendRetrying(_:logger:)``).
+    func publish(_ message: KafkaProducerMessage) async -> KafkaPublishOutcome {
+        await producer.sendRetrying(message, logger: logger)
     }
 
     /// Waits `delay` unless the message's partition is revoked or the router stops first
