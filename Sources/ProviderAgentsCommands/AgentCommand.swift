@@ -97,24 +97,11 @@ public struct AgentCommand: AsyncParsableCommand {
         if let baseURL, let problem = HTTPBackendSettings.baseURLProblem(baseURL) { throw .option("--base-url", problem) }
         if let apiKeyEnv, apiKeyEnv.isEmpty { throw .option("--api-key-env", "must not be empty") }
         overrides.http = HTTPBackendSettings(baseURL: baseURL, apiKeyEnvironmentVariable: apiKeyEnv)
-        if let bootstrap {
-            guard !bootstrap.trimmingCharacters(in: .whitespaces).isEmpty else { throw .option("--bootstrap", "must not be empty") }
-            overrides.bootstrap = bootstrap
-        }
-        if let topicPrefix {
-            if let problem = AgentSettings.topicPrefixProblem(topicPrefix) { throw .option("--topic-prefix", problem) }
-            overrides.topicPrefix = topicPrefix
-        }
-        if let instanceID {
-            if let problem = AgentSettings.instanceIDProblem(instanceID) { throw .option("--instance-id", problem) }
-            overrides.instanceID = instanceID
-        }
-        for entry in properties {
-            guard let equals = entry.firstIndex(of: "="), equals != entry.startIndex else {
-                throw .option("-X", "expects key=value, got '\(entry)'")
-            }
-            overrides.kafkaProperties[String(entry[..<equals])] = String(entry[entry.index(after: equals)...])
-        }
+        let connection = try ConnectionOverrides(bootstrap: bootstrap, topicPrefix: topicPrefix, instanceID: instanceID, properties: properties)
+        overrides.bootstrap = connection.bootstrap
+        overrides.topicPrefix = connection.topicPrefix
+        overrides.instanceID = connection.instanceID
+        overrides.kafkaProperties = connection.kafkaProperties
         switch (testLatencyMs, testLatency) {
         case (.some, .some):
             throw .option("--test-latency-ms", "give either --test-latency-ms or --test-latency, not both")

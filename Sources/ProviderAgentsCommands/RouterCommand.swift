@@ -58,30 +58,14 @@ public struct RouterCommand: AsyncParsableCommand {
 
     /// The command line's settings (options not given stay `nil`), checked.
     public func overrides() throws(AgentConfigurationError) -> RouterSettings.Overrides {
-        var overrides = RouterSettings.Overrides()
-        if let bootstrap {
-            guard !bootstrap.trimmingCharacters(in: .whitespaces).isEmpty else { throw .option("--bootstrap", "must not be empty") }
-            overrides.bootstrap = bootstrap
-        }
-        if let topicPrefix {
-            if let problem = AgentSettings.topicPrefixProblem(topicPrefix) { throw .option("--topic-prefix", problem) }
-            overrides.topicPrefix = topicPrefix
-        }
-        if let instanceID {
-            if let problem = AgentSettings.instanceIDProblem(instanceID) { throw .option("--instance-id", problem) }
-            overrides.instanceID = instanceID
-        }
+        let connection = try ConnectionOverrides(bootstrap: bootstrap, topicPrefix: topicPrefix, instanceID: instanceID, properties: properties)
+        var overrides = RouterSettings.Overrides(bootstrap: connection.bootstrap, topicPrefix: connection.topicPrefix, instanceID: connection.instanceID)
+        overrides.kafkaProperties = connection.kafkaProperties
         if let strategy {
             guard let value = RoutingStrategy(rawValue: strategy) else {
                 throw .option("--strategy", "unknown strategy '\(strategy)' (available: \(RoutingStrategy.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             overrides.strategy = value
-        }
-        for entry in properties {
-            guard let equals = entry.firstIndex(of: "="), equals != entry.startIndex else {
-                throw .option("-X", "expects key=value, got '\(entry)'")
-            }
-            overrides.kafkaProperties[String(entry[..<equals])] = String(entry[entry.index(after: equals)...])
         }
         return overrides
     }
