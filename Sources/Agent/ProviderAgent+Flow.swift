@@ -93,9 +93,16 @@ extension ProviderAgent {
 
     /// A fetched message enters the in-flight count; the first message of a newly assigned
     /// partition starts reading its ledger partition (from that message's offset on).
-    /// Returns the assignment generation the message belongs to.
-    func enterFlight(_ message: KafkaConsumerMessage) -> Int {
+    /// Returns the assignment generation the message belongs to, or `nil` when it is stale: its
+    /// partition was revoked, or assigned again, since it was fetched (the reader holds messages
+    /// of a batch and waits for slots). Stale messages are dropped; the partition's owner reads
+    /// them again from the committed offset.
+    func enterFlight(_ message: KafkaConsumerMessage) -> Int? {
         state.withLock { state in
+            guard state.owned.contains(message.topicPartition), consumer.isCurrent(message) else {
+                state.metrics.recordStaleDrop()
+                return nil
+            }
             state.offsets.consumed(message)
             state.inFlight += 1
             state.inFlightByPartition[message.topicPartition, default: 0] += 1
@@ -108,10 +115,13 @@ extension ProviderAgent {
         }
     }
 
-    func leaveFlight(_ message: KafkaConsumerMessage, completed: Bool) {
+    /// A message leaves flight; when it completed in the assignment it was fetched in, the
+    /// contiguous completed prefix of its partition is stored.
+    func leaveFlight(_ message: KafkaConsumerMessage, generation: Int, completed: Bool) {
         let next = state.withLock { state -> Int64? in
             state.inFlight -= 1
-            let next = completed ? state.offsets.completed(message) : nil
+            let current = state.generation[message.partition] == generation
+            let next = completed && current ? state.offsets.completed(message) : nil
             state.inFlightByPartition[message.topicPartition, default: 1] -= 1
             if state.inFlightByPartition[message.topicPartition] == 0 { state.inFlightByPartition[message.topicPartition] = nil }
             return next

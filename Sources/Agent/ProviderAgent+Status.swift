@@ -37,6 +37,7 @@ extension ProviderAgent {
             overall.rejectedRequests = metrics.rejected
             overall.ledgerRepeats = metrics.ledgerRepeats
             overall.providerRecalls = metrics.providerRecalls
+            overall.staleDropped = metrics.staleDropped
             let transitions = breaker.transitions.suffix(Self.statusTransitions).map { transition in
                 ProviderStatus.CircuitBreaker.Transition(
                     at: wallNow.addingTimeInterval(-(now - transition.at).milliseconds / 1000).ISO8601Format(.iso8601.time(includingFractionalSeconds: true).year().month().day()),

@@ -78,7 +78,7 @@ public final class ProviderAgent: Service, Sendable {
                 for try await message in consumer.messages {
                     await self.waitForSlot()
                     guard !Task.isCancelled else { break }
-                    let generation = self.enterFlight(message)
+                    guard let generation = self.enterFlight(message) else { continue }
                     continuation.yield((message, generation))
                 }
             } catch {
@@ -186,10 +186,10 @@ public final class ProviderAgent: Service, Sendable {
             answers = [reject(message, error)]
         }
         guard let answers, await publish(answers) else {
-            leaveFlight(message, completed: false)
+            leaveFlight(message, generation: generation, completed: false)
             return
         }
-        leaveFlight(message, completed: true)
+        leaveFlight(message, generation: generation, completed: true)
     }
 
     private func handle(_ envelope: SignalEnvelope, from message: KafkaConsumerMessage, generation: Int) async -> [KafkaProducerMessage]? {

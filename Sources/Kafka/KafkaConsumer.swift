@@ -22,7 +22,9 @@ public final class KafkaConsumer: Service, Sendable {
     private let logger: Logger
     private let pollExecutor: BlockingExecutor
     let blockingExecutor: BlockingExecutor
-    private let assignmentState: LockedValue<Set<TopicPartition>>
+    /// The owned partitions and the epoch each was assigned in: set on the polling thread by
+    /// rebalances (before the messages of a new assignment are handed out), read anywhere.
+    private let assignmentState: LockedValue<KafkaAssignment>
     private let closed = Atomic<Bool>(false)
     /// Partitions revoked or lost by a rebalance served inside the current poll batch: their
     /// messages already in the batch are dropped, never handed out after the revocation.
@@ -51,7 +53,7 @@ public final class KafkaConsumer: Service, Sendable {
         let (events, continuation) = AsyncStream<KafkaRebalanceEvent>.makeStream()
         self.rebalanceEvents = events
         self.eventsContinuation = continuation
-        let assignment = LockedValue<Set<TopicPartition>>([])
+        let assignment = LockedValue(KafkaAssignment())
         self.assignmentState = assignment
         let revokedDuringPoll = RevokedPartitions()
         self.revokedDuringPoll = revokedDuringPoll
@@ -61,8 +63,8 @@ public final class KafkaConsumer: Service, Sendable {
                 let event = Self.rebalance(handle, code, partitions, logger: logger, beforeRevoking: { onRebalance?($0) })
                 assignment.withLock { owned in
                     switch event {
-                    case .assigned(let added): owned.formUnion(added)
-                    case .revoked(let removed), .lost(let removed): owned.subtract(removed)
+                    case .assigned(let added): owned.add(added)
+                    case .revoked(let removed), .lost(let removed): owned.remove(removed)
                     }
                 }
                 if case .revoked(let removed) = event { revokedDuringPoll.add(removed) }
@@ -105,11 +107,20 @@ public final class KafkaConsumer: Service, Sendable {
         if let error = rd_kafka_assign(client.pointer, list.pointer).nonZero {
             throw KafkaError(rdKafka: error, context: "assign \(partitions.keys.sorted { $0.description < $1.description })")
         }
-        assignmentState.withLock { $0 = Set(partitions.keys) }
+        assignmentState.withLock { $0.replace(with: Set(partitions.keys)) }
     }
 
     /// The partitions this member currently owns.
-    public var assignment: Set<TopicPartition> { assignmentState.withLock { $0 } }
+    public var assignment: Set<TopicPartition> { assignmentState.withLock { $0.partitions } }
+
+    /// Whether `message` still belongs to this member's assignment: its partition is assigned
+    /// and was not assigned again since the message was fetched. A partition that moved away and
+    /// came back is read again from its committed offset, so what was fetched before is stale:
+    /// handle it and it is handled twice. Read ``messages`` ahead of the work (a batch, a
+    /// backpressure wait) and check this when the work starts.
+    public func isCurrent(_ message: KafkaConsumerMessage) -> Bool {
+        assignmentState.withLock { $0.isCurrent(message.topicPartition, fetchEpoch: message.fetchEpoch) }
+    }
 
     // MARK: Messages
 
@@ -125,7 +136,10 @@ public final class KafkaConsumer: Service, Sendable {
             await pollExecutor.run { () -> Result<[KafkaConsumerMessage]?, KafkaError> in
                 if self.closed.load(ordering: .acquiring) { return .success(nil) }
                 return Result { () throws(KafkaError) in
-                    try Self.poll(self.client.pointer, batchSize: self.configuration.pollBatchSize, revoked: self.revokedDuringPoll, logger: self.logger)
+                    try Self.poll(
+                        self.client.pointer, batchSize: self.configuration.pollBatchSize, revoked: self.revokedDuringPoll,
+                        assignment: self.assignmentState, logger: self.logger
+                    )
                 }
             }
         } onCancel: {
@@ -135,7 +149,7 @@ public final class KafkaConsumer: Service, Sendable {
     }
 
     private static func poll(
-        _ handle: OpaquePointer, batchSize: Int, revoked: RevokedPartitions, logger: Logger
+        _ handle: OpaquePointer, batchSize: Int, revoked: RevokedPartitions, assignment: LockedValue<KafkaAssignment>, logger: Logger
     ) throws(KafkaError) -> [KafkaConsumerMessage] {
         var batch: [KafkaConsumerMessage] = []
         var timeout: Int32 = 100
@@ -170,7 +184,11 @@ public final class KafkaConsumer: Service, Sendable {
             } else {
                 topic = ""
             }
-            batch.append(KafkaConsumerMessage(raw, topic: topic))
+            var consumed = KafkaConsumerMessage(raw, topic: topic)
+            // Rebalances are served inside rd_kafka_consumer_poll on this thread: the epoch read
+            // now is the one the message was fetched in.
+            consumed.fetchEpoch = assignment.withLock { $0.epoch }
+            batch.append(consumed)
         }
         return batch
     }

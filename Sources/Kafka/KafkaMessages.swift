@@ -60,6 +60,9 @@ public struct KafkaConsumerMessage: Sendable, Hashable {
     public var headers: [KafkaHeader]
     /// Milliseconds since the epoch (create or log-append time), when the broker gave one.
     public var timestampMilliseconds: Int64?
+    /// The consumer's assignment epoch when it polled this message (``KafkaConsumer/isCurrent(_:)``);
+    /// not part of the message's identity.
+    var fetchEpoch: UInt64 = 0
 
     public init(
         topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8],
@@ -80,6 +83,21 @@ public struct KafkaConsumerMessage: Sendable, Hashable {
 
     /// The first header with this key.
     public func header(_ key: String) -> KafkaHeader? { headers.first { $0.key == key } }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.topic == rhs.topic && lhs.partition == rhs.partition && lhs.offset == rhs.offset && lhs.key == rhs.key
+            && lhs.value == rhs.value && lhs.headers == rhs.headers && lhs.timestampMilliseconds == rhs.timestampMilliseconds
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(topic)
+        hasher.combine(partition)
+        hasher.combine(offset)
+        hasher.combine(key)
+        hasher.combine(value)
+        hasher.combine(headers)
+        hasher.combine(timestampMilliseconds)
+    }
 }
 
 /// Where an acknowledged message was written.

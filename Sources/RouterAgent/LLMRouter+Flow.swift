@@ -61,9 +61,16 @@ extension LLMRouter {
         waiter?.resume()
     }
 
-    /// A fetched message enters the in-flight count; returns the assignment generation it belongs to.
-    func enterFlight(_ message: KafkaConsumerMessage) -> Int {
+    /// A fetched message enters the in-flight count; returns the assignment generation it
+    /// belongs to, or `nil` when it is stale: its partition was revoked, or assigned again, since
+    /// it was fetched. Stale messages are dropped; the partition's owner reads them again from the
+    /// committed offset.
+    func enterFlight(_ message: KafkaConsumerMessage) -> Int? {
         state.withLock { state in
+            guard state.owned.contains(message.topicPartition), consumer.isCurrent(message) else {
+                state.counters.staleDropped += 1
+                return nil
+            }
             state.offsets.consumed(message)
             state.inFlight += 1
             state.inFlightByPartition[message.topicPartition, default: 0] += 1
@@ -71,12 +78,14 @@ extension LLMRouter {
         }
     }
 
-    /// A message leaves flight; when it completed, the contiguous completed prefix of its
-    /// partition is stored (abandoned messages are redelivered to the partition's next owner).
-    func leaveFlight(_ message: KafkaConsumerMessage, completed: Bool) {
+    /// A message leaves flight; when it completed in the assignment it was fetched in, the
+    /// contiguous completed prefix of its partition is stored (abandoned messages are
+    /// redelivered to the partition's next owner).
+    func leaveFlight(_ message: KafkaConsumerMessage, generation: Int, completed: Bool) {
         let next = state.withLock { state -> Int64? in
             state.inFlight -= 1
-            let next = completed ? state.offsets.completed(message) : nil
+            let current = state.generation[message.topicPartition] == generation
+            let next = completed && current ? state.offsets.completed(message) : nil
             state.inFlightByPartition[message.topicPartition, default: 1] -= 1
             if state.inFlightByPartition[message.topicPartition] == 0 { state.inFlightByPartition[message.topicPartition] = nil }
             return next

@@ -60,7 +60,8 @@ public final class LLMRouter: Service, Sendable {
                 for try await message in consumer.messages {
                     await self.waitForSlot()
                     guard !Task.isCancelled else { break }
-                    continuation.yield((message, self.enterFlight(message)))
+                    guard let generation = self.enterFlight(message) else { continue }
+                    continuation.yield((message, generation))
                 }
             } catch {
                 logger.info("router stopped reading", metadata: ["kafka.error": "\(error)"])
@@ -159,7 +160,7 @@ public final class LLMRouter: Service, Sendable {
         case .deadLetter(let reason)?:
             done = await deadLetter(message, reason: reason)
         }
-        leaveFlight(message, completed: done)
+        leaveFlight(message, generation: generation, completed: done)
     }
 
     /// What to do with one message: a client request is routed; a retryable error carrying its

@@ -68,4 +68,7 @@ public struct RouterCounters: Sendable, Hashable {
     public var deadLettered = 0
     /// Forwards per provider (first and later attempts).
     public var forwardsByProvider: [String: Int] = [:]
+    /// Messages fetched before their partition was revoked or assigned again, dropped unhandled
+    /// (the partition's owner reads them again).
+    public var staleDropped = 0
 }

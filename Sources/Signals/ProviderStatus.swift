@@ -120,6 +120,9 @@ public struct ProviderStatus: Sendable, Hashable, Codable {
         public var tokensPerSecond: Double? = nil
         /// How long the last model load took (`load_model`, local providers).
         public var loadTimeMs: Double? = nil
+        /// Fetched requests dropped unhandled because their partition was revoked, or assigned
+        /// again, before their turn came (the partition's owner reads them again).
+        public var staleDropped: Int? = nil
 
         public init(totalRequests: Int, successRate: Double, successfulRequests: Int? = nil, failedRequests: Int? = nil,
                     inFlight: Int? = nil, averageLatencyMs: Double? = nil, p50LatencyMs: Double? = nil,
@@ -168,6 +171,7 @@ public struct ProviderStatus: Sendable, Hashable, Codable {
             case errorsByType = "errors_by_type"
             case tokensPerSecond = "tokens_per_second"
             case loadTimeMs = "load_time_ms"
+            case staleDropped = "stale_dropped"
         }
     }
 

@@ -38,7 +38,7 @@ struct AgentProcessTests {
         func topic(_ name: String) -> String { prefix + name }
         var requestTopic: String { topic("llm.requests.\(provider)") }
 
-        func start(_ instance: String, callLog: String, latency: String) throws -> ChildProcess {
+        func start(_ instance: String, callLog: String, latency: String, logFile: String? = nil) throws -> ChildProcess {
             try ChildProcess(
                 executable: AgentCommandTests.cliPath,
                 arguments: [
@@ -46,7 +46,7 @@ struct AgentProcessTests {
                     "--topic-prefix", prefix, "--instance-id", instance, "--test-latency", latency,
                     "--test-call-log", callLog, "--log-level", "info",
                 ],
-                logFile: AgentCommandTests.logFile("agent-\(instance)")
+                logFile: logFile ?? AgentCommandTests.logFile("agent-\(instance)")
             )
         }
 
@@ -69,6 +69,22 @@ struct AgentProcessTests {
             defer { Task { try? await reader.close() } }
             let all = (0..<partitions).map { TopicPartition(topic: requestTopic, partition: Int32($0)) }
             return try await reader.committed(all).values.reduce(0, +)
+        }
+
+        /// Committed offset and high watermark per request partition, for a failure's message.
+        func progress() async -> String {
+            var probe = KafkaConsumerConfiguration(bootstrapServers: broker.bootstrapServers, groupID: prefix + "llm-provider-\(provider)")
+            probe.sessionTimeout = .seconds(6)
+            guard let reader = try? KafkaConsumer(configuration: probe) else { return "no reader" }
+            defer { Task { try? await reader.close() } }
+            let all = (0..<partitions).map { TopicPartition(topic: requestTopic, partition: Int32($0)) }
+            let committed = (try? await reader.committed(all)) ?? [:]
+            var parts: [String] = []
+            for partition in all {
+                let high = try? await reader.watermarks(of: partition).high
+                parts.append("p\(partition.partition): committed \(committed[partition].map(String.init) ?? "none") of \(high.map(String.init) ?? "?")")
+            }
+            return parts.joined(separator: ", ")
         }
     }
 
@@ -119,13 +135,20 @@ struct AgentProcessTests {
         let answeredBeforeKill = Set(answersWatcher.messages.compactMap(\.keyString))
         #expect(answeredBeforeKill.count < ids.count, "killed mid-run")
 
-        let second = try cluster.start("b", callLog: callsB, latency: "uniform:200-800")
+        let logB = AgentCommandTests.logFile("agent-b")
+        let second = try cluster.start("b", callLog: callsB, latency: "uniform:200-800", logFile: logB)
         defer { second.stop(grace: .seconds(20)) }
         try await answersWatcher.wait(until: "every request answered", timeout: .seconds(120)) { messages in
             Set(messages.compactMap(\.keyString)).count >= ids.count
         }
-        try await waitUntil("committed offsets cover all 4,000 requests", timeout: .seconds(60)) {
-            try await cluster.committedTotal() == Int64(ids.count)
+        do {
+            try await waitUntil("committed offsets cover all 4,000 requests", timeout: .seconds(60)) {
+                try await cluster.committedTotal() == Int64(ids.count)
+            }
+        } catch {
+            let log = AgentCommandTests.output(logB).split(separator: "\n").filter { !$0.contains("reaches the provider again") }
+            Issue.record("\(await cluster.progress()); the second agent's log (\(logB)):\n\(log.suffix(40).joined(separator: "\n"))")
+            throw error
         }
         second.send(SIGTERM)
         try await waitUntil("the second agent stopped", timeout: .seconds(40)) { !second.isRunning }

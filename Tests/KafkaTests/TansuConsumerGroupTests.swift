@@ -73,6 +73,52 @@ struct TansuConsumerGroupTests {
         #expect(committed[partition] == 10)
     }
 
+    @Test("a message fetched before its partition moved away and came back is stale; the copy read again is current, and so is one of a partition kept throughout")
+    func staleAfterReassignment() async throws {
+        let broker = try await TansuBroker.shared()
+        let topic = uniqueName("epoch")
+        let group = uniqueName("group")
+        try await broker.createTopic(topic, partitions: 2)
+        let producer = try KafkaProducer(configuration: .init(bootstrapServers: broker.bootstrapServers))
+        for index in 0..<20 {
+            try await producer.enqueue(KafkaProducerMessage(topic: topic, partition: Int32(index % 2), key: nil, value: "m\(index)"))
+        }
+        try await producer.flush(timeout: .seconds(10))
+        await producer.close()
+
+        // The first member keeps reading (serving rebalances) and keeps every message it got.
+        let consumer = try KafkaConsumer(configuration: testConsumerConfig(broker, group: group))
+        try consumer.subscribe(topics: [topic])
+        let held = LockedArray<KafkaConsumerMessage>()
+        let reader = Task { [consumer] in for try await message in consumer.messages { held.append(message) } }
+        try await waitUntil("the first member read all 20") { held.all.count >= 20 }
+        let before = held.all
+        #expect(before.allSatisfy { consumer.isCurrent($0) }, "current while the assignment stands")
+
+        // A second member takes one partition, then leaves: it comes back to the first.
+        let second = try GroupMember(broker: broker, group: group, topic: topic)
+        try await second.waitForAssignment { $0.count == 1 }
+        let moved = try #require(second.consumer.assignment.first)
+        try await waitUntil("the first member gave the partition away") { !consumer.assignment.contains(moved) }
+        #expect(before.filter { $0.topicPartition == moved }.allSatisfy { !consumer.isCurrent($0) }, "stale once revoked")
+        try await second.stop()
+        try await waitUntil("the partition came back", timeout: .seconds(60)) { consumer.assignment.count == 2 }
+
+        let kept = before.filter { $0.topicPartition != moved }
+        let movedAway = before.filter { $0.topicPartition == moved }
+        #expect(kept.count == 10 && movedAway.count == 10)
+        #expect(kept.allSatisfy { consumer.isCurrent($0) }, "a partition never revoked keeps its messages current")
+        #expect(movedAway.allSatisfy { !consumer.isCurrent($0) }, "fetched under the first assignment: stale though the partition is owned again")
+        // Nothing was stored: the partition is read again from the start, and those copies are current.
+        try await waitUntil("the moved partition was read again") { held.all.count >= 30 }
+        let again = held.all.dropFirst(20).filter { $0.topicPartition == moved }
+        #expect(again.map(\.offset) == movedAway.map(\.offset))
+        #expect(again.allSatisfy { consumer.isCurrent($0) })
+        #expect(again.elementsEqual(movedAway), "the same records (the fetch epoch is not part of a message's identity)")
+        try await consumer.close()
+        _ = try? await reader.value
+    }
+
     @Test("paused partitions deliver nothing until resumed; position and lag follow consumption")
     func pauseResumePositionLag() async throws {
         let broker = try await TansuBroker.shared()
