@@ -21,8 +21,8 @@ struct AgentReassignmentTests {
         let fixture = try await Fixture(partitions: 2)
         var configuration = fixture.configuration
         configuration.statusInterval = .seconds(60)
-        configuration.maxInFlight = 1
-        configuration.maxConcurrentCalls = 1
+        configuration.maxInFlight = 2
+        configuration.maxConcurrentCalls = 2
         var secondConfiguration = configuration
         secondConfiguration.instanceID = "i2"
         let latency = TestProvider.Configuration(name: fixture.provider, latency: .fixed(.milliseconds(100)))
