@@ -15,38 +15,20 @@ final class AgentState: Sendable {
         case ready(LedgerIndex)
     }
 
-    /// A revocation waiting (on the consumer's polling thread) until the in-flight work of the
-    /// revoked partitions is finished.
-    struct RevokeWaiter: Sendable {
-        var partitions: Set<TopicPartition>
-        var semaphore: DispatchSemaphore
-    }
-
     struct Value: Sendable {
         var admission: AdmissionController
         var metrics: ProviderMetrics
         var tracker = RequestTracker()
-        var offsets = KafkaOffsetTracker()
-        /// Messages consumed and not yet finished (answered, or given up at shutdown).
-        var inFlight = 0
-        var inFlightByPartition: [TopicPartition: Int] = [:]
-        /// The reader, waiting for an in-flight slot (at most one waiter: the reading task).
-        var slotWaiter: CheckedContinuation<Void, Never>?
-        /// Shutting down: nothing more is taken from the consumer.
-        var stopping = false
-        /// Partitions of the request topic this instance owns, and how many the topic has: the
-        /// instance enforces that share of the provider-wide rate limits.
-        var owned = Set<TopicPartition>()
+        /// The request messages taken into work: in-flight bound, the partitions owned and the
+        /// assignment each message belongs to, the offsets to store.
+        var window: KafkaInFlightWindow
+        /// How many partitions the request topic has: the instance enforces the share of the
+        /// provider-wide rate limits its owned partitions make.
         var topicPartitions: Int?
         /// Owned partitions whose ledger is not being read yet: the read starts at the first
         /// message fetched after the assignment (its offset bounds what must be read).
         var ledgerPending = Set<Int32>()
         var ledger: [Int32: LedgerSlot] = [:]
-        /// Counts the assignments of each request partition: a message belongs to the assignment
-        /// it was fetched in, and loses its claim when the partition is revoked, even if the
-        /// partition comes back.
-        var generation: [Int32: Int] = [:]
-        var revokeWaiter: RevokeWaiter?
         /// Control signals applied so far.
         var configVersion = 0
         /// `configure_functions`: tools for requests that bring none.
@@ -56,15 +38,7 @@ final class AgentState: Sendable {
 
         mutating func updateShare() {
             guard let topicPartitions, topicPartitions > 0 else { return }
-            admission.setShare(Double(owned.count) / Double(topicPartitions))
-        }
-
-        /// Wakes a waiting revocation once none of its partitions has work in flight.
-        mutating func signalRevokeWaiterIfDone() {
-            guard let waiter = revokeWaiter,
-                  waiter.partitions.allSatisfy({ (inFlightByPartition[$0] ?? 0) == 0 }) else { return }
-            revokeWaiter = nil
-            waiter.semaphore.signal()
+            admission.setShare(Double(window.owned.count) / Double(topicPartitions))
         }
     }
 

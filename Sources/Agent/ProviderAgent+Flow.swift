@@ -60,7 +60,7 @@ extension ProviderAgent {
 
     /// Whether the message's partition is still owned in the assignment it was fetched in.
     func isOwned(_ message: KafkaConsumerMessage, generation: Int) -> Bool {
-        state.withLock { $0.owned.contains(message.topicPartition) && $0.generation[message.partition] == generation }
+        state.withLock { $0.window.isCurrent(message, generation: generation) }
     }
 
     /// Backpressure: suspends the reading task while `maxInFlight` messages are in flight, so no
@@ -72,61 +72,33 @@ extension ProviderAgent {
     /// pause/resume cycle, which capped a 200-in-flight agent at ~200 requests/s).
     func waitForSlot() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let wait = state.withLock { state -> Bool in
-                guard state.inFlight >= configuration.maxInFlight, !state.stopping else { return false }
-                state.slotWaiter = continuation
-                return true
-            }
-            if !wait { continuation.resume() }
+            if !state.withLock({ $0.window.parkReader(continuation) }) { continuation.resume() }
         }
     }
 
-    /// Wakes the reader (slot freed, or shutdown).
-    func releaseSlotWaiter() {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            guard state.inFlight < configuration.maxInFlight || state.stopping else { return nil }
-            defer { state.slotWaiter = nil }
-            return state.slotWaiter
-        }
-        waiter?.resume()
-    }
-
-    /// A fetched message enters the in-flight count; the first message of a newly assigned
-    /// partition starts reading its ledger partition (from that message's offset on).
-    /// Returns the assignment generation the message belongs to, or `nil` when it is stale: its
-    /// partition was revoked, or assigned again, since it was fetched (the reader holds messages
-    /// of a batch and waits for slots). Stale messages are dropped; the partition's owner reads
-    /// them again from the committed offset.
+    /// A fetched message enters flight; the first message of a newly assigned partition starts
+    /// reading its ledger partition (from that message's offset on). Returns the assignment
+    /// generation the message belongs to, or `nil` when it is stale: its partition was revoked,
+    /// or assigned again, since it was fetched (the reader holds the rest of a batch while it
+    /// waits for slots). Stale messages are dropped; the partition's owner reads them again.
     func enterFlight(_ message: KafkaConsumerMessage) -> Int? {
         state.withLock { state in
-            guard state.owned.contains(message.topicPartition), consumer.isCurrent(message) else {
-                state.metrics.recordStaleDrop()
-                return nil
-            }
-            state.offsets.consumed(message)
-            state.inFlight += 1
-            state.inFlightByPartition[message.topicPartition, default: 0] += 1
+            guard let generation = state.window.enter(message, isCurrent: consumer.isCurrent(message)) else { return nil }
             if configuration.ledger, state.ledgerPending.remove(message.partition) != nil {
                 let partition = message.partition
                 let from = message.offset
                 state.ledger[partition] = .loading(Task { await self.loadLedger(partition: partition, from: from) })
             }
-            return state.generation[message.partition] ?? 0
+            return generation
         }
     }
 
     /// A message leaves flight; when it completed in the assignment it was fetched in, the
-    /// contiguous completed prefix of its partition is stored.
+    /// contiguous completed prefix of its partition is stored (then a revocation waiting for the
+    /// partition may go on).
     func leaveFlight(_ message: KafkaConsumerMessage, generation: Int, completed: Bool) {
-        let next = state.withLock { state -> Int64? in
-            state.inFlight -= 1
-            let current = state.generation[message.partition] == generation
-            let next = completed && current ? state.offsets.completed(message) : nil
-            state.inFlightByPartition[message.topicPartition, default: 1] -= 1
-            if state.inFlightByPartition[message.topicPartition] == 0 { state.inFlightByPartition[message.topicPartition] = nil }
-            return next
-        }
-        if let next {
+        let departure = state.withLock { $0.window.leave(message, generation: generation, completed: completed) }
+        if let next = departure.offsetToStore {
             do {
                 try consumer.storeOffsets([message.topicPartition: next])
             } catch {
@@ -134,9 +106,7 @@ extension ProviderAgent {
                 logger.debug("offset not stored", metadata: ["kafka.error": "\(error)"])
             }
         }
-        // After the offset is stored: a revocation waiting for this partition may go on.
-        state.withLock { $0.signalRevokeWaiterIfDone() }
-        releaseSlotWaiter()
+        departure.wake()
     }
 
     /// Applies an assignment change (on the consumer's polling thread). A revocation first waits
@@ -148,39 +118,29 @@ extension ProviderAgent {
         switch event {
         case .assigned(let partitions):
             state.withLock { state in
-                state.owned.formUnion(partitions)
-                // Whatever the tracker still held for them belongs to an earlier assignment.
-                state.offsets.revoke(partitions)
+                state.window.assign(partitions)
                 for partition in partitions {
                     state.ledger[partition.partition] = nil
                     state.ledgerPending.insert(partition.partition)
-                    state.generation[partition.partition, default: 0] += 1
                 }
                 state.updateShare()
             }
         case .revoked(let partitions), .lost(let partitions):
-            let semaphore = state.withLock { state -> DispatchSemaphore? in
-                state.owned.subtract(partitions)
+            let inFlight = state.withLock { state in
+                let inFlight = state.window.beginRevoke(partitions, waitForInFlight: event == .revoked(partitions))
                 state.updateShare()
                 // Messages still waiting for a ledger read are abandoned at once (nothing of
-                // theirs reached the provider), so the wait below is only for running calls.
+                // theirs reached the provider), so the wait is only for running calls.
                 for partition in partitions {
                     if case .loading(let task) = state.ledger[partition.partition] { task.cancel() }
                 }
-                guard case .revoked = event, partitions.contains(where: { (state.inFlightByPartition[$0] ?? 0) > 0 }) else { return nil }
-                let semaphore = DispatchSemaphore(value: 0)
-                state.revokeWaiter = AgentState.RevokeWaiter(partitions: partitions, semaphore: semaphore)
-                return semaphore
+                return inFlight
             }
-            if let semaphore {
-                let timeout = DispatchTime.now() + .milliseconds(Int(saturating: revokeTimeout.milliseconds))
-                if semaphore.wait(timeout: timeout) == .timedOut {
-                    logger.info("revocation did not wait for every in-flight request", metadata: ["agent.partitions": "\(partitions.map(\.partition).sorted())"])
-                }
+            if let inFlight, !inFlight.wait(timeout: revokeTimeout) {
+                logger.info("revocation did not wait for every in-flight request", metadata: ["agent.partitions": "\(partitions.map(\.partition).sorted())"])
             }
             state.withLock { state in
-                state.revokeWaiter = nil
-                state.offsets.revoke(partitions)
+                state.window.endRevoke(partitions)
                 for partition in partitions {
                     if case .loading(let task) = state.ledger[partition.partition] { task.cancel() }
                     state.ledger[partition.partition] = nil

@@ -23,7 +23,7 @@ extension ProviderAgent {
         let attempt = request.effectiveAttempt
         while true {
             // Only the slot of the assignment this message was fetched in.
-            let slot = state.withLock { state in state.generation[partition] == generation ? state.ledger[partition] : nil }
+            let slot = state.withLock { state in state.window.generation(of: message.topicPartition) == generation ? state.ledger[partition] : nil }
             switch slot {
             case nil:
                 return .abandon
@@ -37,7 +37,7 @@ extension ProviderAgent {
             case .ready:
                 enum Found { case record(LedgerRecord?), changed }
                 let found = state.withLock { state -> Found in
-                    guard state.generation[partition] == generation, case .ready(var index)? = state.ledger[partition] else { return .changed }
+                    guard state.window.generation(of: message.topicPartition) == generation, case .ready(var index)? = state.ledger[partition] else { return .changed }
                     // Moved out while it changes, so the index is not copied.
                     state.ledger[partition] = nil
                     let record = index.take(requestID: request.requestID, attempt: attempt)

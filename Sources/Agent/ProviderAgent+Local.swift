@@ -82,7 +82,7 @@ extension ProviderAgent {
             provider: configuration.provider, loadedModels: loaded,
             memoryTotalBytes: sample.memory?.totalBytes, memoryUsedBytes: sample.memory?.usedBytes,
             gpuMemoryTotalBytes: sample.gpu?.memoryTotalBytes, gpuMemoryUsedBytes: sample.gpu?.memoryUsedBytes,
-            cpuPercent: sample.cpuPercent, inFlight: state.withLock { $0.inFlight },
+            cpuPercent: sample.cpuPercent, inFlight: state.withLock { $0.window.count },
             requestID: requestID, instance: configuration.instanceID
         )
     }

@@ -33,11 +33,11 @@ extension ProviderAgent {
             let breaker = state.admission.breaker
             let metrics = state.metrics
             var overall = Self.statusMetrics(metrics.overall)
-            overall.inFlight = state.inFlight
+            overall.inFlight = state.window.count
             overall.rejectedRequests = metrics.rejected
             overall.ledgerRepeats = metrics.ledgerRepeats
             overall.providerRecalls = metrics.providerRecalls
-            overall.staleDropped = metrics.staleDropped
+            overall.staleDropped = state.window.staleDropped
             let transitions = breaker.transitions.suffix(Self.statusTransitions).map { transition in
                 ProviderStatus.CircuitBreaker.Transition(
                     at: wallNow.addingTimeInterval(-(now - transition.at).milliseconds / 1000).ISO8601Format(.iso8601.time(includingFractionalSeconds: true).year().month().day()),
@@ -64,7 +64,7 @@ extension ProviderAgent {
                 features: provider.supportedFeatures.map(\.rawValue).sorted(),
                 requestID: requestID,
                 modelMetrics: metrics.byModel.filter { !$0.key.isEmpty }.mapValues(Self.statusMetrics),
-                ownedPartitions: state.owned.map { Int($0.partition) }.sorted(),
+                ownedPartitions: state.window.owned.map { Int($0.partition) }.sorted(),
                 configVersion: state.configVersion,
                 uptimeMs: Int(saturating: wallNow.timeIntervalSince(self.state.startedAt) * 1000)
             )

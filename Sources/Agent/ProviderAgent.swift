@@ -48,7 +48,8 @@ public final class ProviderAgent: Service, Sendable {
                 defaultModel: configuration.defaultModel,
                 modelTiers: configuration.modelTiers
             ),
-            metrics: ProviderMetrics(prices: configuration.prices)
+            metrics: ProviderMetrics(prices: configuration.prices),
+            window: KafkaInFlightWindow(capacity: configuration.maxInFlight)
         ))
         self.state = state
         resources = ResourceGovernor(policy: configuration.resources, configuredLimit: configuration.maxConcurrentCalls)
@@ -106,7 +107,7 @@ public final class ProviderAgent: Service, Sendable {
         }
         processingTask.withLock { $0 = processing }
         // A shutdown requested before the tasks existed.
-        if state.withLock({ $0.stopping }) { stopFetching() }
+        if state.withLock({ $0.window.isStopping }) { stopFetching() }
         // Graceful shutdown drains; cancellation (another service of the group failed) abandons
         // what is in flight at once (its offsets are not stored: the next owner answers it).
         await withTaskCancellationHandler {
@@ -157,17 +158,17 @@ public final class ProviderAgent: Service, Sendable {
     }
 
     private func stopFetching() {
-        state.withLock { state in
-            state.stopping = true
+        let parkedReader = state.withLock { state in
             for case .loading(let task) in state.ledger.values { task.cancel() }
+            return state.window.stop()
         }
         try? consumer.pause(consumer.assignment)
         readerTask.withLock { $0?.cancel() }
-        releaseSlotWaiter()
+        parkedReader?.resume()
         let processing = processingTask.withLock { $0 }
         let deadline = Task { [drainTimeout = configuration.drainTimeout, logger] in
             guard (try? await Task.sleep(for: drainTimeout)) != nil else { return }
-            logger.info("drain timeout reached, abandoning in-flight requests", metadata: ["agent.in_flight": "\(self.state.withLock { $0.inFlight })"])
+            logger.info("drain timeout reached, abandoning in-flight requests", metadata: ["agent.in_flight": "\(self.state.withLock { $0.window.count })"])
             processing?.cancel()
         }
         drainDeadline.withLock { $0 = deadline }

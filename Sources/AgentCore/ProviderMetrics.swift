@@ -85,9 +85,6 @@ public struct ProviderMetrics: Sendable {
     public private(set) var providerRecalls = 0
     /// Requests refused at admission (never reached the provider).
     public private(set) var rejected = 0
-    /// Fetched requests dropped unhandled: their partition was revoked, or assigned again,
-    /// before their turn came (the partition's owner reads them again from the committed offset).
-    public private(set) var staleDropped = 0
     public var prices: PriceTable
 
     public init(prices: PriceTable = PriceTable()) {
@@ -112,10 +109,6 @@ public struct ProviderMetrics: Sendable {
 
     public mutating func recordProviderRecall() {
         providerRecalls += 1
-    }
-
-    public mutating func recordStaleDrop() {
-        staleDropped += 1
     }
 
     /// A refusal at admission: counted as a failed request of `model` and as rejected.

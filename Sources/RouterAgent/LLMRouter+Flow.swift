@@ -16,7 +16,7 @@ extension LLMRouter {
         let partition = message.topicPartition
         let sleeper = Task { _ = try? await Task.sleep(for: delay) }
         let registered = state.withLock { state -> Bool in
-            guard !state.stopping, state.owned.contains(partition) else { return false }
+            guard !state.window.isStopping, state.window.owned.contains(partition) else { return false }
             state.waits[partition, default: [:]][message.offset] = sleeper
             return true
         }
@@ -37,68 +37,36 @@ extension LLMRouter {
     }
 
     func isOwned(_ message: KafkaConsumerMessage, generation: Int) -> Bool {
-        state.withLock { $0.owned.contains(message.topicPartition) && $0.generation[message.topicPartition] == generation && !$0.stopping }
+        state.withLock { $0.window.isCurrent(message, generation: generation) && !$0.window.isStopping }
     }
 
     /// Backpressure: suspends the reading task while `maxInFlight` messages are in flight.
     func waitForSlot() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let wait = state.withLock { state -> Bool in
-                guard state.inFlight >= configuration.maxInFlight, !state.stopping else { return false }
-                state.slotWaiter = continuation
-                return true
-            }
-            if !wait { continuation.resume() }
+            if !state.withLock({ $0.window.parkReader(continuation) }) { continuation.resume() }
         }
     }
 
-    func releaseSlotWaiter() {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            guard state.inFlight < configuration.maxInFlight || state.stopping else { return nil }
-            defer { state.slotWaiter = nil }
-            return state.slotWaiter
-        }
-        waiter?.resume()
-    }
-
-    /// A fetched message enters the in-flight count; returns the assignment generation it
-    /// belongs to, or `nil` when it is stale: its partition was revoked, or assigned again, since
-    /// it was fetched. Stale messages are dropped; the partition's owner reads them again from the
-    /// committed offset.
+    /// A fetched message enters flight; returns the assignment generation it belongs to, or
+    /// `nil` when it is stale: its partition was revoked, or assigned again, since it was
+    /// fetched. Stale messages are dropped; the partition's owner reads them again.
     func enterFlight(_ message: KafkaConsumerMessage) -> Int? {
-        state.withLock { state in
-            guard state.owned.contains(message.topicPartition), consumer.isCurrent(message) else {
-                state.counters.staleDropped += 1
-                return nil
-            }
-            state.offsets.consumed(message)
-            state.inFlight += 1
-            state.inFlightByPartition[message.topicPartition, default: 0] += 1
-            return state.generation[message.topicPartition] ?? 0
-        }
+        state.withLock { $0.window.enter(message, isCurrent: consumer.isCurrent(message)) }
     }
 
     /// A message leaves flight; when it completed in the assignment it was fetched in, the
     /// contiguous completed prefix of its partition is stored (abandoned messages are
     /// redelivered to the partition's next owner).
     func leaveFlight(_ message: KafkaConsumerMessage, generation: Int, completed: Bool) {
-        let next = state.withLock { state -> Int64? in
-            state.inFlight -= 1
-            let current = state.generation[message.topicPartition] == generation
-            let next = completed && current ? state.offsets.completed(message) : nil
-            state.inFlightByPartition[message.topicPartition, default: 1] -= 1
-            if state.inFlightByPartition[message.topicPartition] == 0 { state.inFlightByPartition[message.topicPartition] = nil }
-            return next
-        }
-        if let next {
+        let departure = state.withLock { $0.window.leave(message, generation: generation, completed: completed) }
+        if let next = departure.offsetToStore {
             do {
                 try consumer.storeOffsets([message.topicPartition: next])
             } catch {
                 logger.debug("offset not stored", metadata: ["kafka.error": "\(error)"])
             }
         }
-        state.withLock { $0.signalRevokeWaiterIfDone() }
-        releaseSlotWaiter()
+        departure.wake()
     }
 
     /// Applies an assignment change (on the consumer's polling thread). A revocation hands back
@@ -107,30 +75,16 @@ extension LLMRouter {
     static func rebalanced(_ event: KafkaRebalanceEvent, state: RouterState, revokeTimeout: Duration, logger: Logger) {
         switch event {
         case .assigned(let partitions):
-            state.withLock { state in
-                state.owned.formUnion(partitions)
-                state.offsets.revoke(partitions)
-                for partition in partitions { state.generation[partition, default: 0] += 1 }
-            }
+            state.withLock { $0.window.assign(partitions) }
         case .revoked(let partitions), .lost(let partitions):
-            let semaphore = state.withLock { state -> DispatchSemaphore? in
-                state.owned.subtract(partitions)
+            let inFlight = state.withLock { state in
                 state.cancelWaits(in: partitions)
-                guard case .revoked = event, partitions.contains(where: { (state.inFlightByPartition[$0] ?? 0) > 0 }) else { return nil }
-                let semaphore = DispatchSemaphore(value: 0)
-                state.revokeWaiter = RouterState.RevokeWaiter(partitions: partitions, semaphore: semaphore)
-                return semaphore
+                return state.window.beginRevoke(partitions, waitForInFlight: event == .revoked(partitions))
             }
-            if let semaphore {
-                let timeout = DispatchTime.now() + .milliseconds(Int(revokeTimeout.components.seconds * 1000 + revokeTimeout.components.attoseconds / 1_000_000_000_000_000))
-                if semaphore.wait(timeout: timeout) == .timedOut {
-                    logger.info("revocation did not wait for every in-flight message", metadata: ["router.partitions": "\(partitions.map(\.description).sorted())"])
-                }
+            if let inFlight, !inFlight.wait(timeout: revokeTimeout) {
+                logger.info("revocation did not wait for every in-flight message", metadata: ["router.partitions": "\(partitions.map(\.description).sorted())"])
             }
-            state.withLock { state in
-                state.revokeWaiter = nil
-                state.offsets.revoke(partitions)
-            }
+            state.withLock { $0.window.endRevoke(partitions) }
         }
     }
 }

@@ -77,7 +77,7 @@ extension LLMRouter {
 
     /// Partitions of `llm.router.requests` and `llm.errors` this instance owns now (0 before it joined the group).
     public var assignedPartitions: Int {
-        state.withLock { $0.owned.count }
+        state.withLock { $0.window.owned.count }
     }
 
     /// The providers as this router sees them now.

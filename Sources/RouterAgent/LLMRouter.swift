@@ -31,7 +31,8 @@ public final class LLMRouter: Service, Sendable {
         decoder = SignalDecoder(maxBytes: configuration.maxMessageBytes)
         router = RequestRouter(policy: RoutingPolicy(configuration.routing), settings: configuration.reroute, source: configuration.source)
         let state = RouterState(RouterState.Value(
-            registry: ProviderRegistry(staleAfterMissedIntervals: configuration.staleAfterMissedIntervals)
+            registry: ProviderRegistry(staleAfterMissedIntervals: configuration.staleAfterMissedIntervals),
+            window: KafkaInFlightWindow(capacity: configuration.maxInFlight)
         ))
         self.state = state
         producer = try KafkaProducer(configuration: configuration.producerConfiguration, logger: logger)
@@ -77,7 +78,7 @@ public final class LLMRouter: Service, Sendable {
             }
         }
         processingTask.withLock { $0 = processing }
-        if state.withLock({ $0.stopping }) { stopFetching() }
+        if state.withLock({ $0.window.isStopping }) { stopFetching() }
         // Graceful shutdown drains; cancellation (another service of the group failed) abandons
         // what is in flight at once (its offsets are not stored: the next owner answers it).
         await withTaskCancellationHandler {
@@ -124,21 +125,27 @@ public final class LLMRouter: Service, Sendable {
     }
 
     /// What this router did so far, and the registry as it sees it.
-    public var counters: RouterCounters { state.withLock { $0.counters } }
+    public var counters: RouterCounters {
+        state.withLock { state in
+            var counters = state.counters
+            counters.staleDropped = state.window.staleDropped
+            return counters
+        }
+    }
 
     private func stopFetching() {
-        state.withLock { state in
-            state.stopping = true
+        let parkedReader = state.withLock { state in
             // Retries waiting out a backoff are handed back now: not stored, continued by the next owner.
             state.cancelWaits(in: nil)
+            return state.window.stop()
         }
         try? consumer.pause(consumer.assignment)
         readerTask.withLock { $0?.cancel() }
-        releaseSlotWaiter()
+        parkedReader?.resume()
         let processing = processingTask.withLock { $0 }
         let deadline = Task { [drainTimeout = configuration.drainTimeout, logger] in
             guard (try? await Task.sleep(for: drainTimeout)) != nil else { return }
-            logger.info("drain timeout reached, abandoning in-flight messages", metadata: ["router.in_flight": "\(self.state.withLock { $0.inFlight })"])
+            logger.info("drain timeout reached, abandoning in-flight messages", metadata: ["router.in_flight": "\(self.state.withLock { $0.window.count })"])
             processing?.cancel()
         }
         drainDeadline.withLock { $0 = deadline }

@@ -6,37 +6,16 @@ import Synchronization
 /// The router's mutable state, behind one lock: the provider registry, in-flight messages and
 /// their offsets, flow control, ownership, retries waiting out a backoff.
 final class RouterState: Sendable {
-    /// A revocation waiting (on the consumer's polling thread) until the revoked partitions'
-    /// in-flight forwards are published and their offsets stored.
-    struct RevokeWaiter: Sendable {
-        var partitions: Set<TopicPartition>
-        var semaphore: DispatchSemaphore
-    }
-
     struct Value: Sendable {
         var registry: ProviderRegistry
-        var offsets = KafkaOffsetTracker()
-        var inFlight = 0
-        var inFlightByPartition: [TopicPartition: Int] = [:]
-        /// The reader, waiting for an in-flight slot.
-        var slotWaiter: CheckedContinuation<Void, Never>?
-        var stopping = false
-        var owned = Set<TopicPartition>()
-        /// Assignments per partition: a message loses its claim when its partition is revoked.
-        var generation: [TopicPartition: Int] = [:]
-        var revokeWaiter: RevokeWaiter?
+        /// The messages taken into work: in-flight bound, the partitions owned and the
+        /// assignment each message belongs to, the offsets to store.
+        var window: KafkaInFlightWindow
         /// Backoff waits, by partition and offset: cancelled when the partition is revoked or the
         /// router stops (the retry is then continued by the partition's next owner).
         var waits: [TopicPartition: [Int64: Task<Void, Never>]] = [:]
         /// Counters for the log and the all-in-one summary.
         var counters = RouterCounters()
-
-        mutating func signalRevokeWaiterIfDone() {
-            guard let waiter = revokeWaiter,
-                  waiter.partitions.allSatisfy({ (inFlightByPartition[$0] ?? 0) == 0 }) else { return }
-            revokeWaiter = nil
-            waiter.semaphore.signal()
-        }
 
         mutating func cancelWaits(in partitions: Set<TopicPartition>?) {
             for (partition, tasks) in waits where partitions?.contains(partition) ?? true {
