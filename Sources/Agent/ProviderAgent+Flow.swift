@@ -115,6 +115,7 @@ extension ProviderAgent {
     /// again nor finds them half done; requests not started yet are abandoned at once. Lost
     /// partitions are given up without waiting. The rate-limit share follows the partitions owned.
     static func rebalanced(_ event: KafkaRebalanceEvent, state: AgentState, revokeTimeout: Duration, logger: Logger) {
+        logger.info("assignment changed", metadata: ["agent.change": "\(event.kind)", "agent.partitions": "\(event.partitions.map(\.partition).sorted())"])
         switch event {
         case .assigned(let partitions):
             state.withLock { state in

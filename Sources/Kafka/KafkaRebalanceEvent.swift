@@ -9,6 +9,15 @@ public enum KafkaRebalanceEvent: Sendable, Hashable {
     /// own them. Nothing more may be committed for them.
     case lost(Set<TopicPartition>)
 
+    /// `assigned`, `revoked` or `lost` (for logs).
+    public var kind: String {
+        switch self {
+        case .assigned: "assigned"
+        case .revoked: "revoked"
+        case .lost: "lost"
+        }
+    }
+
     public var partitions: Set<TopicPartition> {
         switch self {
         case .assigned(let partitions), .revoked(let partitions), .lost(let partitions): partitions

@@ -73,6 +73,7 @@ extension LLMRouter {
     /// the retries waiting out a backoff at once and waits (at most `revokeTimeout`) for the
     /// forwards already under way, so the next owner does not forward them again.
     static func rebalanced(_ event: KafkaRebalanceEvent, state: RouterState, revokeTimeout: Duration, logger: Logger) {
+        logger.info("assignment changed", metadata: ["router.change": "\(event.kind)", "router.partitions": "\(event.partitions.map(\.description).sorted())"])
         switch event {
         case .assigned(let partitions):
             state.withLock { $0.window.assign(partitions) }

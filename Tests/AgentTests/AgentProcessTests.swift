@@ -82,7 +82,7 @@ struct AgentProcessTests {
             var parts: [String] = []
             for partition in all {
                 let high = try? await reader.watermarks(of: partition).high
-                parts.append("p\(partition.partition): committed \(committed[partition].map(String.init) ?? "none") of \(high.map(String.init) ?? "?")")
+                parts.append("p\(partition.partition): committed \(committed[partition].map(String.init) ?? "none"), end as the broker reports it \(high.map(String.init) ?? "?")")
             }
             return parts.joined(separator: ", ")
         }
