@@ -36,13 +36,23 @@ extension KafkaConsumer {
         }
     }
 
+    /// The high watermark the last fetch response of `partition` carried (no request).
+    func fetchedHighWatermark(of partition: TopicPartition) -> Int64? {
+        var low: Int64 = -1
+        var high: Int64 = -1
+        let code = rd_kafka_get_watermark_offsets(client.pointer, partition.topic, partition.partition, &low, &high)
+        return code == RD_KAFKA_RESP_ERR_NO_ERROR && high >= 0 ? high : nil
+    }
+
     /// Assigns exactly `partitions` (no group rebalancing) starting at `start`.
     public func assign(_ partitions: Set<TopicPartition>, from start: KafkaStartOffset) throws(KafkaError) {
         try assign(Dictionary(uniqueKeysWithValues: partitions.map { ($0, Optional(start.rawValue)) }))
     }
 
     /// Reads `partitions` from their beginning up to their high watermarks as they are when the
-    /// call starts, handing every message to `body` in offset order per partition, and returns
+    /// call starts (or as the first fetch reports them, when that is more: Tansu 0.6.0 answers
+    /// the offset request with the last batch's base offset + 1), handing every message to
+    /// `body` in offset order per partition, and returns
     /// when all are read. The partitions stay assigned afterwards (read ``messages`` to follow
     /// what is written next). Replaces any previous assignment.
     ///
@@ -60,6 +70,7 @@ extension KafkaConsumer {
             if high > max(low, 0) { remaining[partition] = high }
         }
         try assign(partitions, from: .beginning)
+        var raised = Set<TopicPartition>()
         while !remaining.isEmpty {
             guard !Task.isCancelled else {
                 throw KafkaError(code: .closed, message: "reading \(remaining.keys.map(\.description).sorted()) to the end was cancelled")
@@ -73,6 +84,12 @@ extension KafkaConsumer {
             for message in batch {
                 try body(message)
                 let partition = message.topicPartition
+                // The first fetch's high watermark, if it says more: Tansu 0.6.0 answers
+                // ListOffsets with the last batch's base offset + 1, its fetches with the end.
+                if raised.insert(partition).inserted, let end = remaining[partition],
+                   let high = fetchedHighWatermark(of: partition), high > end {
+                    remaining[partition] = high
+                }
                 if let end = remaining[partition], message.offset + 1 >= end { remaining[partition] = nil }
             }
             // Offsets at the end that hold no message (compaction, transaction markers): the

@@ -23,6 +23,31 @@ struct TansuProducerConsumerTests {
         await producer.close()
     }
 
+    @Test("readToEnd reads every message written before it started, also the rest of the last batch (Tansu reports the latest offset as that batch's base + 1)")
+    func readToEndReadsTheLastBatch() async throws {
+        let broker = try await TansuBroker.shared()
+        let topic = uniqueName("to-end")
+        try await broker.createTopic(topic, partitions: 1)
+        let producer = try KafkaProducer(configuration: .init(bootstrapServers: broker.bootstrapServers))
+        // Two batches: 100 messages, then 5.
+        for count in [100, 5] {
+            for index in 0..<count { try await producer.enqueue(KafkaProducerMessage(topic: topic, key: nil, value: "\(count)-\(index)")) }
+            try await producer.flush(timeout: .seconds(10))
+        }
+        await producer.close()
+
+        // One poll batch ends right after the last batch's first message.
+        var configuration = KafkaConsumerConfiguration(bootstrapServers: broker.bootstrapServers, groupID: uniqueName("reader"))
+        configuration.pollBatchSize = 101
+        let reader = try KafkaConsumer(configuration: configuration)
+        var offsets: [Int64] = []
+        try await reader.readToEnd([TopicPartition(topic: topic, partition: 0)], timeout: .seconds(30)) { message in
+            offsets.append(message.offset)
+        }
+        try await reader.close()
+        #expect(offsets == Array(0..<105))
+    }
+
     @Test("keys, values and headers round-trip byte for byte")
     func keysAndHeadersRoundTrip() async throws {
         let broker = try await TansuBroker.shared()
