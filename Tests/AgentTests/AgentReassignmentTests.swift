@@ -42,6 +42,7 @@ struct AgentReassignmentTests {
         // A second member takes one partition and leaves again: the partition comes back.
         let secondRun = Task { try await second.run() }
         try await waitUntil("the second agent owns a partition", timeout: .seconds(60)) { second.currentStatus.ownedPartitions?.count == 1 }
+        try await waitUntil("the second agent answered some of it", timeout: .seconds(60)) { secondProvider.totalCalls >= 5 }
         second.shutdown()
         try await secondRun.value
         try await waitUntil("the first agent owns both partitions again", timeout: .seconds(60)) { first.currentStatus.ownedPartitions?.count == 2 }
