@@ -8,6 +8,7 @@ extension ProviderAgent {
     /// request, so that any router can send the next attempt; so does `context_length_exceeded`
     /// (not retryable on this model, but a router may send it to a larger one). Every other
     /// error is final and goes to the reply topic, echoing the route.
+    @inline(never)
     func errorAnswer(_ error: ProviderCallError, request: ProviderRequest, model: String?, replyTo: String?,
                      reroutable: Bool = true) -> KafkaProducerMessage {
         var signal = ProviderError(
@@ -25,6 +26,7 @@ extension ProviderAgent {
 
     /// A message that could not be decoded: `invalid_request` when its request id is readable
     /// (from the value or the `request-id` header), else the raw message to the dead-letter topic.
+    @inline(never)
     func reject(_ message: KafkaConsumerMessage, _ error: any Error) -> KafkaProducerMessage {
         let decodingError = error as? SignalDecodingError
         let reason = decodingError?.description ?? "\(error)"
@@ -53,6 +55,7 @@ extension ProviderAgent {
         )
     }
 
+    @inline(never)
     func answer(_ signal: Signal, to topic: String, key: String?) -> KafkaProducerMessage {
         let envelope = SignalEnvelope(signal, source: source)
         let value = (try? envelope.encoded()) ?? Array(#"{"type":"provider_error"}"#.utf8)

@@ -9,6 +9,7 @@ import Signals
 extension ProviderAgent {
     /// The request as the provider should see it, or the refusal (`content_blocked`) when the
     /// safety settings refuse its prompt.
+    @inline(never)
     func prepare(_ request: ProviderRequest) -> Result<ProviderRequest, ProviderCallError> {
         let (functions, safety) = state.withLock { ($0.functions, $0.safety) }
         var prepared = request
@@ -24,6 +25,7 @@ extension ProviderAgent {
     }
 
     /// The completion, or `content_blocked` when the safety settings refuse the answer.
+    @inline(never)
     func screen(_ result: Result<Completion, ProviderCallError>) -> Result<Completion, ProviderCallError> {
         guard case .success(let completion) = result, let safety = state.withLock({ $0.safety }) else { return result }
         if let refusal = safety.checkOutput(completion.content, finishReason: completion.finishReason) { return .failure(refusal) }

@@ -337,6 +337,7 @@ public final class ProviderAgent: Service, Sendable {
 
     /// The admission checks for one request; a refusal is counted in the metrics and answered at
     /// once, an admitted request enters the in-flight table.
+    @inline(never)
     private func admit(_ request: ProviderRequest, message: KafkaConsumerMessage, replyTo: String?) -> Admission {
         let enqueuedAt = message.timestampMilliseconds.map { Date(timeIntervalSince1970: Double($0) / 1000) }
         let now = ContinuousClock.now
@@ -366,6 +367,7 @@ public final class ProviderAgent: Service, Sendable {
         }
     }
 
+    @inline(never)
     private func finish(
         _ request: ProviderRequest, ticket: AdmissionController.Ticket, result: Result<Completion, ProviderCallError>,
         latency: Duration, replyTo: String?, reroutable: Bool

@@ -37,7 +37,14 @@ public struct ProviderRequest: Sendable, Hashable, Codable {
     public var attempt: Int?
     /// Set by routers on requests they forward: reply topic, remaining candidates, attempts so far,
     /// budget and deadline (see `RouteContext`). Absent on requests sent straight to an agent.
-    public var route: RouteContext?
+    public var route: RouteContext? {
+        get { routeStorage?.value }
+        set { routeStorage = newValue.map(RouteContextBox.init) }
+    }
+    /// Boxed: a request is copied through every frame of the agent's request path, and inline
+    /// the route context would add 112 bytes to each copy (to every suspended request's async
+    /// frames), for a field most requests do not have.
+    private var routeStorage: RouteContextBox?
     /// Members this version does not know, kept verbatim.
     public var extra: [String: JSONValue]
 
@@ -64,8 +71,8 @@ public struct ProviderRequest: Sendable, Hashable, Codable {
         self.provider = provider
         self.metadata = metadata
         self.attempt = attempt
-        self.route = route
         self.extra = extra
+        self.routeStorage = route.map(RouteContextBox.init)
     }
 
     /// `attempt`, or 1 when absent (the first attempt).
@@ -114,7 +121,7 @@ public struct ProviderRequest: Sendable, Hashable, Codable {
         metadata = try c.decodeIfPresent([String: JSONValue].self, forKey: .metadata)
         attempt = try c.decodeIfPresent(Int.self, forKey: .attempt)
         if let a = attempt, a < 1 { throw invalid(.attempt, "must be at least 1, got \(a)") }
-        route = try c.decodeIfPresent(RouteContext.self, forKey: .route)
+        routeStorage = try c.decodeIfPresent(RouteContext.self, forKey: .route).map(RouteContextBox.init)
         let all = try decoder.container(keyedBy: AnyCodingKey.self)
         var extra: [String: JSONValue] = [:]
         for key in all.allKeys where !Self.knownKeys.contains(key.stringValue) {
@@ -150,4 +157,17 @@ public struct ProviderRequest: Sendable, Hashable, Codable {
             }
         }
     }
+}
+
+/// An immutable box: a new one on every change, so `ProviderRequest` keeps value semantics.
+/// Sendable: its only stored property is an immutable Sendable value.
+final class RouteContextBox: Sendable, Hashable {
+    let value: RouteContext
+
+    init(_ value: RouteContext) {
+        self.value = value
+    }
+
+    static func == (lhs: RouteContextBox, rhs: RouteContextBox) -> Bool { lhs.value == rhs.value }
+    func hash(into hasher: inout Hasher) { hasher.combine(value) }
 }
