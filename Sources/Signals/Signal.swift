@@ -5,10 +5,12 @@ public enum Signal: Sendable, Hashable {
     case providerRequest(ProviderRequest)
     case featureCheck(FeatureCheck)
     case getProviderStatus(SignalQuery?)
-    // Output, all providers.
+    // Output, all providers. Errors (a handed-back one carries its whole request) and statuses
+    // are boxed: inline they made every `Signal` over 600 bytes, and signals sit in the async
+    // frames of every request in flight.
     case providerResponse(ProviderResponse)
-    case providerError(ProviderError)
-    case providerStatus(ProviderStatus)
+    indirect case providerError(ProviderError)
+    indirect case providerStatus(ProviderStatus)
     case featureCheckResult(FeatureCheckResult)
     // Control, all providers.
     case configureProvider(ConfigureProvider)
