@@ -98,15 +98,7 @@ extension ProviderAgent {
     /// partition may go on).
     func leaveFlight(_ message: KafkaConsumerMessage, generation: Int, completed: Bool) {
         let departure = state.withLock { $0.window.leave(message, generation: generation, completed: completed) }
-        if let next = departure.offsetToStore {
-            do {
-                try consumer.storeOffsets([message.topicPartition: next])
-            } catch {
-                // Revoked meanwhile: the partition's next owner reads it again.
-                logger.debug("offset not stored", metadata: ["kafka.error": "\(error)"])
-            }
-        }
-        departure.wake()
+        consumer.settle(departure, of: message)
     }
 
     /// Applies an assignment change (on the consumer's polling thread). A revocation first waits
@@ -115,7 +107,6 @@ extension ProviderAgent {
     /// again nor finds them half done; requests not started yet are abandoned at once. Lost
     /// partitions are given up without waiting. The rate-limit share follows the partitions owned.
     static func rebalanced(_ event: KafkaRebalanceEvent, state: AgentState, revokeTimeout: Duration, logger: Logger) {
-        logger.info("assignment changed", metadata: ["agent.change": "\(event.kind)", "agent.partitions": "\(event.partitions.map(\.partition).sorted())"])
         switch event {
         case .assigned(let partitions):
             state.withLock { state in

@@ -19,7 +19,7 @@ public final class KafkaConsumer: Service, Sendable {
     let client: RdKafkaClient
     private let queue: RdKafkaQueue
     private let configuration: KafkaConsumerConfiguration
-    private let logger: Logger
+    let logger: Logger
     private let pollExecutor: BlockingExecutor
     let blockingExecutor: BlockingExecutor
     /// The owned partitions and the epoch each was assigned in: set on the polling thread by
@@ -336,9 +336,9 @@ public final class KafkaConsumer: Service, Sendable {
             let error = KafkaError(consuming: failure, context: "apply rebalance")
             logger.info("rebalance could not be applied", metadata: ["kafka.error": .string(error.description)])
         }
-        logger.debug(
-            "rebalance",
-            metadata: ["kafka.event": .string("\(event)"), "kafka.partitions": "\(partitions.count)"]
+        logger.info(
+            "assignment changed",
+            metadata: ["kafka.change": .string(event.kind), "kafka.partitions": "\(event.partitions.map(\.description).sorted())"]
         )
         return event
     }

@@ -33,10 +33,7 @@ public struct KafkaInFlightWindow: Sendable {
         /// Blocks (on the polling thread, never on the cooperative pool) until the last in-flight
         /// message of the revoked partitions left, or `timeout` passed; `false` on the timeout.
         public func wait(timeout: Duration) -> Bool {
-            let (seconds, attoseconds) = timeout.components
-            let nanoseconds = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-            let total = nanoseconds.overflow ? Int64.max : nanoseconds.partialValue.addingReportingOverflow(attoseconds / 1_000_000_000).partialValue
-            return semaphore.wait(timeout: .now() + .nanoseconds(Int(clamping: max(0, total)))) == .success
+            semaphore.wait(timeout: .now() + .milliseconds(Int(clamping: max(0, timeout.milliseconds)))) == .success
         }
     }
 

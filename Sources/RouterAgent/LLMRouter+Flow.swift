@@ -59,21 +59,13 @@ extension LLMRouter {
     /// redelivered to the partition's next owner).
     func leaveFlight(_ message: KafkaConsumerMessage, generation: Int, completed: Bool) {
         let departure = state.withLock { $0.window.leave(message, generation: generation, completed: completed) }
-        if let next = departure.offsetToStore {
-            do {
-                try consumer.storeOffsets([message.topicPartition: next])
-            } catch {
-                logger.debug("offset not stored", metadata: ["kafka.error": "\(error)"])
-            }
-        }
-        departure.wake()
+        consumer.settle(departure, of: message)
     }
 
     /// Applies an assignment change (on the consumer's polling thread). A revocation hands back
     /// the retries waiting out a backoff at once and waits (at most `revokeTimeout`) for the
     /// forwards already under way, so the next owner does not forward them again.
     static func rebalanced(_ event: KafkaRebalanceEvent, state: RouterState, revokeTimeout: Duration, logger: Logger) {
-        logger.info("assignment changed", metadata: ["router.change": "\(event.kind)", "router.partitions": "\(event.partitions.map(\.description).sorted())"])
         switch event {
         case .assigned(let partitions):
             state.withLock { $0.window.assign(partitions) }

@@ -62,25 +62,30 @@ struct AgentProcessTests {
             await producer.close()
         }
 
-        func committedTotal() async throws -> Int64 {
+        /// A client of the agents' group that never joins it, to read its committed offsets.
+        func groupProbe() throws -> KafkaConsumer {
             var probe = KafkaConsumerConfiguration(bootstrapServers: broker.bootstrapServers, groupID: prefix + "llm-provider-\(provider)")
             probe.sessionTimeout = .seconds(6)
-            let reader = try KafkaConsumer(configuration: probe)
+            return try KafkaConsumer(configuration: probe)
+        }
+
+        var requestPartitions: [TopicPartition] {
+            (0..<partitions).map { TopicPartition(topic: requestTopic, partition: Int32($0)) }
+        }
+
+        func committedTotal() async throws -> Int64 {
+            let reader = try groupProbe()
             defer { Task { try? await reader.close() } }
-            let all = (0..<partitions).map { TopicPartition(topic: requestTopic, partition: Int32($0)) }
-            return try await reader.committed(all).values.reduce(0, +)
+            return try await reader.committed(requestPartitions).values.reduce(0, +)
         }
 
         /// Committed offset and high watermark per request partition, for a failure's message.
         func progress() async -> String {
-            var probe = KafkaConsumerConfiguration(bootstrapServers: broker.bootstrapServers, groupID: prefix + "llm-provider-\(provider)")
-            probe.sessionTimeout = .seconds(6)
-            guard let reader = try? KafkaConsumer(configuration: probe) else { return "no reader" }
+            guard let reader = try? groupProbe() else { return "no reader" }
             defer { Task { try? await reader.close() } }
-            let all = (0..<partitions).map { TopicPartition(topic: requestTopic, partition: Int32($0)) }
-            let committed = (try? await reader.committed(all)) ?? [:]
+            let committed = (try? await reader.committed(requestPartitions)) ?? [:]
             var parts: [String] = []
-            for partition in all {
+            for partition in requestPartitions {
                 let high = try? await reader.watermarks(of: partition).high
                 parts.append("p\(partition.partition): committed \(committed[partition].map(String.init) ?? "none"), end as the broker reports it \(high.map(String.init) ?? "?")")
             }
