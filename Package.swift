@@ -45,18 +45,41 @@ let package = Package(
         .target(
             name: "Kafka",
             dependencies: [
-                "CRdKafka",
+                "CRdKafka", "Common",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "DequeModule", package: "swift-collections"),
             ],
             swiftSettings: strictSwift
         ),
+        // Value types every module may share: the log key scheme, JSON bytes, prices, seeded random numbers.
+        .target(
+            name: "Common",
+            swiftSettings: strictSwift
+        ),
+        // The one runtime of every consume → handle → publish process: loop, in-flight bound,
+        // offsets, rebalances, publishing with retries, dead letters, journal, delays, lifecycle.
+        .target(
+            name: "WorkerRuntime",
+            dependencies: [
+                "Common", "Kafka",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "HeapModule", package: "swift-collections"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "WorkerRuntimeTests",
+            dependencies: ["WorkerRuntime", "Kafka", "Common", "KafkaTestSupport"],
+            swiftSettings: strictSwift
+        ),
         // Topic definitions as data (`topics/`): parsing, templating, validation.
         .target(
             name: "Topics",
             dependencies: [
-                "Kafka",
+                "Common", "Kafka",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strictSwift
@@ -65,7 +88,7 @@ let package = Package(
         .target(
             name: "ProviderAgentsCommands",
             dependencies: [
-                "Agent",
+                "Agent", "Common", "WorkerRuntime",
                 "ProviderClient",
                 "FakeUpstream",
                 "AgentCore",
@@ -82,11 +105,11 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
-        // Agent building blocks: rate limiter, circuit breaker (more to come with the agent runtime).
+        // The agent's pure rules: admission (rate limiter, circuit breaker, concurrency), request pipeline, metrics.
         .target(
             name: "AgentCore",
             dependencies: [
-                "Signals",
+                "Signals", "Common",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
@@ -95,18 +118,19 @@ let package = Package(
         // The wire protocol: signal envelope, every signal type, strict decoding with clear errors.
         .target(
             name: "Signals",
+            dependencies: ["Common"],
             swiftSettings: strictSwift
         ),
         .testTarget(
             name: "SignalsTests",
-            dependencies: ["Signals"],
+            dependencies: ["Signals", "Common"],
             swiftSettings: strictSwift
         ),
-        // The provider agent runtime over Kafka.
+        // The provider agent over Kafka: a handler on the worker runtime, its ledger, control and status.
         .target(
             name: "Agent",
             dependencies: [
-                "AgentCore", "Kafka", "Signals",
+                "AgentCore", "Kafka", "Signals", "Common", "Topics", "WorkerRuntime",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -114,12 +138,15 @@ let package = Package(
         ),
         .testTarget(
             name: "AgentTests",
-            dependencies: ["Agent", "AgentCore", "Kafka", "KafkaTestSupport", "ProviderAgentsCommands", "Providers", "Signals", "FakeUpstream"],
+            dependencies: [
+                "Agent", "AgentCore", "Kafka", "KafkaTestSupport", "ProviderAgentsCommands", "Providers", "Signals",
+                "FakeUpstream", "WorkerRuntime", "Common",
+            ],
             swiftSettings: strictSwift
         ),
         .testTarget(
             name: "AgentCoreTests",
-            dependencies: ["AgentCore", "Signals"],
+            dependencies: ["AgentCore", "Signals", "Common"],
             swiftSettings: strictSwift
         ),
         .executableTarget(
@@ -127,11 +154,11 @@ let package = Package(
             dependencies: ["ProviderAgentsCommands"],
             swiftSettings: strictSwift
         ),
-        // Prints the Kafka baseline table (raw produce/consume, awaited round trip, pass-through).
+        // `kafka-bench`: the Kafka baseline, the agent against it, adapters, scale-out, latency, ledger.
         .executableTarget(
             name: "KafkaBenchmark",
             dependencies: [
-                "Agent",
+                "Agent", "WorkerRuntime", "Common",
                 "ProviderClient",
                 "Router",
                 "RouterAgent",
@@ -154,6 +181,7 @@ let package = Package(
             dependencies: [
                 "Kafka",
                 "Signals",
+                "Topics",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift
@@ -166,14 +194,14 @@ let package = Package(
         // The router's pure core: provider registry from status signals, routing policies.
         .target(
             name: "Router",
-            dependencies: ["AgentCore", "Signals"],
+            dependencies: ["Common", "Signals"],
             swiftSettings: strictSwift
         ),
         // The router over Kafka: llm.router.requests and llm.errors in group llm-router, llm.status for the registry.
         .target(
             name: "RouterAgent",
             dependencies: [
-                "Router", "Kafka", "Signals",
+                "Router", "Kafka", "Signals", "Common", "Topics", "WorkerRuntime",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -181,12 +209,15 @@ let package = Package(
         ),
         .testTarget(
             name: "RouterAgentTests",
-            dependencies: ["RouterAgent", "Router", "Agent", "AgentCore", "Kafka", "KafkaTestSupport", "ProviderClient", "Signals"],
+            dependencies: [
+                "RouterAgent", "Router", "Agent", "AgentCore", "Kafka", "KafkaTestSupport", "ProviderClient", "Signals",
+                "WorkerRuntime", "Common",
+            ],
             swiftSettings: strictSwift
         ),
         .testTarget(
             name: "RouterTests",
-            dependencies: ["Router", "AgentCore", "Signals"],
+            dependencies: ["Router", "Common", "Signals"],
             swiftSettings: strictSwift
         ),
         // The client of the agents for workers and batch jobs: send requests, await answers by
@@ -194,7 +225,7 @@ let package = Package(
         .target(
             name: "ProviderClient",
             dependencies: [
-                "Kafka", "Signals",
+                "Common", "Kafka", "Signals", "Topics",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "DequeModule", package: "swift-collections"),
@@ -211,11 +242,12 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
-        // Provider adapters over HTTP (async-http-client): OpenAI (and compatible servers), more to come.
+        // Provider adapters over HTTP (async-http-client): OpenAI (and compatible servers), Anthropic, Ollama,
+        // llama.cpp.
         .target(
             name: "Providers",
             dependencies: [
-                "AgentCore", "Signals",
+                "AgentCore", "Signals", "Common",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -226,14 +258,17 @@ let package = Package(
         ),
         .testTarget(
             name: "ProvidersTests",
-            dependencies: ["Providers", "FakeUpstream", "AgentCore", "Signals"],
+            dependencies: [
+                "Providers", "FakeUpstream", "AgentCore", "Signals",
+                .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: strictSwift
         ),
         // A fake LLM upstream (OpenAI, Anthropic, Ollama wire formats) for tests, demo, benchmarks.
         .target(
             name: "FakeUpstream",
             dependencies: [
-                "AgentCore",
+                "Common",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

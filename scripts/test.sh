@@ -28,5 +28,8 @@ done
 echo "[test] tansu on 127.0.0.1:$PORT (pid $TANSU_PID)"
 export PA_KAFKA_BOOTSTRAP="127.0.0.1:$PORT"
 
+# The house format (.swift-format): any difference fails the run (fix with scripts/format.sh).
+swift format lint --strict --recursive --parallel Sources Tests Package.swift
+
 swift build --build-tests
 swift test --skip-build "$@"

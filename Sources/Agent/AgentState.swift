@@ -1,44 +1,30 @@
 import AgentCore
-import Dispatch
 import Foundation
-import Kafka
-import Signals
 import Synchronization
 
-/// The agent's mutable state, behind one lock: admission (limiter, breaker, concurrency), metrics,
-/// the in-flight table, offsets, ledger indexes, flow control, ownership.
+/// The agent's mutable state behind one lock: the request rules (``RequestPipeline``: admission,
+/// metrics, in-flight table, standing settings) and how much of the provider this instance
+/// serves. Everything Kafka-side (in-flight window, offsets, ledger) is the worker runtime's.
 final class AgentState: Sendable {
-    /// The ledger of one owned request partition: being read, or read.
-    enum LedgerSlot: Sendable {
-        /// `nil` when the load was cancelled (partition revoked meanwhile).
-        case loading(Task<LedgerIndex?, Never>)
-        case ready(LedgerIndex)
-    }
-
     struct Value: Sendable {
-        var admission: AdmissionController
-        var metrics: ProviderMetrics
-        var tracker = RequestTracker()
-        /// The request messages taken into work: in-flight bound, the partitions owned and the
-        /// assignment each message belongs to, the offsets to store.
-        var window: KafkaInFlightWindow
+        var pipeline: RequestPipeline
         /// How many partitions the request topic has: the instance enforces the share of the
         /// provider-wide rate limits its owned partitions make.
         var topicPartitions: Int?
-        /// Owned partitions whose ledger is not being read yet: the read starts at the first
-        /// message fetched after the assignment (its offset bounds what must be read).
-        var ledgerPending = Set<Int32>()
-        var ledger: [Int32: LedgerSlot] = [:]
-        /// Control signals applied so far.
-        var configVersion = 0
-        /// `configure_functions`: tools for requests that bring none.
-        var functions: ConfigureFunctions?
-        /// `configure_safety`: checks and changes applied to every request and answer.
-        var safety: SafetyPolicy?
+        /// Request partitions owned now.
+        var owned = Set<Int32>()
+        /// Answers published again from the ledger, and calls repeated after a previous owner
+        /// stopped mid-call (`started` without `done`).
+        var ledgerRepeats = 0
+        var providerRecalls = 0
+        /// Copies of a request that waited for the same request in flight here.
+        var waitedForCopy = 0
+        /// Stream runs started (part of every run id).
+        var streamRuns = 0
 
         mutating func updateShare() {
             guard let topicPartitions, topicPartitions > 0 else { return }
-            admission.setShare(Double(window.owned.count) / Double(topicPartitions))
+            pipeline.admission.setShare(Double(owned.count) / Double(topicPartitions))
         }
     }
 

@@ -1,9 +1,13 @@
 public import AgentCore
-import Kafka
+public import Common
+public import Kafka
+public import Topics
+public import WorkerRuntime
 
 /// Everything a provider agent instance needs. Defaults follow docs/agent-core.md.
 public struct ProviderAgentConfiguration: Sendable {
-    /// Provider name (`openai`, `anthropic`, `local`): topics `llm.requests.<provider>`, group `llm-provider-<provider>`.
+    /// Provider name (`openai`, `anthropic`, `local`): topics `llm.requests.<provider>`, group
+    /// `llm-provider-<provider>`.
     public var provider: String
     /// This instance, in signals' `instance` / `source` fields.
     public var instanceID: String
@@ -45,13 +49,30 @@ public struct ProviderAgentConfiguration: Sendable {
     /// Machine load thresholds (refuse `resource_constrained`, shrink concurrency) and the
     /// sampling interval. Default: sampled every 2 s, no thresholds.
     public var resources = ResourcePolicy()
+    /// Requests recorded in the ledger this long ago or less are recognised when they come again
+    /// (redelivered, resent by a router's successor, retried by a client with the same id) and
+    /// answered from it; see docs/architecture.md. Default 10 minutes.
+    public var ledgerWindow: Duration = .seconds(600)
+    /// Added to the window when a newly assigned partition's ledger is read (clocks of different
+    /// hosts disagree). Default 30 s.
+    public var ledgerClockSkewMargin: Duration = .seconds(30)
+    /// Requests remembered per owned partition at most. Default 250,000.
+    public var ledgerMaxEntries = 250_000
+    /// How long an answer may keep failing to publish before it is replaced by an error on the
+    /// error topic (or dead-lettered). Default 60 s.
+    public var publishTimeout: Duration = .seconds(60)
+    /// Consumer and producer timing (fetch wait, linger); see ``LatencyProfile``.
+    public var latency: LatencyProfile = .balanced
+    /// Hears where each request is (benchmarks, metrics); `nil` by default.
+    public var observer: (any WorkerObserver)? = nil
 
     public init(
         provider: String, instanceID: String, bootstrapServers: String, topicPrefix: String = "",
         maxInFlight: Int = 512, maxConcurrentCalls: Int = 512,
         rateLimit: RateLimitPolicy = RateLimitPolicy(), breaker: CircuitBreakerPolicy = CircuitBreakerPolicy(),
         models: Set<String>, defaultModel: String? = nil, prices: PriceTable = PriceTable(),
-        maxMessageBytes: Int = 1 << 20, kafkaProperties: [String: String] = [:], sessionTimeout: Duration = .seconds(10),
+        maxMessageBytes: Int = 1 << 20, kafkaProperties: [String: String] = [:],
+        sessionTimeout: Duration = .seconds(10),
         statusInterval: Duration = .seconds(5), drainTimeout: Duration = .seconds(30), ledger: Bool = true
     ) {
         self.provider = provider
@@ -73,16 +94,20 @@ public struct ProviderAgentConfiguration: Sendable {
         self.ledger = ledger
     }
 
-    public var requestTopic: String { topicPrefix + "llm.requests.\(provider)" }
-    public var responseTopic: String { topicPrefix + "llm.responses" }
-    public var errorTopic: String { topicPrefix + "llm.errors" }
-    public var deadLetterTopic: String { topicPrefix + "llm.dlq" }
-    public var statusTopic: String { topicPrefix + "llm.status" }
-    /// (request_id, attempt) → outcome of every call that reached the provider; same partition
-    /// count as the request topic.
-    public var ledgerTopic: String { topicPrefix + "llm.ledger.\(provider)" }
+    /// Every topic name, behind ``topicPrefix``.
+    public var topics: TopicNames { TopicNames(prefix: topicPrefix) }
+    public var requestTopic: String { topics.requests(provider) }
+    public var responseTopic: String { topics.responses }
+    public var errorTopic: String { topics.errors }
+    public var deadLetterTopic: String { topics.deadLetters }
+    public var statusTopic: String { topics.status }
+    /// (request_id, attempt) → outcome of every call that reached the provider; as many
+    /// partitions as the request topic.
+    public var ledgerTopic: String { topics.ledger(provider) }
     /// Compacted configuration signals every instance applies (`configure_provider`, ...).
-    public var controlTopic: String { topicPrefix + "llm.control.\(provider)" }
+    public var controlTopic: String { topics.control(provider) }
+    /// `agent/<provider>/<instance>`: the `source` of every signal this instance publishes.
+    public var source: String { "agent/\(provider)/\(instanceID)" }
     /// Key of this instance's `provider_status` in the compacted status topic.
     public var statusKey: String { "\(provider)/\(instanceID)" }
     /// `llm-provider-<provider>`, behind the topic prefix like the topics: environments sharing a
@@ -102,6 +127,7 @@ public struct ProviderAgentConfiguration: Sendable {
         configuration.sessionTimeout = sessionTimeout
         // Frequent commits keep what a crash redelivers (answered again from the ledger) small.
         configuration.commitInterval = .seconds(1)
+        configuration.fetchMaxWait = latency.fetchWait
         // Small batches: a batch already polled is handed out one message at a time as slots free.
         configuration.pollBatchSize = max(1, min(512, maxInFlight / 4))
         return configuration
@@ -110,16 +136,40 @@ public struct ProviderAgentConfiguration: Sendable {
     /// A consumer that reads assigned partitions (ledger, control topic) outside any group.
     func readerConfiguration(purpose: String) -> KafkaConsumerConfiguration {
         var configuration = KafkaConsumerConfiguration(
-            common: KafkaConfiguration(bootstrapServers: bootstrapServers, clientID: "agent-\(provider)-\(instanceID)-\(purpose)", properties: kafkaProperties),
+            common: KafkaConfiguration(
+                bootstrapServers: bootstrapServers, clientID: "agent-\(provider)-\(instanceID)-\(purpose)",
+                properties: kafkaProperties
+            ),
             groupID: "llm-\(purpose)-reader-\(provider)"
         )
         configuration.pollBatchSize = 1_000
+        configuration.fetchMaxWait = latency.fetchWait
         return configuration
     }
 
     var producerConfiguration: KafkaProducerConfiguration {
         KafkaProducerConfiguration(
-            common: KafkaConfiguration(bootstrapServers: bootstrapServers, clientID: "agent-\(provider)-\(instanceID)", properties: kafkaProperties)
+            common: KafkaConfiguration(
+                bootstrapServers: bootstrapServers, clientID: "agent-\(provider)-\(instanceID)",
+                properties: kafkaProperties
+            ),
+            linger: latency.linger
+        )
+    }
+
+    /// What the worker runtime runs this agent with.
+    var workerConfiguration: WorkerConfiguration {
+        WorkerConfiguration(
+            name: source, consumer: consumerConfiguration, producer: producerConfiguration,
+            reader: readerConfiguration(purpose: "ledger"), inputs: [requestTopic], deadLetterTopic: deadLetterTopic,
+            maxInFlight: maxInFlight,
+            journal: ledger
+                ? JournalConfiguration(
+                    topic: ledgerTopic, window: ledgerWindow, clockSkewMargin: ledgerClockSkewMargin,
+                    maxEntriesPerPartition: ledgerMaxEntries
+                ) : nil,
+            publishTimeout: publishTimeout, drainTimeout: drainTimeout, connectTimeout: connectTimeout,
+            observer: observer
         )
     }
 }

@@ -1,4 +1,5 @@
 import AgentCore
+import Common
 import Logging
 import Synchronization
 
@@ -51,15 +52,17 @@ final class ResourceGovernor: Sendable {
         while !Task.isCancelled {
             let sample = await monitor.refresh()
             let (before, after) = state.withLock { state -> (Int, Int) in
-                let before = state.admission.concurrency.limit
-                return (before, applyLimit(to: &state.admission.concurrency))
+                let before = state.pipeline.admission.concurrency.limit
+                return (before, applyLimit(to: &state.pipeline.admission.concurrency))
             }
             if before != after {
-                logger.info("concurrency limit follows the load", metadata: [
-                    "agent.concurrency.limit": "\(after)", "agent.concurrency.previous": "\(before)",
-                    "resources.cpu_percent": "\(sample.cpuPercent.map { "\($0)" } ?? "unknown")",
-                    "resources.memory_percent": "\(sample.memory.map { "\($0.usedPercent)" } ?? "unknown")",
-                ])
+                logger.info(
+                    "concurrency limit follows the load",
+                    metadata: [
+                        LogKey.concurrencyLimit: "\(after)", LogKey.previousConcurrencyLimit: "\(before)",
+                        LogKey.cpuPercent: "\(sample.cpuPercent.map { "\($0)" } ?? "unknown")",
+                        LogKey.memoryPercent: "\(sample.memory.map { "\($0.usedPercent)" } ?? "unknown")",
+                    ])
             }
             try? await Task.sleep(for: admission.policy.refreshInterval)
         }

@@ -1,7 +1,7 @@
 public import Foundation
 public import Signals
 
-/// The admission checks before any upstream call, in the order DESIGN.md fixes:
+/// The admission checks before any upstream call, in the order docs/architecture.md gives:
 /// deadline/expiry → rate limit → circuit breaker → concurrency → model availability.
 /// A refusal is an immediate, classified error with `retryable` and `retry_after`; nothing is
 /// consumed for a refused request (no rate budget, no probe slot, no concurrency slot).
@@ -65,9 +65,11 @@ public struct AdmissionController: Sendable {
             return .rejected(error)
         case .success(let deadline?) where deadline <= wallNow:
             let late = Int((wallNow.timeIntervalSince(deadline) * 1000).rounded())
-            return .rejected(ProviderCallError(
-                type: .deadlineExceeded, message: "request expired \(late) ms before it could be admitted", retryable: false
-            ))
+            return .rejected(
+                ProviderCallError(
+                    type: .deadlineExceeded, message: "request expired \(late) ms before it could be admitted",
+                    retryable: false
+                ))
         case .success:
             break
         }
@@ -77,12 +79,22 @@ public struct AdmissionController: Sendable {
 
         // 2. Rate limits (checked now, consumed only once everything else admitted the request):
         //    provider-wide, the model's tier, then what the upstream said is left.
-        if let refusal = Self.rateRefusal(rateLimiter.check(tokens: tokens, at: now), limiter: rateLimiter, tokens: tokens, scope: "this instance's") {
+        if let refusal = Self.rateRefusal(
+            rateLimiter.check(tokens: tokens, at: now), limiter: rateLimiter, tokens: tokens, scope: "this instance's")
+        {
             return .rejected(refusal)
         }
-        var modelLimiter = modelLimiters[model] ?? modelTiers.policy(for: model).map { RateLimiter(policy: $0, share: rateLimiter.share) }
-        if let limiter = modelLimiter,
-           let refusal = Self.rateRefusal(limiter.check(tokens: tokens, at: now), limiter: limiter, tokens: tokens, scope: "model '\(model)': this instance's") {
+        // The model's limiter stays in the dictionary and is changed there: a copy taken out and
+        // written back would copy its request log on every call.
+        // Only for models served: names a client makes up must not grow the table.
+        if modelLimiters[model] == nil, models.contains(model), let policy = modelTiers.policy(for: model) {
+            modelLimiters[model] = RateLimiter(policy: policy, share: rateLimiter.share)
+        }
+        if let limiter = modelLimiters[model],
+            let refusal = Self.rateRefusal(
+                limiter.check(tokens: tokens, at: now), limiter: limiter, tokens: tokens,
+                scope: "model '\(model)': this instance's")
+        {
             return .rejected(refusal)
         }
         if let (retryAfter, reason) = upstream[model]?.check(tokens: tokens, at: now) {
@@ -93,9 +105,11 @@ public struct AdmissionController: Sendable {
         let probe: Bool
         switch breaker.admit(at: now) {
         case .rejected(let retryAfter):
-            return .rejected(ProviderCallError(
-                type: .circuitOpen, message: "circuit is \(breaker.state.rawValue) after provider failures", retryable: true, retryAfter: retryAfter
-            ))
+            return .rejected(
+                ProviderCallError(
+                    type: .circuitOpen, message: "circuit is \(breaker.state.rawValue) after provider failures",
+                    retryable: true, retryAfter: retryAfter
+                ))
         case .admitted(let isProbe):
             probe = isProbe
         }
@@ -103,9 +117,11 @@ public struct AdmissionController: Sendable {
         // 4. Concurrency.
         guard concurrency.tryAcquire() else {
             if probe { breaker.releaseProbe() }
-            return .rejected(ProviderCallError(
-                type: .overloaded, message: "all \(concurrency.limit) concurrent call slots are busy", retryable: true, retryAfter: overloadedRetryAfter
-            ))
+            return .rejected(
+                ProviderCallError(
+                    type: .overloaded, message: "all \(concurrency.limit) concurrent call slots are busy",
+                    retryable: true, retryAfter: overloadedRetryAfter
+                ))
         }
 
         // 5. Model availability.
@@ -113,15 +129,15 @@ public struct AdmissionController: Sendable {
             concurrency.release()
             if probe { breaker.releaseProbe() }
             let known = models.sorted().joined(separator: ", ")
-            let message = model.isEmpty ? "request names no model and the provider has no default" : "model '\(model)' is not available (available: \(known))"
+            let message =
+                model.isEmpty
+                ? "request names no model and the provider has no default"
+                : "model '\(model)' is not available (available: \(known))"
             return .rejected(ProviderCallError(type: .modelUnavailable, message: message, retryable: false))
         }
 
         _ = rateLimiter.acquire(tokens: tokens, at: now)
-        if modelLimiter != nil {
-            _ = modelLimiter?.acquire(tokens: tokens, at: now)
-            modelLimiters[model] = modelLimiter
-        }
+        _ = modelLimiters[model]?.acquire(tokens: tokens, at: now)
         upstream[model]?.consume(tokens: tokens, at: now)
         return .admitted(Ticket(model: model, estimatedTokens: tokens, probe: probe))
     }
@@ -137,18 +153,25 @@ public struct AdmissionController: Sendable {
     }
 
     /// A rate limiter's refusal as the error to answer, `nil` when it admits.
-    private static func rateRefusal(_ decision: RateLimiter.Decision, limiter: RateLimiter, tokens: Int, scope: String) -> ProviderCallError? {
+    private static func rateRefusal(_ decision: RateLimiter.Decision, limiter: RateLimiter, tokens: Int, scope: String)
+        -> ProviderCallError?
+    {
         guard case .rejected(let dimension, let retryAfter) = decision else { return nil }
         let limit = dimension == .requests ? limiter.localRequestLimit : limiter.localTokenLimit
         let what = dimension == .requests ? "requests" : "tokens"
         guard let retryAfter else {
             return ProviderCallError(
                 type: .rateLimited,
-                message: "request needs \(tokens) tokens, more than \(scope) limit of \(limit ?? 0) \(what) per \(limiter.policy.window)",
+                message:
+                    """
+                    request needs \(tokens) tokens, more than \(scope) limit of \(limit ?? 0) \(what) per \
+                    \(limiter.policy.window)
+                    """,
                 retryable: false
             )
         }
-        return .rateLimited("\(scope) limit of \(limit ?? 0) \(what) per \(limiter.policy.window) reached", retryAfter: retryAfter)
+        return .rateLimited(
+            "\(scope) limit of \(limit ?? 0) \(what) per \(limiter.policy.window) reached", retryAfter: retryAfter)
     }
 
     /// Re-divides the provider-wide and per-model limits after a rebalance.
@@ -183,14 +206,11 @@ public struct AdmissionController: Sendable {
     }
 
     /// The largest token estimate (2^40).
-    public static let maximumTokenEstimate = 1 << 40
+    public static let maximumTokenEstimate = ProviderRequest.maximumTokenEstimate
 
     /// Prompt tokens estimated at 4 bytes per token (plus per-message overhead), plus `max_tokens`.
     public static func estimatedTokens(_ request: ProviderRequest, defaultMaxTokens: Int) -> Int {
-        let promptBytes = request.messages.reduce(0) { $0 + $1.content.plainText.utf8.count + 16 }
-        // Capped (a `max_tokens` near Int.max must not overflow here or in the token budgets):
-        // far above any budget, so such a request is refused as never fitting.
-        return min((promptBytes + 3) / 4 + min(request.maxTokens ?? defaultMaxTokens, maximumTokenEstimate), maximumTokenEstimate)
+        request.estimatedTokens(defaultMaxTokens: defaultMaxTokens)
     }
 
     /// The earlier of `expires_at` and enqueue time + `timeout_ms`; an unreadable `expires_at` is

@@ -25,7 +25,8 @@ public struct CPUTimes: Sendable, Hashable {
             values.append(value)
         }
         guard values.count >= 4 else {
-            throw ResourceParseError(source: "/proc/stat", message: "the cpu line has \(values.count) counters, at least 4 expected")
+            throw ResourceParseError(
+                source: "/proc/stat", message: "the cpu line has \(values.count) counters, at least 4 expected")
         }
         let idle = values[3] + (values.count > 4 ? values[4] : 0)
         return CPUTimes(total: values.reduce(0, +), idle: idle)

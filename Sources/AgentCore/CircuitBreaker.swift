@@ -94,7 +94,9 @@ public struct CircuitBreaker: Sendable {
         if recent.count > max(1, policy.rateWindowSize) { recent.removeFirst() }
         consecutiveFailures = counted ? consecutiveFailures + 1 : 0
         if counted, consecutiveFailures >= policy.consecutiveFailures {
-            transition(to: .open, at: now, reason: "\(consecutiveFailures) consecutive failures (last: \(Self.describe(outcome)))")
+            transition(
+                to: .open, at: now,
+                reason: "\(consecutiveFailures) consecutive failures (last: \(Self.describe(outcome)))")
             return
         }
         if counted, let threshold = policy.failureRateThreshold, recent.count >= policy.minimumRequests {
@@ -104,6 +106,14 @@ public struct CircuitBreaker: Sendable {
                 transition(to: .open, at: now, reason: "failure rate \(percent)% over the last \(recent.count) calls")
             }
         }
+    }
+
+    /// Moves an open circuit to half-open once its open timeout has passed, without waiting for
+    /// a request to ask (so a status can say so at once); `true` when it moved.
+    public mutating func refresh(at now: ContinuousClock.Instant) -> Bool {
+        guard state == .open, let openedAt, now >= openedAt.advanced(by: policy.openTimeout) else { return false }
+        transition(to: .halfOpen, at: now, reason: "open timeout of \(policy.openTimeout) elapsed")
+        return true
     }
 
     /// While open: how long until a probe is admitted.

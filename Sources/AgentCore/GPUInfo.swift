@@ -16,10 +16,14 @@ public struct GPUInfo: Sendable, Hashable {
     }
 
     /// 0...100.
-    public var memoryUsedPercent: Double { memoryTotalBytes > 0 ? Double(memoryUsedBytes) / Double(memoryTotalBytes) * 100 : 0 }
+    public var memoryUsedPercent: Double {
+        memoryTotalBytes > 0 ? Double(memoryUsedBytes) / Double(memoryTotalBytes) * 100 : 0
+    }
 
     /// The arguments that produce what ``parse(nvidiaSmi:)`` reads.
-    public static let nvidiaSmiArguments = ["--query-gpu=utilization.gpu,memory.total,memory.used", "--format=csv,noheader,nounits"]
+    public static let nvidiaSmiArguments = [
+        "--query-gpu=utilization.gpu,memory.total,memory.used", "--format=csv,noheader,nounits",
+    ]
 
     /// One line per GPU: `utilization %, memory total MiB, memory used MiB`. Utilisation may be
     /// `[N/A]`; memory must be numbers. No lines → an error (no GPU to report).
@@ -28,13 +32,20 @@ public struct GPUInfo: Sendable, Hashable {
         var total = 0
         var used = 0
         var count = 0
-        for (index, line) in text.split(whereSeparator: \.isNewline).enumerated() where !line.allSatisfy(\.isWhitespace) {
-            let fields = line.split(separator: ",").map { $0.trimmingPrefix(" ").split(separator: " ").first.map(String.init) ?? "" }
+        for (index, line) in text.split(whereSeparator: \.isNewline).enumerated() where !line.allSatisfy(\.isWhitespace)
+        {
+            let fields = line.split(separator: ",").map {
+                $0.trimmingPrefix(" ").split(separator: " ").first.map(String.init) ?? ""
+            }
             guard fields.count == 3 else {
-                throw ResourceParseError(source: "nvidia-smi", message: "line \(index + 1) has \(fields.count) fields, 3 expected: '\(line.prefix(80))'")
+                throw ResourceParseError(
+                    source: "nvidia-smi",
+                    message: "line \(index + 1) has \(fields.count) fields, 3 expected: '\(line.prefix(80))'")
             }
             guard let totalMiB = Int(fields[1]), let usedMiB = Int(fields[2]), totalMiB >= 0, usedMiB >= 0 else {
-                throw ResourceParseError(source: "nvidia-smi", message: "line \(index + 1): memory '\(fields[1])', '\(fields[2])' are not MiB numbers")
+                throw ResourceParseError(
+                    source: "nvidia-smi",
+                    message: "line \(index + 1): memory '\(fields[1])', '\(fields[2])' are not MiB numbers")
             }
             if let utilization = Double(fields[0]) { utilizations.append(utilization) }
             total += totalMiB << 20

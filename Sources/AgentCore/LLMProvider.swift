@@ -29,19 +29,6 @@ extension LLMProvider {
     public func upstreamRateLimit(model: String) -> UpstreamRateLimit? { nil }
 }
 
-/// A capability a provider or model may have.
-public struct ProviderFeature: RawRepresentable, Sendable, Hashable, Codable, CustomStringConvertible {
-    public var rawValue: String
-    public init(rawValue: String) { self.rawValue = rawValue }
-    public var description: String { rawValue }
-
-    public static let chat = ProviderFeature(rawValue: "chat")
-    public static let streaming = ProviderFeature(rawValue: "streaming")
-    public static let tools = ProviderFeature(rawValue: "tools")
-    public static let vision = ProviderFeature(rawValue: "vision")
-    public static let jsonMode = ProviderFeature(rawValue: "json_mode")
-}
-
 /// A model a provider serves.
 public struct ModelInfo: Sendable, Hashable, Codable {
     public var id: String
@@ -67,7 +54,9 @@ public struct Completion: Sendable, Hashable {
     /// `eval_duration`): tokens per second are measured on it instead of the whole call.
     public var generationTime: Duration? = nil
 
-    public init(model: String, content: String, toolCalls: [ToolCall]? = nil, finishReason: String = "stop", usage: TokenUsage) {
+    public init(
+        model: String, content: String, toolCalls: [ToolCall]? = nil, finishReason: String = "stop", usage: TokenUsage
+    ) {
         self.model = model
         self.content = content
         self.toolCalls = toolCalls
@@ -118,7 +107,8 @@ public struct ProviderCallError: Error, Sendable, Hashable, CustomStringConverti
     }
 
     public static func rateLimited(_ message: String, retryAfter: Duration?) -> ProviderCallError {
-        ProviderCallError(type: .rateLimited, message: message, retryable: true, retryAfter: retryAfter, breakerKind: .rateLimited)
+        ProviderCallError(
+            type: .rateLimited, message: message, retryable: true, retryAfter: retryAfter, breakerKind: .rateLimited)
     }
 
     public static func invalidRequest(_ message: String) -> ProviderCallError {

@@ -23,7 +23,8 @@ public struct MemoryInfo: Sendable, Hashable {
             guard key == "MemTotal" || key == "MemAvailable" else { continue }
             let words = parts[1].split(separator: " ")
             guard let number = words.first.flatMap({ Int($0) }), number >= 0 else {
-                throw ResourceParseError(source: "/proc/meminfo", message: "\(key): '\(parts[1].trimmingPrefix(" "))' is not a number of kB")
+                throw ResourceParseError(
+                    source: "/proc/meminfo", message: "\(key): '\(parts[1].trimmingPrefix(" "))' is not a number of kB")
             }
             guard words.count == 1 || words.dropFirst().first == "kB" else {
                 throw ResourceParseError(source: "/proc/meminfo", message: "\(key): unit '\(words[1])' is not kB")

@@ -27,7 +27,8 @@ public struct ModelRateTiers: Sendable, Hashable {
     }
 
     private static func perMinute(_ requests: Int, _ tokens: Int) -> RateLimitPolicy {
-        RateLimitPolicy(strategy: .slidingWindow, requestsPerWindow: requests, tokensPerWindow: tokens, window: .seconds(60))
+        RateLimitPolicy(
+            strategy: .slidingWindow, requestsPerWindow: requests, tokensPerWindow: tokens, window: .seconds(60))
     }
 
     /// Conservative defaults per OpenAI model family, in the spirit of a new account's first usage

@@ -1,3 +1,5 @@
+public import Common
+
 /// What an agent counts about the calls it made: overall and per model.
 /// A value type: the owner serialises access.
 public struct ProviderMetrics: Sendable {
@@ -14,8 +16,11 @@ public struct ProviderMetrics: Sendable {
         /// `eval_duration`); else the call's latency is used for tokens per second.
         public var generationTime: Duration?
 
-        public init(model: String, succeeded: Bool, errorType: String? = nil, latency: Duration? = nil, promptTokens: Int = 0, completionTokens: Int = 0,
-                    generationTime: Duration? = nil) {
+        public init(
+            model: String, succeeded: Bool, errorType: String? = nil, latency: Duration? = nil, promptTokens: Int = 0,
+            completionTokens: Int = 0,
+            generationTime: Duration? = nil
+        ) {
             self.generationTime = generationTime
             self.model = model
             self.succeeded = succeeded
@@ -45,7 +50,8 @@ public struct ProviderMetrics: Sendable {
 
         /// Completion tokens per second of generation (`nil` before any measured success).
         public var tokensPerSecond: Double? {
-            let seconds = Double(generationTime.components.seconds) + Double(generationTime.components.attoseconds) / 1e18
+            let seconds =
+                Double(generationTime.components.seconds) + Double(generationTime.components.attoseconds) / 1e18
             return seconds > 0 ? Double(generatedTokens) / seconds : nil
         }
 
@@ -92,7 +98,8 @@ public struct ProviderMetrics: Sendable {
     }
 
     public mutating func record(_ call: Call) {
-        let cost = prices.cost(model: call.model, promptTokens: call.promptTokens, completionTokens: call.completionTokens)
+        let cost = prices.cost(
+            model: call.model, promptTokens: call.promptTokens, completionTokens: call.completionTokens)
         overall.add(call, cost: cost)
         byModel[call.model, default: Totals()].add(call, cost: cost)
     }

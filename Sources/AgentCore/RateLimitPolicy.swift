@@ -18,7 +18,10 @@ public struct RateLimitPolicy: Sendable, Hashable, Codable {
     public var tokensPerWindow: Int?
     public var window: Duration
 
-    public init(strategy: Strategy = .slidingWindow, requestsPerWindow: Int? = nil, tokensPerWindow: Int? = nil, window: Duration = .seconds(60)) {
+    public init(
+        strategy: Strategy = .slidingWindow, requestsPerWindow: Int? = nil, tokensPerWindow: Int? = nil,
+        window: Duration = .seconds(60)
+    ) {
         self.strategy = strategy
         self.requestsPerWindow = requestsPerWindow
         self.tokensPerWindow = tokensPerWindow

@@ -94,7 +94,8 @@ public struct RateLimiter: Sendable {
 
     /// Applies a new policy (from a control signal); counts restart when the strategy or window changes.
     public mutating func setPolicy(_ policy: RateLimitPolicy) {
-        let restart = policy.strategy != self.policy.strategy || policy.window != self.policy.window
+        let restart =
+            policy.strategy != self.policy.strategy || policy.window != self.policy.window
             || (policy.requestsPerWindow == nil) != (self.policy.requestsPerWindow == nil)
             || (policy.tokensPerWindow == nil) != (self.policy.tokensPerWindow == nil)
         self.policy = policy

@@ -26,9 +26,12 @@ public struct RequestTracker: Sendable {
 
     /// Starts tracking; `false` when the same request is already in flight (a duplicate delivery
     /// that must not call the provider a second time).
-    public mutating func begin(requestID: String, model: String, attempt: Int = 1, at now: ContinuousClock.Instant) -> Bool {
+    public mutating func begin(requestID: String, model: String, attempt: Int = 1, at now: ContinuousClock.Instant)
+        -> Bool
+    {
         guard entries[requestID] == nil else { return false }
-        entries[requestID] = Entry(requestID: requestID, model: model, attempt: attempt, startedAt: now, state: .admitted)
+        entries[requestID] = Entry(
+            requestID: requestID, model: model, attempt: attempt, startedAt: now, state: .admitted)
         perModel[model, default: 0] += 1
         peak = max(peak, entries.count)
         return true

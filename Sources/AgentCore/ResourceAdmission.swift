@@ -21,17 +21,25 @@ public struct ResourceAdmission: Sendable, Hashable {
         let dimensions: [(name: String, key: String, value: Double?, soft: Double?, max: Double?)] = [
             ("CPU", "cpu", sample.cpuPercent, policy.softCPUPercent, policy.maxCPUPercent),
             ("memory", "memory", sample.memory?.usedPercent, policy.softMemoryPercent, policy.maxMemoryPercent),
-            ("GPU memory", "gpu_memory", sample.gpu?.memoryUsedPercent, policy.softGPUMemoryPercent, policy.maxGPUMemoryPercent),
+            (
+                "GPU memory", "gpu_memory", sample.gpu?.memoryUsedPercent, policy.softGPUMemoryPercent,
+                policy.maxGPUMemoryPercent
+            ),
         ]
         var limit = configuredLimit
         for dimension in dimensions {
             guard let value = dimension.value, let hard = dimension.max else { continue }
             if value >= hard {
-                return .refuse(ProviderCallError(
-                    type: .resourceConstrained,
-                    message: "\(dimension.name) use \(Self.format(value))% is at or above max_\(dimension.key)_percent \(Self.format(hard))%",
-                    retryable: true, retryAfter: policy.refreshInterval
-                ))
+                return .refuse(
+                    ProviderCallError(
+                        type: .resourceConstrained,
+                        message:
+                            """
+                            \(dimension.name) use \(Self.format(value))% is at or above \
+                            max_\(dimension.key)_percent \(Self.format(hard))%
+                            """,
+                        retryable: true, retryAfter: policy.refreshInterval
+                    ))
             }
             if let soft = dimension.soft, soft < hard, value > soft, configuredLimit > 1 {
                 let fraction = (value - soft) / (hard - soft)

@@ -1,8 +1,9 @@
 import Dispatch
 import Foundation
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Samples the machine: CPU (`/proc/stat`, busy share between two refreshes), memory
@@ -21,8 +22,10 @@ public final class ResourceMonitor: Sendable {
         /// Default 5 s; a slower `nvidia-smi` is killed and the GPU part left out.
         public var nvidiaSmiTimeout: Duration
 
-        public init(procStat: String = "/proc/stat", meminfo: String = "/proc/meminfo",
-                    nvidiaSmi: String? = ResourceMonitor.findOnPath("nvidia-smi"), nvidiaSmiTimeout: Duration = .seconds(5)) {
+        public init(
+            procStat: String = "/proc/stat", meminfo: String = "/proc/meminfo",
+            nvidiaSmi: String? = ResourceMonitor.findOnPath("nvidia-smi"), nvidiaSmiTimeout: Duration = .seconds(5)
+        ) {
             self.procStat = procStat
             self.meminfo = meminfo
             self.nvidiaSmi = nvidiaSmi
@@ -46,16 +49,19 @@ public final class ResourceMonitor: Sendable {
     public func refresh() async -> ResourceSample {
         let (statText, memText) = await withCheckedContinuation { continuation in
             queue.async { [sources] in
-                continuation.resume(returning: (
-                    try? String(contentsOfFile: sources.procStat, encoding: .utf8),
-                    try? String(contentsOfFile: sources.meminfo, encoding: .utf8)
-                ))
+                continuation.resume(
+                    returning: (
+                        try? String(contentsOfFile: sources.procStat, encoding: .utf8),
+                        try? String(contentsOfFile: sources.meminfo, encoding: .utf8)
+                    ))
             }
         }
         let cpu = statText.flatMap { try? CPUTimes.parse(procStat: $0) }
         let memory = memText.flatMap { try? MemoryInfo.parse(meminfo: $0) }
         var gpu: GPUInfo?
-        if let path = sources.nvidiaSmi, let output = await Self.run(path, arguments: GPUInfo.nvidiaSmiArguments, timeout: sources.nvidiaSmiTimeout) {
+        if let path = sources.nvidiaSmi,
+            let output = await Self.run(path, arguments: GPUInfo.nvidiaSmiArguments, timeout: sources.nvidiaSmiTimeout)
+        {
             gpu = try? GPUInfo.parse(nvidiaSmi: output)
         }
         return state.withLock { state in

@@ -24,8 +24,10 @@ public struct SafetyPolicy: Sendable, Hashable {
     private var terms: [(term: [Substring], source: String)]
 
     public static func == (lhs: SafetyPolicy, rhs: SafetyPolicy) -> Bool {
-        lhs.filtering == rhs.filtering && lhs.blockFlaggedContent == rhs.blockFlaggedContent && lhs.blockedCategories == rhs.blockedCategories
-            && lhs.blockedTerms == rhs.blockedTerms && lhs.systemPrompt == rhs.systemPrompt && lhs.maxTokensCap == rhs.maxTokensCap
+        lhs.filtering == rhs.filtering && lhs.blockFlaggedContent == rhs.blockFlaggedContent
+            && lhs.blockedCategories == rhs.blockedCategories
+            && lhs.blockedTerms == rhs.blockedTerms && lhs.systemPrompt == rhs.systemPrompt
+            && lhs.maxTokensCap == rhs.maxTokensCap
     }
 
     public func hash(into hasher: inout Hasher) {
@@ -43,7 +45,8 @@ public struct SafetyPolicy: Sendable, Hashable {
     public init(_ signal: ConfigureSafety) throws(Invalid) {
         if let text = signal.contentFiltering {
             guard let filtering = Filtering(rawValue: text) else {
-                throw Invalid(description: "data.content_filtering: '\(text)' is not one of strict, moderate, permissive")
+                throw Invalid(
+                    description: "data.content_filtering: '\(text)' is not one of strict, moderate, permissive")
             }
             self.filtering = filtering
         } else if let level = signal.level {
@@ -59,7 +62,13 @@ public struct SafetyPolicy: Sendable, Hashable {
         blockFlaggedContent = signal.blockFlaggedContent ?? false
         blockedCategories = signal.blockedCategories ?? []
         for category in blockedCategories where Self.categories[category] == nil {
-            throw Invalid(description: "data.blocked_categories: unknown category '\(category)' (known: \(Self.categories.keys.sorted().joined(separator: ", ")))")
+            throw Invalid(
+                description:
+                    """
+                    data.blocked_categories: unknown category '\(category)' (known: \
+                    \(Self.categories.keys.sorted().joined(separator: ", ")))
+                    """
+            )
         }
         blockedTerms = signal.blockedTerms ?? []
         for (index, term) in blockedTerms.enumerated() where Self.words(term).isEmpty {
@@ -107,7 +116,8 @@ public struct SafetyPolicy: Sendable, Hashable {
     /// flagged answers are blocked.
     public func checkOutput(_ text: String, finishReason: String) -> ProviderCallError? {
         if blockFlaggedContent, finishReason == "content_filter" {
-            return Self.blocked("the upstream flagged the answer (finish_reason content_filter) and block_flagged_content is set")
+            return Self.blocked(
+                "the upstream flagged the answer (finish_reason content_filter) and block_flagged_content is set")
         }
         if let match = firstMatch(in: text) {
             return Self.blocked("the answer contains \(match)")
@@ -124,7 +134,8 @@ public struct SafetyPolicy: Sendable, Hashable {
         for (term, source) in terms where term.count <= words.count {
             for start in 0...(words.count - term.count) where words[start] == term[0] {
                 if term.count == 1 || Array(words[start..<(start + term.count)]) == term {
-                    return source == "blocked term" ? "the blocked term '\(term.joined(separator: " "))'" : "content of \(source)"
+                    return source == "blocked term"
+                        ? "the blocked term '\(term.joined(separator: " "))'" : "content of \(source)"
                 }
             }
         }
@@ -132,7 +143,8 @@ public struct SafetyPolicy: Sendable, Hashable {
     }
 
     static func blocked(_ message: String) -> ProviderCallError {
-        ProviderCallError(type: .contentBlocked, message: "blocked by the provider's safety settings: \(message)", retryable: false)
+        ProviderCallError(
+            type: .contentBlocked, message: "blocked by the provider's safety settings: \(message)", retryable: false)
     }
 
     /// Lowercased runs of letters and digits (apostrophes kept inside words).
@@ -142,12 +154,22 @@ public struct SafetyPolicy: Sendable, Hashable {
 
     /// Built-in categories: high-severity terms (moderate and strict) and the rest (strict only).
     static let categories: [String: (severe: [String], other: [String])] = [
-        "violence": (["kill them", "massacre", "behead", "torture them"], ["kill", "murder", "stab", "assault", "attack", "shoot"]),
-        "self_harm": (["kill myself", "suicide", "end my life", "self harm"], ["cut myself", "hurt myself", "overdose"]),
+        "violence": (
+            ["kill them", "massacre", "behead", "torture them"],
+            ["kill", "murder", "stab", "assault", "attack", "shoot"]
+        ),
+        "self_harm": (
+            ["kill myself", "suicide", "end my life", "self harm"], ["cut myself", "hurt myself", "overdose"]
+        ),
         "hate": (["ethnic cleansing", "genocide", "subhuman"], ["inferior race", "hate group"]),
         "sexual": (["child sexual", "sexual content involving minors"], ["explicit sex", "porn", "nude"]),
-        "weapons": (["build a bomb", "make a bomb", "nerve agent", "bioweapon"], ["explosive", "firearm", "ammunition", "silencer"]),
-        "illegal_drugs": (["synthesize meth", "cook meth", "make fentanyl"], ["cocaine", "heroin", "methamphetamine"]),
+        "weapons": (
+            ["build a bomb", "make a bomb", "nerve agent", "bioweapon"],
+            ["explosive", "firearm", "ammunition", "silencer"]
+        ),
+        "illegal_drugs": (
+            ["synthesize meth", "cook meth", "make fentanyl"], ["cocaine", "heroin", "methamphetamine"]
+        ),
         "malware": (["ransomware", "keylogger", "write a virus"], ["exploit", "botnet", "backdoor"]),
     ]
 }

@@ -1,3 +1,4 @@
+import Common
 import Foundation
 public import Signals
 import Synchronization
@@ -23,7 +24,10 @@ public final class TestProvider: LLMProvider {
         /// `retry_after` of a simulated 429.
         public var rateLimitRetryAfter: Duration
 
-        public init(serverError: Double = 0, timeout: Double = 0, rateLimited: Double = 0, rateLimitRetryAfter: Duration = .seconds(1)) {
+        public init(
+            serverError: Double = 0, timeout: Double = 0, rateLimited: Double = 0,
+            rateLimitRetryAfter: Duration = .seconds(1)
+        ) {
             self.serverError = serverError
             self.timeout = timeout
             self.rateLimited = rateLimited
@@ -41,7 +45,9 @@ public final class TestProvider: LLMProvider {
 
         public init(
             name: String = "test",
-            models: [ModelInfo] = [ModelInfo(id: "test-model", contextWindow: 128_000, features: [.chat, .streaming, .tools])],
+            models: [ModelInfo] = [
+                ModelInfo(id: "test-model", contextWindow: 128_000, features: [.chat, .streaming, .tools])
+            ],
             latency: Latency = .fixed(.zero),
             failures: Failures = Failures(),
             seed: UInt64 = 42,
@@ -185,7 +191,9 @@ public final class TestProvider: LLMProvider {
     private static func failure(_ failures: Failures, _ random: inout SplitMix64) -> ProviderCallError? {
         let draw = random.nextUnit()
         if draw < failures.serverError { return .serverError("simulated 500 from the test provider") }
-        if draw < failures.serverError + failures.timeout { return .timeout("simulated timeout from the test provider") }
+        if draw < failures.serverError + failures.timeout {
+            return .timeout("simulated timeout from the test provider")
+        }
         if draw < failures.serverError + failures.timeout + failures.rateLimited {
             return .rateLimited("simulated 429 from the test provider", retryAfter: failures.rateLimitRetryAfter)
         }
@@ -195,6 +203,8 @@ public final class TestProvider: LLMProvider {
     private static func split(_ text: String, into count: Int) -> [String] {
         let characters = Array(text)
         let size = max(1, (characters.count + max(1, count) - 1) / max(1, count))
-        return stride(from: 0, to: characters.count, by: size).map { String(characters[$0..<min(characters.count, $0 + size)]) }
+        return stride(from: 0, to: characters.count, by: size).map {
+            String(characters[$0..<min(characters.count, $0 + size)])
+        }
     }
 }

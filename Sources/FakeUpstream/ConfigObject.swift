@@ -9,7 +9,8 @@ struct ConfigObject {
 
     init(_ value: Any?, at path: String) throws(FakeConfigurationError) {
         guard let members = value as? [String: Any] else {
-            throw FakeConfigurationError("\(path.isEmpty ? "the body" : path): expected an object, got \(Self.describe(value))")
+            throw FakeConfigurationError(
+                "\(path.isEmpty ? "the body" : path): expected an object, got \(Self.describe(value))")
         }
         self.members = members
         self.path = path
@@ -21,20 +22,26 @@ struct ConfigObject {
 
     func refuseUnknown(allowed: Set<String>) throws(FakeConfigurationError) {
         if let unknown = members.keys.sorted().first(where: { !allowed.contains($0) }) {
-            throw FakeConfigurationError("\(name(unknown)): unknown member (expected one of \(allowed.sorted().joined(separator: ", ")))")
+            throw FakeConfigurationError(
+                "\(name(unknown)): unknown member (expected one of \(allowed.sorted().joined(separator: ", ")))")
         }
     }
 
     func string(_ key: String) throws(FakeConfigurationError) -> String? {
         guard has(key) else { return nil }
-        guard let value = members[key] as? String else { throw FakeConfigurationError("\(name(key)): expected a string, got \(Self.describe(members[key]))") }
+        guard let value = members[key] as? String else {
+            throw FakeConfigurationError("\(name(key)): expected a string, got \(Self.describe(members[key]))")
+        }
         return value
     }
 
     func integer(_ key: String, atLeast minimum: Int) throws(FakeConfigurationError) -> Int? {
         guard has(key) else { return nil }
-        guard let number = Self.number(members[key]), number == number.rounded(), number >= Double(minimum), number < 1e15 else {
-            throw FakeConfigurationError("\(name(key)): expected an integer >= \(minimum), got \(Self.describe(members[key]))")
+        guard let number = Self.number(members[key]), number == number.rounded(), number >= Double(minimum),
+            number < 1e15
+        else {
+            throw FakeConfigurationError(
+                "\(name(key)): expected an integer >= \(minimum), got \(Self.describe(members[key]))")
         }
         return Int(number)
     }
@@ -42,7 +49,12 @@ struct ConfigObject {
     func double(_ key: String, in range: ClosedRange<Double>) throws(FakeConfigurationError) -> Double? {
         guard has(key) else { return nil }
         guard let number = Self.number(members[key]), number.isFinite, range.contains(number) else {
-            throw FakeConfigurationError("\(name(key)): expected a number in \(range.lowerBound)...\(range.upperBound), got \(Self.describe(members[key]))")
+            throw FakeConfigurationError(
+                """
+                \(name(key)): expected a number in \(range.lowerBound)...\(range.upperBound), got \
+                \(Self.describe(members[key]))
+                """
+            )
         }
         return number
     }
@@ -50,9 +62,16 @@ struct ConfigObject {
     /// Milliseconds (a number, or a duration text like `250ms`, `1.5s`) as a duration.
     func milliseconds(_ key: String) throws(FakeConfigurationError) -> Duration? {
         guard has(key) else { return nil }
-        if let number = Self.number(members[key]), number.isFinite, number >= 0 { return .microseconds(Int64((number * 1000).rounded())) }
+        if let number = Self.number(members[key]), number.isFinite, number >= 0 {
+            return .microseconds(Int64((number * 1000).rounded()))
+        }
         if let text = members[key] as? String, let duration = LatencyDistribution.duration(text) { return duration }
-        throw FakeConfigurationError("\(name(key)): expected milliseconds >= 0 (a number, or text like 250ms or 1.5s), got \(Self.describe(members[key]))")
+        throw FakeConfigurationError(
+            """
+            \(name(key)): expected milliseconds >= 0 (a number, or text like 250ms or 1.5s), got \
+            \(Self.describe(members[key]))
+            """
+        )
     }
 
     /// A number, not a boolean (JSONSerialization reads both as NSNumber).
@@ -72,7 +91,8 @@ struct ConfigObject {
         case is [Any]: return "a list"
         case is [String: Any]: return "an object"
         case let value? where type(of: value) == Bool.self: return "\(value)"
-        case let number as NSNumber where String(cString: number.objCType) == "c": return number.boolValue ? "true" : "false"
+        case let number as NSNumber where String(cString: number.objCType) == "c":
+            return number.boolValue ? "true" : "false"
         case let value?: return "\(value)"
         }
     }

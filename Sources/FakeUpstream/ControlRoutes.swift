@@ -1,6 +1,7 @@
+import Common
 import Foundation
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 import NIOCore
 
 /// The fake's own control surface: `GET|PUT|DELETE /fake/faults` (the fault script),
@@ -40,7 +41,9 @@ struct ControlRoutes: Sendable {
     }
 
     /// Reads the JSON body, applies it with `apply`, answers the new state (or 400 naming the problem).
-    private func replace(_ request: Request, _ apply: (Any) throws(FakeConfigurationError) -> [String: Any]) async -> Response {
+    private func replace(_ request: Request, _ apply: (Any) throws(FakeConfigurationError) -> [String: Any]) async
+        -> Response
+    {
         var request = request
         guard let buffer = try? await request.collectBody(upTo: 1 << 20) else {
             return upstream.json(["error": "the body could not be read (at most 1 MiB)"], status: .badRequest)
@@ -53,7 +56,7 @@ struct ControlRoutes: Sendable {
         }
         do {
             let answer = try apply(value)
-            upstream.logger.info("fake upstream reconfigured", metadata: ["path": "\(request.uri.path)"])
+            upstream.logger.info("fake upstream reconfigured", metadata: [LogKey.path: "\(request.uri.path)"])
             return upstream.json(answer)
         } catch {
             return upstream.json(["error": error.message], status: .badRequest)

@@ -45,7 +45,9 @@ final class FakeAccount: Sendable {
             }
             entry.used += 1
             usage[model] = entry
-            return Snapshot(limit: limit.requestsPerWindow, remaining: limit.requestsPerWindow - entry.used, resetIn: resetIn, exhausted: false)
+            return Snapshot(
+                limit: limit.requestsPerWindow, remaining: limit.requestsPerWindow - entry.used, resetIn: resetIn,
+                exhausted: false)
         }
     }
 }

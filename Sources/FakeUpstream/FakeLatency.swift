@@ -27,10 +27,14 @@ public struct FakeLatency: Sendable, Hashable {
         guard let spec = try object.string("distribution") else {
             throw FakeConfigurationError("\(object.name("distribution")): required (\(LatencyDistribution.specHelp))")
         }
-        self.init(try Self.distribution(spec, at: object.name("distribution")), seed: UInt64(try object.integer("seed", atLeast: 0) ?? 0))
+        self.init(
+            try Self.distribution(spec, at: object.name("distribution")),
+            seed: UInt64(try object.integer("seed", atLeast: 0) ?? 0))
     }
 
-    private static func distribution(_ spec: String, at path: String) throws(FakeConfigurationError) -> LatencyDistribution {
+    private static func distribution(_ spec: String, at path: String) throws(FakeConfigurationError)
+        -> LatencyDistribution
+    {
         do {
             return try LatencyDistribution(spec: spec)
         } catch {

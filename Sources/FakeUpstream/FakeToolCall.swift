@@ -41,7 +41,10 @@ struct FakeToolCall: Sendable {
         }
         id = FakeUpstream.id(idPrefix)
         self.name = name
-        arguments = (try? JSONSerialization.data(withJSONObject: ["question": lastUser], options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        arguments =
+            (try? JSONSerialization.data(withJSONObject: ["question": lastUser], options: [.sortedKeys])).map {
+                String(decoding: $0, as: UTF8.self)
+            } ?? "{}"
     }
 
     /// An OpenAI `tool` message, or an Anthropic user message of `tool_result` blocks.
@@ -55,6 +58,8 @@ struct FakeToolCall: Sendable {
     func argumentFragments(_ count: Int) -> [String] {
         let characters = Array(arguments)
         let size = max(1, (characters.count + max(1, count) - 1) / max(1, count))
-        return stride(from: 0, to: characters.count, by: size).map { String(characters[$0..<min(characters.count, $0 + size)]) }
+        return stride(from: 0, to: characters.count, by: size).map {
+            String(characters[$0..<min(characters.count, $0 + size)])
+        }
     }
 }

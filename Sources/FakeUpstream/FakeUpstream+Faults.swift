@@ -1,6 +1,7 @@
+import Common
 import Foundation
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 import NIOCore
 
 /// The one fault decision all routes share: the request's `x-fake-fault` header, else the fault
@@ -38,7 +39,12 @@ extension FakeUpstream {
         if account?.exhausted == true { fault = .tooManyRequests }
         if let fault {
             state.countFault(fault)
-            logger.debug("fault injected", metadata: ["fault": "\(fault.rawValue)", "provider": "\(provider.rawValue)", "model": "\(model)"])
+            logger.debug(
+                "fault injected",
+                metadata: [
+                    LogKey.fault: "\(fault.rawValue)", LogKey.provider: "\(provider.rawValue)",
+                    LogKey.model: "\(model)",
+                ])
         }
         let latency: Duration
         if let text = request.headers[Self.latencyHeader], let milliseconds = Int(text), milliseconds >= 0 {
@@ -53,13 +59,18 @@ extension FakeUpstream {
     /// rendered by `error` (the provider's shape); then the latency; a `timeout` hangs for the
     /// configured time and answers 504; `malformed` answers a body that is not JSON. `nil`: go on
     /// and answer.
-    func prelude(_ decision: FaultDecision, malformedContentType: String = "application/json", error: (FakeFault.HTTPErrorKind) -> Response) async -> Response? {
+    func prelude(
+        _ decision: FaultDecision, malformedContentType: String = "application/json",
+        error: (FakeFault.HTTPErrorKind) -> Response
+    ) async -> Response? {
         if let kind = decision.fault?.httpError { return error(kind) }
         if decision.latency > .zero { try? await Task.sleep(for: decision.latency) }
         switch decision.fault {
         case .timeout?:
             try? await Task.sleep(for: configuration.hangTime)
-            return Response(status: .gatewayTimeout, headers: [.contentType: "text/plain"], body: ResponseBody(byteBuffer: ByteBuffer(string: "fake upstream: hung for the timeout fault")))
+            return Response(
+                status: .gatewayTimeout, headers: [.contentType: "text/plain"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: "fake upstream: hung for the timeout fault")))
         case .malformed?:
             return malformed(contentType: malformedContentType)
         default:

@@ -26,9 +26,10 @@ extension FakeUpstream {
     /// Starts serving on the configured host and port (0: a free one) and returns once it listens.
     public func start() async throws -> Running {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [application { port in continuation.yield(port) }], logger: logger
-        ))
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [application { port in continuation.yield(port) }], logger: logger
+            ))
         let server = Task {
             defer { continuation.finish() }
             try await group.run()
@@ -39,6 +40,7 @@ extension FakeUpstream {
             try await server.value
             throw CancellationError()
         }
-        return Running(baseURL: "http://\(configuration.host):\(port)", port: port, upstream: self, group: group, server: server)
+        return Running(
+            baseURL: "http://\(configuration.host):\(port)", port: port, upstream: self, group: group, server: server)
     }
 }

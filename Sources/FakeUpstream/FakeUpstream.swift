@@ -1,7 +1,7 @@
 import Foundation
+import HTTPTypes
 public import Hummingbird
 public import Logging
-import HTTPTypes
 import NIOCore
 
 /// A fake LLM upstream speaking the OpenAI (`/v1/chat/completions`, `/v1/models`), Anthropic
@@ -17,7 +17,10 @@ public struct FakeUpstream: Sendable {
     /// The simulated account limit's usage.
     let account: FakeAccount
 
-    public init(configuration: FakeUpstreamConfiguration = FakeUpstreamConfiguration(), logger: Logger = Logger(label: "fake-upstream")) {
+    public init(
+        configuration: FakeUpstreamConfiguration = FakeUpstreamConfiguration(),
+        logger: Logger = Logger(label: "fake-upstream")
+    ) {
         self.configuration = configuration
         self.logger = logger
         self.state = FakeUpstreamState(faults: configuration.faults, latency: configuration.latency)
@@ -25,20 +28,24 @@ public struct FakeUpstream: Sendable {
     }
 
     /// The HTTP application; `onListening` receives the bound port once the server runs.
-    public func application(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+    public func application(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol
+    {
         let router = Router()
         router.add(middleware: RequestCounting(state: state))
         ControlRoutes(upstream: self).register(on: router)
         OpenAIRoutes(upstream: self).register(on: router)
         AnthropicRoutes(upstream: self).register(on: router)
         let ollamaModels = OllamaModelRegistry()
-        OllamaRoutes(upstream: self, management: OllamaManagementRoutes(upstream: self, registry: ollamaModels)).register(on: router)
+        OllamaRoutes(upstream: self, management: OllamaManagementRoutes(upstream: self, registry: ollamaModels))
+            .register(on: router)
         LlamaCppRoutes(upstream: self, registry: ollamaModels).register(on: router)
         return Application(
             router: router,
             // A deep accept queue: benchmarks open thousands of connections at once (the default 256
             // overflows and connections are reset).
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "fake-upstream", backlog: 4_096),
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "fake-upstream",
+                backlog: 4_096),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             logger: logger
         )
@@ -54,7 +61,9 @@ public struct FakeUpstream: Sendable {
     }
 
     func json(_ object: Any, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        let data =
+            (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+            ?? Data("{}".utf8)
         var fields = headers
         fields[.contentType] = "application/json"
         return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
@@ -62,28 +71,39 @@ public struct FakeUpstream: Sendable {
 
     /// A body that is not JSON at all, for the `malformed` fault.
     func malformed(contentType: String = "application/json") -> Response {
-        Response(status: .ok, headers: [.contentType: contentType], body: ResponseBody(byteBuffer: ByteBuffer(string: "<html>upstream garbage {\"not\": json")))
+        Response(
+            status: .ok, headers: [.contentType: contentType],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: "<html>upstream garbage {\"not\": json")))
     }
 
     /// A streamed body written by `write`.
-    func stream(contentType: String, headers: HTTPFields = [:], _ write: @escaping @Sendable (inout any ResponseBodyWriter) async throws -> Void) -> Response {
+    func stream(
+        contentType: String, headers: HTTPFields = [:],
+        _ write: @escaping @Sendable (inout any ResponseBodyWriter) async throws -> Void
+    ) -> Response {
         var fields = headers
         fields[.contentType] = contentType
         fields[.cacheControl] = "no-cache"
-        return Response(status: .ok, headers: fields, body: ResponseBody { writer in
-            try await write(&writer)
-        })
+        return Response(
+            status: .ok, headers: fields,
+            body: ResponseBody { writer in
+                try await write(&writer)
+            })
     }
 
     static func sse(event: String? = nil, _ object: Any) -> ByteBuffer {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        let data =
+            (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+            ?? Data("{}".utf8)
         var text = event.map { "event: \($0)\n" } ?? ""
         text += "data: " + String(decoding: data, as: UTF8.self) + "\n\n"
         return ByteBuffer(string: text)
     }
 
     static func line(_ object: Any) -> ByteBuffer {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        let data =
+            (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+            ?? Data("{}".utf8)
         return ByteBuffer(string: String(decoding: data, as: UTF8.self) + "\n")
     }
 

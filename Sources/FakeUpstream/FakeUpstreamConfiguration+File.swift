@@ -3,7 +3,9 @@ import Yams
 
 extension FakeUpstreamConfiguration {
     /// Members of a configuration file.
-    static let fileMembers: Set<String> = ["host", "port", "latency", "faults", "stream_chunks", "retry_after_seconds", "hang_ms"]
+    static let fileMembers: Set<String> = [
+        "host", "port", "latency", "faults", "stream_chunks", "retry_after_seconds", "hang_ms",
+    ]
 
     /// This configuration with the settings of a YAML or JSON file applied (members it leaves out
     /// keep their values):
@@ -19,7 +21,9 @@ extension FakeUpstreamConfiguration {
     ///   - {fault: cut, every: 5}
     ///   - {fault: "500", provider: anthropic, model: claude-haiku-4-5, probability: 0.1, seed: 42}
     /// ```
-    public func applying(fileContents text: String, named file: String) throws(FakeConfigurationError) -> FakeUpstreamConfiguration {
+    public func applying(fileContents text: String, named file: String) throws(FakeConfigurationError)
+        -> FakeUpstreamConfiguration
+    {
         let document: Any?
         do {
             document = try Yams.load(yaml: text)
@@ -36,10 +40,16 @@ extension FakeUpstreamConfiguration {
                 configuration.port = port
             }
             if let chunks = try object.integer("stream_chunks", atLeast: 1) { configuration.streamChunks = chunks }
-            if let seconds = try object.integer("retry_after_seconds", atLeast: 0) { configuration.retryAfterSeconds = seconds }
+            if let seconds = try object.integer("retry_after_seconds", atLeast: 0) {
+                configuration.retryAfterSeconds = seconds
+            }
             if let hang = try object.milliseconds("hang_ms") { configuration.hangTime = hang }
-            if object.has("latency") { configuration.latency = try FakeLatency(json: object.members["latency"], at: "latency") }
-            if object.has("faults") { configuration.faults = try FaultScript(rulesJSON: object.members["faults"], at: "faults") }
+            if object.has("latency") {
+                configuration.latency = try FakeLatency(json: object.members["latency"], at: "latency")
+            }
+            if object.has("faults") {
+                configuration.faults = try FaultScript(rulesJSON: object.members["faults"], at: "faults")
+            }
         } catch {
             throw FakeConfigurationError("\(file): \(error.message)")
         }

@@ -23,7 +23,8 @@ public struct FakeUpstreamConfiguration: Sendable {
 
     public init(
         host: String = "127.0.0.1", port: Int = 0, latency: FakeLatency = .zero, faults: FaultScript = FaultScript(),
-        streamChunks: Int = 6, retryAfterSeconds: Int = 1, hangTime: Duration = .seconds(60), accountLimit: FakeAccountLimit? = nil
+        streamChunks: Int = 6, retryAfterSeconds: Int = 1, hangTime: Duration = .seconds(60),
+        accountLimit: FakeAccountLimit? = nil
     ) {
         self.accountLimit = accountLimit
         self.host = host

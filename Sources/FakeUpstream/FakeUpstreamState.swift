@@ -1,4 +1,4 @@
-import AgentCore
+import Common
 import Synchronization
 
 /// What a running fake upstream changes as it serves: the fault script with its budgets, the
@@ -55,7 +55,8 @@ final class FakeUpstreamState: Sendable {
         values.withLock { values in
             [
                 "requests": values.requests, "faults": values.faults,
-                "total_requests": values.requests.values.reduce(0, +), "total_faults": values.faults.values.reduce(0, +),
+                "total_requests": values.requests.values.reduce(0, +),
+                "total_faults": values.faults.values.reduce(0, +),
             ]
         }
     }

@@ -54,20 +54,29 @@ public struct FaultRule: Sendable, Hashable {
             throw FakeConfigurationError("\(object.name("fault")): required (one of \(FakeFault.names))")
         }
         guard let fault = FakeFault(rawValue: name) else {
-            throw FakeConfigurationError("\(object.name("fault")): unknown fault \"\(name)\" (expected one of \(FakeFault.names))")
+            throw FakeConfigurationError(
+                "\(object.name("fault")): unknown fault \"\(name)\" (expected one of \(FakeFault.names))")
         }
         var provider: Provider?
         if let name = try object.string("provider") {
             guard let known = Provider(rawValue: name) else {
-                throw FakeConfigurationError("\(object.name("provider")): unknown provider \"\(name)\" (expected one of openai, anthropic, ollama)")
+                throw FakeConfigurationError(
+                    """
+                    \(object.name("provider")): unknown provider \"\(name)\" (expected one of openai, anthropic, \
+                    ollama)
+                    """
+                )
             }
             provider = known
         }
         let model = try object.string("model")
-        if model?.isEmpty == true { throw FakeConfigurationError("\(object.name("model")): must not be empty (leave it out for every model)") }
+        if model?.isEmpty == true {
+            throw FakeConfigurationError("\(object.name("model")): must not be empty (leave it out for every model)")
+        }
         let budgets = ["count", "every", "probability"].filter(object.has)
         guard budgets.count <= 1 else {
-            throw FakeConfigurationError("\(path): give at most one of count, every, probability (got \(budgets.joined(separator: " and ")))")
+            throw FakeConfigurationError(
+                "\(path): give at most one of count, every, probability (got \(budgets.joined(separator: " and ")))")
         }
         if object.has("seed"), budgets != ["probability"] {
             throw FakeConfigurationError("\(object.name("seed")): only meaningful with probability")

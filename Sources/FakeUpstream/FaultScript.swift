@@ -1,4 +1,5 @@
-import AgentCore
+import Common
+
 /// An ordered list of ``FaultRule``s the fake upstream applies to the requests it serves: the
 /// first rule that matches a request and whose budget fires decides its fault; a request no rule
 /// fires for is answered normally. A request's `x-fake-fault` header wins over the script (the
@@ -25,7 +26,9 @@ public struct FaultScript: Sendable, Hashable {
     public init(json value: Any?) throws(FakeConfigurationError) {
         let object = try ConfigObject(value, at: "")
         try object.refuseUnknown(allowed: ["rules"])
-        guard object.has("rules") else { throw FakeConfigurationError("rules: required (a list of rules, [] for none)") }
+        guard object.has("rules") else {
+            throw FakeConfigurationError("rules: required (a list of rules, [] for none)")
+        }
         try self.init(rulesJSON: object.members["rules"], at: "rules")
     }
 
@@ -67,13 +70,15 @@ public struct FaultScript: Sendable, Hashable {
 
         /// `{"rules": [rule + "matched", "injected", "remaining" for count budgets]}`.
         var json: [String: Any] {
-            ["rules": script.rules.enumerated().map { index, rule -> [String: Any] in
-                var object = rule.json
-                object["matched"] = matched[index]
-                object["injected"] = injected[index]
-                if case .count(let count) = rule.budget { object["remaining"] = max(0, count - injected[index]) }
-                return object
-            }]
+            [
+                "rules": script.rules.enumerated().map { index, rule -> [String: Any] in
+                    var object = rule.json
+                    object["matched"] = matched[index]
+                    object["injected"] = injected[index]
+                    if case .count(let count) = rule.budget { object["remaining"] = max(0, count - injected[index]) }
+                    return object
+                }
+            ]
         }
     }
 }

@@ -1,4 +1,4 @@
-import AgentCore
+import Common
 import Foundation
 
 /// How long the fake upstream waits before answering (before the first byte of a stream): a fixed
@@ -18,7 +18,8 @@ public enum LatencyDistribution: Sendable, Hashable {
 
     public static let zero = LatencyDistribution.fixed(.zero)
 
-    public static let specHelp = "200ms, fixed:200ms, uniform:100ms..300ms, normal:MEAN,STDDEV, exponential:MEAN, lognormal:MEDIAN,SIGMA"
+    public static let specHelp =
+        "200ms, fixed:200ms, uniform:100ms..300ms, normal:MEAN,STDDEV, exponential:MEAN, lognormal:MEDIAN,SIGMA"
 
     /// One draw.
     func sample(_ random: inout SplitMix64) -> Duration {
@@ -66,7 +67,8 @@ public enum LatencyDistribution: Sendable, Hashable {
         let argument = parts.count == 2 ? String(parts[1]) : trimmed
         func time(_ text: some StringProtocol, _ what: String) throws(FakeConfigurationError) -> Duration {
             guard let duration = Self.duration(text) else {
-                throw FakeConfigurationError("latency '\(spec)': \(what) '\(text)' is not a duration >= 0 (like 200ms or 1.5s)")
+                throw FakeConfigurationError(
+                    "latency '\(spec)': \(what) '\(text)' is not a duration >= 0 (like 200ms or 1.5s)")
             }
             return duration
         }
@@ -93,11 +95,14 @@ public enum LatencyDistribution: Sendable, Hashable {
             }
             self = .logNormal(median: try time(median, "MEDIAN"), sigma: value)
         default:
-            throw FakeConfigurationError("latency '\(spec)': unknown distribution '\(kind)' (expected \(Self.specHelp))")
+            throw FakeConfigurationError(
+                "latency '\(spec)': unknown distribution '\(kind)' (expected \(Self.specHelp))")
         }
     }
 
-    private static func checked(_ distribution: LatencyDistribution, _ spec: String) throws(FakeConfigurationError) -> LatencyDistribution {
+    private static func checked(_ distribution: LatencyDistribution, _ spec: String) throws(FakeConfigurationError)
+        -> LatencyDistribution
+    {
         if case .uniform(let low, let high) = distribution, low > high {
             throw FakeConfigurationError("latency '\(spec)': MIN must not exceed MAX")
         }

@@ -1,6 +1,6 @@
 import Foundation
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 import NIOCore
 
 /// llama.cpp server's `GET /health`: `{"status":"ok"}`, or 503 `Loading model` (llama.cpp's
@@ -13,7 +13,9 @@ struct LlamaCppRoutes: Sendable {
     func register(on router: Router<BasicRequestContext>) {
         router.get("health") { _, _ in
             guard !registry.llamaCppLoading.load(ordering: .relaxed) else {
-                return upstream.json(["error": ["code": 503, "message": "Loading model", "type": "unavailable_error"] as [String: Any]], status: .serviceUnavailable)
+                return upstream.json(
+                    ["error": ["code": 503, "message": "Loading model", "type": "unavailable_error"] as [String: Any]],
+                    status: .serviceUnavailable)
             }
             return upstream.json(["status": "ok"])
         }

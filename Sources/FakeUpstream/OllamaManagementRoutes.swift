@@ -1,6 +1,6 @@
 import Foundation
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 import NIOCore
 
 /// Ollama's model management, as the fake plays it: `GET /api/ps` (loaded models with size,
@@ -53,10 +53,15 @@ struct OllamaManagementRoutes: Sendable {
 
     func show(_ request: Request) async -> Response {
         guard let body = await upstream.body(of: request) else { return error(.badRequest, "invalid JSON body") }
-        guard let name = body["model"] as? String ?? body["name"] as? String, !name.isEmpty else { return error(.badRequest, "model is required") }
-        guard let model = OllamaModelRegistry.catalog[name] else { return error(.notFound, "model '\(name)' not found") }
+        guard let name = body["model"] as? String ?? body["name"] as? String, !name.isEmpty else {
+            return error(.badRequest, "model is required")
+        }
+        guard let model = OllamaModelRegistry.catalog[name] else {
+            return error(.notFound, "model '\(name)' not found")
+        }
         return upstream.json([
-            "modelfile": "FROM \(name)\n", "parameters": "stop \"<|eot_id|>\"", "template": "{{ .Prompt }}", "license": "fake",
+            "modelfile": "FROM \(name)\n", "parameters": "stop \"<|eot_id|>\"", "template": "{{ .Prompt }}",
+            "license": "fake",
             "details": Self.details(model),
             "model_info": [
                 "general.architecture": model.family, "general.parameter_count": 8_030_261_248,
@@ -71,8 +76,12 @@ struct OllamaManagementRoutes: Sendable {
     /// without one, load (or unload with `keep_alive: 0`) like `/api/chat` with no messages.
     func generate(_ request: Request) async -> Response {
         guard let body = await upstream.body(of: request) else { return error(.badRequest, "invalid JSON body") }
-        guard let model = body["model"] as? String, !model.isEmpty else { return error(.badRequest, "model is required") }
-        guard OllamaModelRegistry.catalog[model] != nil else { return error(.notFound, "model \"\(model)\" not found, try pulling it first") }
+        guard let model = body["model"] as? String, !model.isEmpty else {
+            return error(.badRequest, "model is required")
+        }
+        guard OllamaModelRegistry.catalog[model] != nil else {
+            return error(.notFound, "model \"\(model)\" not found, try pulling it first")
+        }
         let prompt = body["prompt"] as? String ?? ""
         if prompt.isEmpty, let answer = await loadOrUnload(body, model: model, chat: false) { return answer }
         let keepAlive: Duration?
@@ -81,17 +90,21 @@ struct OllamaManagementRoutes: Sendable {
         case .failure(let problem): return error(.badRequest, problem.message)
         }
         let loadDuration = await registry.load(model, keepAlive: keepAlive)
-        let completion = FakeCompletion(provider: "ollama", model: model, messages: [["role": "user", "content": prompt]])
+        let completion = FakeCompletion(
+            provider: "ollama", model: model, messages: [["role": "user", "content": prompt]])
         let final: [String: Any] = [
-            "model": model, "created_at": Self.timestamp(), "response": body["stream"] as? Bool == false ? completion.text : "", "done": true,
-            "done_reason": "stop", "total_duration": Self.nanoseconds(loadDuration) + 2_000_000, "load_duration": Self.nanoseconds(loadDuration),
+            "model": model, "created_at": Self.timestamp(),
+            "response": body["stream"] as? Bool == false ? completion.text : "", "done": true,
+            "done_reason": "stop", "total_duration": Self.nanoseconds(loadDuration) + 2_000_000,
+            "load_duration": Self.nanoseconds(loadDuration),
             "prompt_eval_count": completion.promptTokens, "prompt_eval_duration": 500_000,
             "eval_count": completion.completionTokens, "eval_duration": 1_000_000,
         ]
         guard body["stream"] as? Bool ?? true else { return upstream.json(final) }
-        let lines = completion.pieces(upstream.configuration.streamChunks).map { piece in
-            FakeUpstream.line(["model": model, "created_at": Self.timestamp(), "response": piece, "done": false])
-        } + [FakeUpstream.line(final)]
+        let lines =
+            completion.pieces(upstream.configuration.streamChunks).map { piece in
+                FakeUpstream.line(["model": model, "created_at": Self.timestamp(), "response": piece, "done": false])
+            } + [FakeUpstream.line(final)]
         return upstream.stream(contentType: "application/x-ndjson") { writer in
             for line in lines { try await writer.write(line) }
             try await writer.finish(nil)
@@ -132,8 +145,13 @@ struct OllamaManagementRoutes: Sendable {
             for image in list {
                 guard let text = image as? String else { return "images must be a list of base64 strings" }
                 guard Data(base64Encoded: text) == nil else { continue }
-                let bad = text.unicodeScalars.firstIndex { !($0.properties.isASCIIHexDigit || ("A"..."Z").contains($0) || ("a"..."z").contains($0) || $0 == "+" || $0 == "/" || $0 == "=") }
-                let offset = bad.map { text.unicodeScalars.distance(from: text.unicodeScalars.startIndex, to: $0) } ?? text.unicodeScalars.count
+                let bad = text.unicodeScalars.firstIndex {
+                    !($0.properties.isASCIIHexDigit || ("A"..."Z").contains($0) || ("a"..."z").contains($0) || $0 == "+"
+                        || $0 == "/" || $0 == "=")
+                }
+                let offset =
+                    bad.map { text.unicodeScalars.distance(from: text.unicodeScalars.startIndex, to: $0) }
+                    ?? text.unicodeScalars.count
                 return "illegal base64 data at input byte \(offset)"
             }
         }
@@ -145,9 +163,10 @@ struct OllamaManagementRoutes: Sendable {
     /// arguments an object), `{"question": <the message>}`.
     static func toolCalls(_ body: [String: Any], messages: [[String: Any]]) -> [[String: Any]]? {
         let tools = body["tools"] as? [[String: Any]] ?? []
-        let lastUser = messages.last { $0["role"] as? String == "user" }.map { FakeCompletion.text(of: $0["content"]) } ?? ""
+        let lastUser =
+            messages.last { $0["role"] as? String == "user" }.map { FakeCompletion.text(of: $0["content"]) } ?? ""
         guard let function = tools.first?["function"] as? [String: Any], let name = function["name"] as? String,
-              lastUser.lowercased().contains("call \(name.lowercased())") || lastUser.lowercased().contains("use a tool")
+            lastUser.lowercased().contains("call \(name.lowercased())") || lastUser.lowercased().contains("use a tool")
         else { return nil }
         return [["function": ["name": name, "arguments": ["question": lastUser]] as [String: Any]]]
     }

@@ -16,9 +16,15 @@ final class OllamaModelRegistry: Sendable {
     }
 
     static let catalog: [String: Model] = [
-        "llama3.1:8b": Model(family: "llama", parameterSize: "8.0B", contextLength: 131_072, sizeBytes: 4_920_753_328, capabilities: ["completion", "tools"]),
-        "qwen2.5:7b": Model(family: "qwen2", parameterSize: "7.6B", contextLength: 32_768, sizeBytes: 4_683_087_332, capabilities: ["completion", "tools"]),
-        "mistral:7b": Model(family: "llama", parameterSize: "7.2B", contextLength: 32_768, sizeBytes: 4_113_301_824, capabilities: ["completion", "tools"]),
+        "llama3.1:8b": Model(
+            family: "llama", parameterSize: "8.0B", contextLength: 131_072, sizeBytes: 4_920_753_328,
+            capabilities: ["completion", "tools"]),
+        "qwen2.5:7b": Model(
+            family: "qwen2", parameterSize: "7.6B", contextLength: 32_768, sizeBytes: 4_683_087_332,
+            capabilities: ["completion", "tools"]),
+        "mistral:7b": Model(
+            family: "llama", parameterSize: "7.2B", contextLength: 32_768, sizeBytes: 4_113_301_824,
+            capabilities: ["completion", "tools"]),
     ]
 
     /// Ollama's default keep-alive (5 minutes).
@@ -38,7 +44,9 @@ final class OllamaModelRegistry: Sendable {
     /// Makes sure `model` is loaded, for `keepAlive` (`nil`: forever) from now; the time spent
     /// loading (zero when it already was).
     func load(_ model: String, keepAlive: Duration?, now: Date = Date()) async -> Duration {
-        let expiry = keepAlive.map { now.addingTimeInterval(Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18) }
+        let expiry = keepAlive.map {
+            now.addingTimeInterval(Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18)
+        }
         let wasLoaded = loaded.withLock { models -> Bool in
             let present = models[model].map { $0.map { $0 > now } ?? true } ?? false
             models[model] = expiry
@@ -90,7 +98,10 @@ final class OllamaModelRegistry: Sendable {
         if let plain = Double(text) { return plain }
         var rest = Substring(text)
         var sign = 1.0
-        if rest.hasPrefix("-") { sign = -1; rest = rest.dropFirst() }
+        if rest.hasPrefix("-") {
+            sign = -1
+            rest = rest.dropFirst()
+        }
         var total = 0.0
         var matched = false
         let units: [(String, Double)] = [("ms", 0.001), ("h", 3600), ("m", 60), ("s", 1)]

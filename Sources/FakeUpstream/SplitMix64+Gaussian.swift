@@ -1,4 +1,4 @@
-import AgentCore
+import Common
 import Foundation
 
 extension SplitMix64 {

@@ -26,7 +26,8 @@ public final class EmbeddedKafkaCluster: @unchecked Sendable {
             callbacks: RdKafkaCallbacks(logger: logger)
         )
         guard let cluster = rd_kafka_mock_cluster_new(client.pointer, Int32(brokers)) else {
-            throw KafkaError(code: .other, message: "librdkafka could not start a mock cluster with \(brokers) broker(s)")
+            throw KafkaError(
+                code: .other, message: "librdkafka could not start a mock cluster with \(brokers) broker(s)")
         }
         self.cluster = cluster
         self.brokerCount = brokers
@@ -43,10 +44,15 @@ public final class EmbeddedKafkaCluster: @unchecked Sendable {
         try spec.validate()
         guard spec.replicationFactor <= brokerCount else {
             throw .invalidArgument(
-                "topic '\(spec.name)': replication factor \(spec.replicationFactor) exceeds the \(brokerCount) embedded broker(s)"
+                """
+                topic '\(spec.name)': replication factor \(spec.replicationFactor) exceeds the \(brokerCount) \
+                embedded broker(s)
+                """
             )
         }
-        if let code = rd_kafka_mock_topic_create(cluster, spec.name, Int32(spec.partitions), Int32(spec.replicationFactor)).nonZero {
+        if let code = rd_kafka_mock_topic_create(
+            cluster, spec.name, Int32(spec.partitions), Int32(spec.replicationFactor)
+        ).nonZero {
             throw KafkaError(rdKafka: code, context: "create topic '\(spec.name)' on the embedded cluster")
         }
     }
@@ -64,12 +70,16 @@ public final class EmbeddedKafkaCluster: @unchecked Sendable {
 
     /// Delays every response of `broker` by `rtt`.
     public func setRoundTripTime(_ rtt: Duration, broker: Int32) throws(KafkaError) {
-        try check(rd_kafka_mock_broker_set_rtt(cluster, broker, Int32(clamping: rtt.milliseconds)), "set RTT of broker \(broker)")
+        try check(
+            rd_kafka_mock_broker_set_rtt(cluster, broker, Int32(clamping: rtt.milliseconds)),
+            "set RTT of broker \(broker)")
     }
 
     /// Moves the leadership of a partition.
     public func setPartitionLeader(topic: String, partition: Int32, broker: Int32) throws(KafkaError) {
-        try check(rd_kafka_mock_partition_set_leader(cluster, topic, partition, broker), "move leader of \(topic)[\(partition)]")
+        try check(
+            rd_kafka_mock_partition_set_leader(cluster, topic, partition, broker),
+            "move leader of \(topic)[\(partition)]")
     }
 
     /// Makes the next `count` Produce requests fail with a retriable broker error

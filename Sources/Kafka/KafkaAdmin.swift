@@ -38,7 +38,9 @@ public final class KafkaAdmin: Sendable {
     }
 
     /// The topic's configuration entries as the broker reports them.
-    public func topicConfigs(_ topic: String, timeout: Duration = .seconds(10)) async throws(KafkaError) -> [String: String] {
+    public func topicConfigs(_ topic: String, timeout: Duration = .seconds(10)) async throws(KafkaError) -> [String:
+        String]
+    {
         let client = client
         return try await executor.run { () throws(KafkaError) -> [String: String] in
             try Self.describeTopicConfigsBlocking(client.pointer, topic, timeout: timeout)
@@ -54,9 +56,11 @@ public final class KafkaAdmin: Sendable {
         defer { for topic in newTopics { rd_kafka_NewTopic_destroy(topic) } }
         var errorText = [CChar](repeating: 0, count: 512)
         for spec in topics {
-            guard let newTopic = rd_kafka_NewTopic_new(
-                spec.name, Int32(spec.partitions), Int32(spec.replicationFactor), &errorText, errorText.count
-            ) else {
+            guard
+                let newTopic = rd_kafka_NewTopic_new(
+                    spec.name, Int32(spec.partitions), Int32(spec.replicationFactor), &errorText, errorText.count
+                )
+            else {
                 throw .invalidArgument("topic '\(spec.name)': \(String(errorBuffer: errorText))")
             }
             newTopics.append(newTopic)
@@ -66,7 +70,8 @@ public final class KafkaAdmin: Sendable {
                 }
             }
         }
-        let event = try runAdmin(handle, api: RD_KAFKA_ADMIN_OP_CREATETOPICS, timeout: timeout, what: "create topics") { options, queue in
+        let event = try runAdmin(handle, api: RD_KAFKA_ADMIN_OP_CREATETOPICS, timeout: timeout, what: "create topics") {
+            options, queue in
             rd_kafka_CreateTopics(handle, &newTopics, newTopics.count, options, queue)
         }
         defer { rd_kafka_event_destroy(event) }
@@ -96,7 +101,9 @@ public final class KafkaAdmin: Sendable {
     ) throws(KafkaError) -> [String: String] {
         var resource: OpaquePointer? = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic)
         defer { rd_kafka_ConfigResource_destroy(resource) }
-        let event = try runAdmin(handle, api: RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, timeout: timeout, what: "describe configs of '\(topic)'") { options, queue in
+        let event = try runAdmin(
+            handle, api: RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, timeout: timeout, what: "describe configs of '\(topic)'"
+        ) { options, queue in
             rd_kafka_DescribeConfigs(handle, &resource, 1, options, queue)
         }
         defer { rd_kafka_event_destroy(event) }
@@ -105,7 +112,8 @@ public final class KafkaAdmin: Sendable {
         }
         var count = 0
         guard let resources = rd_kafka_DescribeConfigs_result_resources(result, &count), count > 0,
-              let described = resources[0] else {
+            let described = resources[0]
+        else {
             throw KafkaError(code: .unknownTopic, message: "describe configs: no result for topic '\(topic)'")
         }
         if let code = rd_kafka_ConfigResource_error(described).nonZero {

@@ -27,7 +27,8 @@ public struct KafkaClusterMetadata: Sendable, Hashable {
         for index in 0..<Int(raw.topic_cnt) {
             let topic = raw.topics[index]
             let name = String(cString: topic.topic)
-            let error = topic.err == RD_KAFKA_RESP_ERR_NO_ERROR
+            let error =
+                topic.err == RD_KAFKA_RESP_ERR_NO_ERROR
                 ? nil : KafkaError(rdKafka: topic.err, context: "topic '\(name)'")
             topics[name] = Topic(name: name, partitionCount: Int(topic.partition_cnt), error: error)
         }

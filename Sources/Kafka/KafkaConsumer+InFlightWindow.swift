@@ -1,3 +1,5 @@
+import Common
+
 extension KafkaConsumer {
     /// Performs what a message's departure from a ``KafkaInFlightWindow`` asks, after the
     /// owner's lock is released: stores the partition's next offset, if its completed prefix
@@ -8,7 +10,9 @@ extension KafkaConsumer {
             do {
                 try storeOffsets([message.topicPartition: next])
             } catch {
-                logger.debug("offset not stored", metadata: ["kafka.partition": "\(message.topicPartition)", "kafka.error": "\(error)"])
+                logger.debug(
+                    "offset not stored",
+                    metadata: [LogKey.partition: "\(message.topicPartition)", LogKey.error: "\(error)"])
             }
         }
         departure.wake()

@@ -1,4 +1,5 @@
 internal import CRdKafka
+import Common
 public import Logging
 public import ServiceLifecycle
 import Synchronization
@@ -46,7 +47,9 @@ public final class KafkaConsumer: Service, Sendable {
         onRebalance: (@Sendable (KafkaRebalanceEvent) -> Void)? = nil
     ) throws(KafkaError) {
         guard configuration.pollBatchSize > 0 else {
-            throw KafkaError(code: .invalidConfiguration, message: "pollBatchSize must be positive, got \(configuration.pollBatchSize)")
+            throw KafkaError(
+                code: .invalidConfiguration,
+                message: "pollBatchSize must be positive, got \(configuration.pollBatchSize)")
         }
         self.configuration = configuration
         self.logger = logger
@@ -60,7 +63,8 @@ public final class KafkaConsumer: Service, Sendable {
         let callbacks = RdKafkaCallbacks(
             logger: logger,
             onRebalance: { handle, code, partitions in
-                let event = Self.rebalance(handle, code, partitions, logger: logger, beforeRevoking: { onRebalance?($0) })
+                let event = Self.rebalance(
+                    handle, code, partitions, logger: logger, beforeRevoking: { onRebalance?($0) })
                 assignment.withLock { owned in
                     switch event {
                     case .assigned(let added): owned.add(added)
@@ -105,7 +109,8 @@ public final class KafkaConsumer: Service, Sendable {
         let list = RdKafkaTopicPartitionList(capacity: partitions.count)
         for (entry, offset) in partitions { list.add(entry, offset: offset ?? Int64(RD_KAFKA_OFFSET_INVALID)) }
         if let error = rd_kafka_assign(client.pointer, list.pointer).nonZero {
-            throw KafkaError(rdKafka: error, context: "assign \(partitions.keys.sorted { $0.description < $1.description })")
+            throw KafkaError(
+                rdKafka: error, context: "assign \(partitions.keys.sorted { $0.description < $1.description })")
         }
         assignmentState.withLock { $0.replace(with: Set(partitions.keys)) }
     }
@@ -130,14 +135,15 @@ public final class KafkaConsumer: Service, Sendable {
 
     /// One batch from the dedicated polling queue: up to `pollBatchSize` messages, waiting at most
     /// ~100 ms for the first. `nil` once closed.
-    func pollBatch() async throws(KafkaError) -> [KafkaConsumerMessage]? {
+    public func pollBatch() async throws(KafkaError) -> [KafkaConsumerMessage]? {
         let queue = queue
         let result = await withTaskCancellationHandler {
             await pollExecutor.run { () -> Result<[KafkaConsumerMessage]?, KafkaError> in
                 if self.closed.load(ordering: .acquiring) { return .success(nil) }
                 return Result { () throws(KafkaError) in
                     try Self.poll(
-                        self.client.pointer, batchSize: self.configuration.pollBatchSize, revoked: self.revokedDuringPoll,
+                        self.client.pointer, batchSize: self.configuration.pollBatchSize,
+                        revoked: self.revokedDuringPoll,
                         assignment: self.assignmentState, logger: self.logger
                     )
                 }
@@ -148,8 +154,15 @@ public final class KafkaConsumer: Service, Sendable {
         return try result.get()
     }
 
+    /// Ends a poll that is waiting for the first message of its batch (it returns what it has,
+    /// maybe nothing): for a reader that must look at something else without waiting ~100 ms.
+    public func wake() {
+        queue.wake()
+    }
+
     private static func poll(
-        _ handle: OpaquePointer, batchSize: Int, revoked: RevokedPartitions, assignment: LockedValue<KafkaAssignment>, logger: Logger
+        _ handle: OpaquePointer, batchSize: Int, revoked: RevokedPartitions, assignment: LockedValue<KafkaAssignment>,
+        logger: Logger
     ) throws(KafkaError) -> [KafkaConsumerMessage] {
         var batch: [KafkaConsumerMessage] = []
         var timeout: Int32 = 100
@@ -169,7 +182,7 @@ public final class KafkaConsumer: Service, Sendable {
                 case .unknownTopic, .notAuthorized, .fatal:
                     throw error
                 default:
-                    logger.info("consumer error", metadata: ["kafka.error": .string(error.description)])
+                    logger.warning("consumer error", metadata: [LogKey.error: .string(error.description)])
                     continue
                 }
             }
@@ -207,7 +220,9 @@ public final class KafkaConsumer: Service, Sendable {
         let code = rd_kafka_offsets_store(client.pointer, list.pointer)
         let failed = list.entries.filter { $0.error != RD_KAFKA_RESP_ERR_NO_ERROR }
         if let first = failed.first {
-            throw KafkaError(rdKafka: first.error, context: "store offset for \(failed.map(\.0.description).joined(separator: ", "))")
+            throw KafkaError(
+                rdKafka: first.error, context: "store offset for \(failed.map(\.0.description).joined(separator: ", "))"
+            )
         }
         if code != RD_KAFKA_RESP_ERR_NO_ERROR {
             throw KafkaError(rdKafka: code, context: "store offsets")
@@ -226,12 +241,16 @@ public final class KafkaConsumer: Service, Sendable {
     }
 
     /// The group's committed offsets (next offset to read) for `partitions`; absent when none.
-    public func committed(_ partitions: [TopicPartition], timeout: Duration = .seconds(10)) async throws(KafkaError) -> [TopicPartition: Int64] {
+    public func committed(_ partitions: [TopicPartition], timeout: Duration = .seconds(10)) async throws(KafkaError)
+        -> [TopicPartition: Int64]
+    {
         let client = client
         return try await blockingExecutor.run { () throws(KafkaError) -> [TopicPartition: Int64] in
             let list = RdKafkaTopicPartitionList(partitions)
             let code = rd_kafka_committed(client.pointer, list.pointer, Int32(clamping: timeout.milliseconds))
-            guard code == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(rdKafka: code, context: "fetch committed offsets") }
+            guard code == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                throw KafkaError(rdKafka: code, context: "fetch committed offsets")
+            }
             var result: [TopicPartition: Int64] = [:]
             for (entry, offset, _) in list.entries where offset >= 0 { result[entry] = offset }
             return result
@@ -261,7 +280,8 @@ public final class KafkaConsumer: Service, Sendable {
     public func position(_ partition: TopicPartition) -> Int64? {
         let list = RdKafkaTopicPartitionList([partition])
         guard rd_kafka_position(client.pointer, list.pointer) == RD_KAFKA_RESP_ERR_NO_ERROR,
-              let offset = list.entries.first?.offset, offset >= 0 else { return nil }
+            let offset = list.entries.first?.offset, offset >= 0
+        else { return nil }
         return offset
     }
 
@@ -278,7 +298,8 @@ public final class KafkaConsumer: Service, Sendable {
 
     /// Cluster metadata; throws ``KafkaError/Code/brokerUnreachable`` when no broker answers in time.
     public func metadata(timeout: Duration = .seconds(10)) async throws(KafkaError) -> KafkaClusterMetadata {
-        try await client.metadata(timeout: timeout, servers: configuration.common.bootstrapServers, on: blockingExecutor)
+        try await client.metadata(
+            timeout: timeout, servers: configuration.common.bootstrapServers, on: blockingExecutor)
     }
 
     // MARK: Lifecycle
@@ -334,11 +355,14 @@ public final class KafkaConsumer: Service, Sendable {
         }
         if let failure {
             let error = KafkaError(consuming: failure, context: "apply rebalance")
-            logger.info("rebalance could not be applied", metadata: ["kafka.error": .string(error.description)])
+            logger.error("rebalance could not be applied", metadata: [LogKey.error: .string(error.description)])
         }
         logger.info(
             "assignment changed",
-            metadata: ["kafka.change": .string(event.kind), "kafka.partitions": "\(event.partitions.map(\.description).sorted())"]
+            metadata: [
+                LogKey.change: .string(event.kind),
+                LogKey.partitions: "\(event.partitions.map(\.description).sorted())",
+            ]
         )
         return event
     }

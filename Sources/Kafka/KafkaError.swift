@@ -68,7 +68,7 @@ public struct KafkaError: Error, Sendable, Hashable, CustomStringConvertible {
         return text
     }
 
-    static func closed(_ what: String) -> KafkaError {
+    public static func closed(_ what: String) -> KafkaError {
         KafkaError(code: .closed, message: "\(what) is closed")
     }
 

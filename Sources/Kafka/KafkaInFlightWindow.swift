@@ -17,6 +17,11 @@ import Dispatch
 ///   hands out a semaphore that the last departing message of the revoked partitions signals,
 ///   so their offsets are stored before the partitions are given up; ``endRevoke(_:)`` forgets them.
 ///
+/// - **Deferred messages** (``deferMessage(_:generation:)``): a message waiting out a delay stops
+///   counting against the capacity and does not hold a revocation back (it is handed back at
+///   once), but its offset stays unstored until it finishes.
+/// - **Draining**: ``waitUntilEmpty(_:)`` parks a waiter until nothing is in flight or deferred.
+///
 /// A value type: the owner keeps it behind its own lock, together with whatever must change
 /// atomically with it, and performs the returned wake-ups after releasing the lock.
 public struct KafkaInFlightWindow: Sendable {
@@ -43,6 +48,7 @@ public struct KafkaInFlightWindow: Sendable {
         public var offsetToStore: Int64?
         fileprivate var reader: CheckedContinuation<Void, Never>?
         fileprivate var revocation: DispatchSemaphore?
+        fileprivate var emptied: CheckedContinuation<Void, Never>?
 
         /// Whether ``wake()`` resumes a parked reader.
         public var resumesReader: Bool { reader != nil }
@@ -54,6 +60,7 @@ public struct KafkaInFlightWindow: Sendable {
         public func wake() {
             revocation?.signal()
             reader?.resume()
+            emptied?.resume()
         }
     }
 
@@ -61,8 +68,10 @@ public struct KafkaInFlightWindow: Sendable {
     public let capacity: Int
     /// The partitions assigned and not (being) revoked.
     public private(set) var owned = Set<TopicPartition>()
-    /// Messages in flight.
+    /// Messages in flight (deferred ones not included).
     public private(set) var count = 0
+    /// Messages waiting out a delay (``deferMessage(_:generation:)``), not counted in ``count``.
+    public private(set) var deferred = 0
     /// No more messages are taken in (shutdown); in-flight ones may finish.
     public private(set) var isStopping = false
     /// Messages refused at ``enter(_:isCurrent:)`` because their partition was revoked, or
@@ -74,6 +83,7 @@ public struct KafkaInFlightWindow: Sendable {
     private var offsets = KafkaOffsetTracker()
     private var reader: CheckedContinuation<Void, Never>?
     private var revokeWaiter: RevokeWaiter?
+    private var emptyWaiter: CheckedContinuation<Void, Never>?
 
     public init(capacity: Int) {
         self.capacity = max(1, capacity)
@@ -125,13 +135,24 @@ public struct KafkaInFlightWindow: Sendable {
     /// stored, so it is read again). Completions of an earlier generation store nothing.
     public mutating func leave(_ message: KafkaConsumerMessage, generation: Int, completed: Bool) -> Departure {
         let partition = message.topicPartition
+        var departure = takeOutOfFlight(partition)
+        if completed, generations[partition] == generation {
+            departure.offsetToStore = offsets.completed(message)
+        }
+        if count == 0, deferred == 0 {
+            departure.emptied = emptyWaiter
+            emptyWaiter = nil
+        }
+        return departure
+    }
+
+    /// One message of `partition` no longer counts as in flight; returns the revocation and the
+    /// parked reader this frees, if any.
+    private mutating func takeOutOfFlight(_ partition: TopicPartition) -> Departure {
         count -= 1
         let remaining = (byPartition[partition] ?? 1) - 1
         byPartition[partition] = remaining > 0 ? remaining : nil
         var departure = Departure()
-        if completed, generations[partition] == generation {
-            departure.offsetToStore = offsets.completed(message)
-        }
         if let waiter = revokeWaiter, waiter.partitions.allSatisfy({ inFlight($0) == 0 }) {
             revokeWaiter = nil
             departure.revocation = waiter.semaphore
@@ -141,6 +162,57 @@ public struct KafkaInFlightWindow: Sendable {
             reader = nil
         }
         return departure
+    }
+
+    // MARK: Deferred messages
+
+    /// `message` (in flight in `generation`) waits out a delay: it no longer counts against the
+    /// capacity nor holds back a revocation of its partition. Returns what to wake (a parked
+    /// reader, a waiting revocation).
+    public mutating func deferMessage(_ message: KafkaConsumerMessage, generation: Int) -> Departure {
+        deferred += 1
+        return takeOutOfFlight(message.topicPartition)
+    }
+
+    /// A deferred message's wait is over: it counts as in flight again (even above the
+    /// capacity, briefly: it was taken in before) and `nil` is returned. When its partition is
+    /// no longer owned in its generation, or the window stops, it leaves instead (its offset is
+    /// not stored: the partition's owner handles it again) and the departure's wake-ups are
+    /// returned: drop the message.
+    public mutating func resumeDeferred(_ message: KafkaConsumerMessage, generation: Int) -> Departure? {
+        guard isCurrent(message, generation: generation), !isStopping else {
+            return dropDeferred(message)
+        }
+        deferred -= 1
+        count += 1
+        byPartition[message.topicPartition, default: 0] += 1
+        return nil
+    }
+
+    /// A deferred message leaves without finishing (its partition was revoked, or the worker
+    /// stops): its offset is not stored.
+    public mutating func dropDeferred(_ message: KafkaConsumerMessage) -> Departure {
+        deferred -= 1
+        var departure = Departure()
+        if count == 0, deferred == 0 {
+            departure.emptied = emptyWaiter
+            emptyWaiter = nil
+        }
+        return departure
+    }
+
+    /// Parks `continuation` until nothing is in flight or deferred; `false` when that is already
+    /// so (the caller resumes it at once).
+    public mutating func waitUntilEmpty(_ continuation: CheckedContinuation<Void, Never>) -> Bool {
+        guard count > 0 || deferred > 0 else { return false }
+        emptyWaiter = continuation
+        return true
+    }
+
+    /// Hands back a parked drain waiter (the drain deadline passed).
+    public mutating func releaseEmptyWaiter() -> CheckedContinuation<Void, Never>? {
+        defer { emptyWaiter = nil }
+        return emptyWaiter
     }
 
     /// Stops taking messages in; returns the parked reader to resume.

@@ -36,17 +36,25 @@ public struct KafkaProducerMessage: Sendable, Hashable {
     public var key: [UInt8]?
     public var value: [UInt8]
     public var headers: [KafkaHeader]
+    /// The record's timestamp in milliseconds since the epoch; `nil`: the time it is produced.
+    public var timestampMilliseconds: Int64?
 
-    public init(topic: String, partition: Int32? = nil, key: [UInt8]? = nil, value: [UInt8], headers: [KafkaHeader] = []) {
+    public init(
+        topic: String, partition: Int32? = nil, key: [UInt8]? = nil, value: [UInt8], headers: [KafkaHeader] = [],
+        timestampMilliseconds: Int64? = nil
+    ) {
         self.topic = topic
         self.partition = partition
         self.key = key
         self.value = value
         self.headers = headers
+        self.timestampMilliseconds = timestampMilliseconds
     }
 
     public init(topic: String, partition: Int32? = nil, key: String?, value: String, headers: [KafkaHeader] = []) {
-        self.init(topic: topic, partition: partition, key: key.map { Array($0.utf8) }, value: Array(value.utf8), headers: headers)
+        self.init(
+            topic: topic, partition: partition, key: key.map { Array($0.utf8) }, value: Array(value.utf8),
+            headers: headers)
     }
 }
 
@@ -86,7 +94,8 @@ public struct KafkaConsumerMessage: Sendable, Hashable {
 
     public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.topic == rhs.topic && lhs.partition == rhs.partition && lhs.offset == rhs.offset && lhs.key == rhs.key
-            && lhs.value == rhs.value && lhs.headers == rhs.headers && lhs.timestampMilliseconds == rhs.timestampMilliseconds
+            && lhs.value == rhs.value && lhs.headers == rhs.headers
+            && lhs.timestampMilliseconds == rhs.timestampMilliseconds
     }
 
     public func hash(into hasher: inout Hasher) {
@@ -105,6 +114,12 @@ public struct KafkaDeliveryReceipt: Sendable, Hashable {
     public var topic: String
     public var partition: Int32
     public var offset: Int64
+
+    public init(topic: String, partition: Int32, offset: Int64) {
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+    }
 }
 
 /// Identifies a message produced with ``KafkaProducer/enqueue(_:)`` in its delivery report.

@@ -1,3 +1,4 @@
+import Common
 public import Logging
 
 /// What became of a message sent with ``KafkaProducer/sendRetrying(_:logger:)``.
@@ -30,10 +31,13 @@ extension KafkaProducer {
             } catch {
                 if error.code == .closed || Task.isCancelled { return .givenUp }
                 if error.isPermanentForMessage {
-                    logger.info("message rejected by the broker", metadata: ["kafka.topic": "\(message.topic)", "kafka.error": "\(error)"])
+                    logger.info(
+                        "message rejected by the broker",
+                        metadata: [LogKey.topic: "\(message.topic)", LogKey.error: "\(error)"])
                     return .rejected(error)
                 }
-                logger.info("publish failed, retrying", metadata: ["kafka.topic": "\(message.topic)", "kafka.error": "\(error)"])
+                logger.warning(
+                    "publish failed, retrying", metadata: [LogKey.topic: "\(message.topic)", LogKey.error: "\(error)"])
                 try? await Task.sleep(for: backoff)
                 backoff = min(backoff * 2, .seconds(5))
             }

@@ -1,4 +1,5 @@
 internal import CRdKafka
+import Common
 public import Logging
 public import ServiceLifecycle
 import Synchronization
@@ -9,6 +10,8 @@ import Synchronization
 ///   trip), or throws a ``KafkaError``; it completes within the configured delivery timeout.
 /// - ``enqueue(_:)`` is the high-volume path: it returns once librdkafka accepted the message,
 ///   and its outcome arrives later on ``deliveryReports``. Callers using it must read that stream.
+/// - ``produce(_:onDelivery:)`` hands the outcome to a closure on the producer's poll thread, with
+///   no task and no continuation per message: the path of the worker runtime.
 ///
 /// Both wait (without blocking a thread) while the local queue is full. A dedicated thread polls
 /// librdkafka, so delivery reports are handled as soon as they arrive. As a `Service`, the
@@ -32,7 +35,9 @@ public final class KafkaProducer: Service, Sendable {
     /// (an `AsyncStream` rule), and later reports are then dropped.
     public let deliveryReports: AsyncStream<KafkaDeliveryReport>
 
-    public init(configuration: KafkaProducerConfiguration, logger: Logger = Logger(label: "kafka.producer")) throws(KafkaError) {
+    public init(configuration: KafkaProducerConfiguration, logger: Logger = Logger(label: "kafka.producer"))
+        throws(KafkaError)
+    {
         self.configuration = configuration
         self.logger = logger
         let (reports, continuation) = AsyncStream<KafkaDeliveryReport>.makeStream()
@@ -40,10 +45,11 @@ public final class KafkaProducer: Service, Sendable {
         self.reportsContinuation = continuation
         let space = QueueSpace()
         self.space = space
+        let topics = TopicNameCache()
         let callbacks = RdKafkaCallbacks(
             logger: logger,
             onDelivery: { message in
-                Self.handleDelivery(message, reports: continuation)
+                Self.handleDelivery(message, topics: topics, reports: continuation)
             }
         )
         client = try RdKafkaClient(kind: .producer, properties: configuration.rdKafkaProperties(), callbacks: callbacks)
@@ -62,16 +68,46 @@ public final class KafkaProducer: Service, Sendable {
 
     // MARK: Sending
 
+    /// What a delivery closure receives: where the message was written, or why it was not.
+    public typealias DeliveryHandler = @Sendable (Result<KafkaDeliveryReceipt, KafkaError>) -> Void
+
+    /// Produces `message`; `onDelivery` runs once with its outcome, on the producer's poll thread
+    /// (keep it short and never block in it: store an offset, produce the next message, resume a
+    /// waiter). Returns `nil` when librdkafka accepted the message, else the error, and then
+    /// `onDelivery` is never called: ``KafkaError/Code/queueFull`` (wait with
+    /// ``waitForQueueSpace(after:)`` and try again) or a permanent error.
+    public func produce(_ message: KafkaProducerMessage, onDelivery: @escaping DeliveryHandler) -> KafkaError? {
+        let box = Unmanaged.passRetained(DeliveryCallback(onDelivery))
+        guard let error = produce(message, opaque: box.toOpaque()) else { return nil }
+        box.release()
+        return error
+    }
+
+    /// A counter that changes whenever delivery reports free room in the local queue: read it
+    /// before a ``produce(_:onDelivery:)`` that may find the queue full, then pass it to
+    /// ``waitForQueueSpace(after:)``.
+    public var queueSpaceGeneration: UInt64 { space.generation }
+
+    /// Waits (without blocking a thread) until delivery reports freed room since `generation`,
+    /// or the producer closed.
+    public func waitForQueueSpace(after generation: UInt64) async {
+        await space.wait(after: generation)
+    }
+
     /// Produces `message` and waits for the broker's acknowledgement.
     @discardableResult
     public func send(_ message: KafkaProducerMessage) async throws(KafkaError) -> KafkaDeliveryReceipt {
         while true {
             let generation = space.generation
             let outcome = await withCheckedContinuation { (continuation: CheckedContinuation<SendOutcome, Never>) in
-                let promise = Unmanaged.passRetained(DeliveryPromise(continuation))
-                if let error = produce(message, opaque: promise.toOpaque()) {
-                    promise.release()
-                    continuation.resume(returning: error.code == .queueFull ? .queueFull : .failed(error))
+                let failure = produce(message) { result in
+                    switch result {
+                    case .success(let receipt): continuation.resume(returning: .delivered(receipt))
+                    case .failure(let error): continuation.resume(returning: .failed(error))
+                    }
+                }
+                if let failure {
+                    continuation.resume(returning: failure.code == .queueFull ? .queueFull : .failed(failure))
                 }
             }
             switch outcome {
@@ -106,7 +142,9 @@ public final class KafkaProducer: Service, Sendable {
         try await executor.run { () throws(KafkaError) in
             let code = rd_kafka_flush(client.pointer, Int32(clamping: timeout.milliseconds))
             if code != RD_KAFKA_RESP_ERR_NO_ERROR {
-                throw KafkaError(rdKafka: code, context: "flush of \(rd_kafka_outq_len(client.pointer)) pending message(s) within \(timeout)")
+                throw KafkaError(
+                    rdKafka: code,
+                    context: "flush of \(rd_kafka_outq_len(client.pointer)) pending message(s) within \(timeout)")
             }
         }
     }
@@ -136,7 +174,7 @@ public final class KafkaProducer: Service, Sendable {
             return left
         }
         if remaining > 0 {
-            logger.info("producer closed with undelivered messages", metadata: ["kafka.undelivered": "\(remaining)"])
+            logger.info("producer closed with undelivered messages", metadata: [LogKey.undelivered: "\(remaining)"])
         }
         await poller.stopAndWait()
         space.finish()
@@ -156,10 +194,10 @@ public final class KafkaProducer: Service, Sendable {
         case queueFull
     }
 
-    /// Holds an awaited send's continuation until its delivery report arrives.
-    private final class DeliveryPromise: Sendable {
-        let continuation: CheckedContinuation<SendOutcome, Never>
-        init(_ continuation: CheckedContinuation<SendOutcome, Never>) { self.continuation = continuation }
+    /// Holds a message's delivery closure until its delivery report arrives.
+    private final class DeliveryCallback: Sendable {
+        let handler: DeliveryHandler
+        init(_ handler: @escaping DeliveryHandler) { self.handler = handler }
     }
 
     /// Hands `message` to librdkafka; `nil` when accepted.
@@ -187,31 +225,34 @@ public final class KafkaProducer: Service, Sendable {
         let error: OpaquePointer? = message.topic.withCString { topic in
             message.value.withUnsafeBytes { value in
                 withOptionalBytes(message.key) { key in
-                    // At most 7 fields; on the stack, no allocation per message.
-                    withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 7) { fields in
-                    var count = 0
-                    func append(_ type: rd_kafka_vtype_t, _ fill: (inout rd_kafka_vu_t) -> Void) {
-                        fields[count] = rd_kafka_vu_t()
-                        fields[count].vtype = type
-                        fill(&fields[count])
-                        count += 1
-                    }
-                    append(RD_KAFKA_VTYPE_TOPIC) { $0.u.cstr = topic }
-                    append(RD_KAFKA_VTYPE_PARTITION) { $0.u.i32 = message.partition ?? RD_KAFKA_PARTITION_UA }
-                    append(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY }
-                    append(RD_KAFKA_VTYPE_VALUE) {
-                        $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress)
-                        $0.u.mem.size = value.count
-                    }
-                    if let key {
-                        append(RD_KAFKA_VTYPE_KEY) {
-                            $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress)
-                            $0.u.mem.size = key.count
+                    // At most 8 fields; on the stack, no allocation per message.
+                    withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 8) { fields in
+                        var count = 0
+                        func append(_ type: rd_kafka_vtype_t, _ fill: (inout rd_kafka_vu_t) -> Void) {
+                            fields[count] = rd_kafka_vu_t()
+                            fields[count].vtype = type
+                            fill(&fields[count])
+                            count += 1
                         }
-                    }
-                    if let opaque { append(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = opaque } }
-                    if let headers { append(RD_KAFKA_VTYPE_HEADERS) { $0.u.headers = headers } }
-                    return rd_kafka_produceva(handle, fields.baseAddress, count)
+                        append(RD_KAFKA_VTYPE_TOPIC) { $0.u.cstr = topic }
+                        append(RD_KAFKA_VTYPE_PARTITION) { $0.u.i32 = message.partition ?? RD_KAFKA_PARTITION_UA }
+                        append(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY }
+                        append(RD_KAFKA_VTYPE_VALUE) {
+                            $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress)
+                            $0.u.mem.size = value.count
+                        }
+                        if let key {
+                            append(RD_KAFKA_VTYPE_KEY) {
+                                $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress)
+                                $0.u.mem.size = key.count
+                            }
+                        }
+                        if let opaque { append(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = opaque } }
+                        if let headers { append(RD_KAFKA_VTYPE_HEADERS) { $0.u.headers = headers } }
+                        if let timestamp = message.timestampMilliseconds {
+                            append(RD_KAFKA_VTYPE_TIMESTAMP) { $0.u.i64 = timestamp }
+                        }
+                        return rd_kafka_produceva(handle, fields.baseAddress, count)
                     }
                 }
             }
@@ -224,10 +265,11 @@ public final class KafkaProducer: Service, Sendable {
     /// Runs on the poll thread for every delivery report.
     private static func handleDelivery(
         _ message: UnsafePointer<rd_kafka_message_t>,
+        topics: TopicNameCache,
         reports: AsyncStream<KafkaDeliveryReport>.Continuation
     ) {
         let raw = message.pointee
-        let topic = raw.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
+        let topic = raw.rkt.map { topics.name(of: $0) } ?? ""
         let result: Result<KafkaDeliveryReceipt, KafkaError> =
             raw.err == RD_KAFKA_RESP_ERR_NO_ERROR
             ? .success(KafkaDeliveryReceipt(topic: topic, partition: raw.partition, offset: raw.offset))
@@ -237,12 +279,24 @@ public final class KafkaProducer: Service, Sendable {
         if bits & 1 == 1 {
             reports.yield(KafkaDeliveryReport(id: KafkaMessageID(rawValue: UInt64(bits >> 1)), result: result))
         } else {
-            let promise = Unmanaged<DeliveryPromise>.fromOpaque(opaque).takeRetainedValue()
-            switch result {
-            case .success(let receipt): promise.continuation.resume(returning: .delivered(receipt))
-            case .failure(let error): promise.continuation.resume(returning: .failed(error))
-            }
+            Unmanaged<DeliveryCallback>.fromOpaque(opaque).takeRetainedValue().handler(result)
         }
+    }
+}
+
+/// Topic names by librdkafka topic handle, for delivery reports: a report names its topic by
+/// handle, and making a `String` of it for every message costs an allocation.
+///
+/// `@unchecked Sendable`: used only on the producer's poll thread (delivery reports are served
+/// there and nowhere else); the handles live as long as the producer.
+private final class TopicNameCache: @unchecked Sendable {
+    private var names: [OpaquePointer: String] = [:]
+
+    func name(of topic: OpaquePointer) -> String {
+        if let known = names[topic] { return known }
+        let name = String(cString: rd_kafka_topic_name(topic))
+        names[topic] = name
+        return name
     }
 }
 

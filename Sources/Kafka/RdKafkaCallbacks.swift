@@ -1,4 +1,5 @@
 internal import CRdKafka
+import Common
 import Logging
 
 /// What a librdkafka callback needs to reach Swift. librdkafka hands it back as the handle's
@@ -8,9 +9,11 @@ import Logging
 /// librdkafka's threads (log) or on the thread that polls the handle (everything else).
 final class RdKafkaCallbacks: Sendable {
     typealias DeliveryHandler = @Sendable (_ message: UnsafePointer<rd_kafka_message_t>) -> Void
-    typealias RebalanceHandler = @Sendable (
-        _ handle: OpaquePointer, _ code: rd_kafka_resp_err_t, _ partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>
-    ) -> Void
+    typealias RebalanceHandler =
+        @Sendable (
+            _ handle: OpaquePointer, _ code: rd_kafka_resp_err_t,
+            _ partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>
+        ) -> Void
 
     let logger: Logger
     let onDelivery: DeliveryHandler?
@@ -41,8 +44,8 @@ final class RdKafkaCallbacks: Sendable {
                     level: Logger.Level(syslog: level),
                     "librdkafka",
                     metadata: [
-                        "kafka.facility": .string(facility.map { String(cString: $0) } ?? ""),
-                        "kafka.message": .string(text.map { String(cString: $0) } ?? ""),
+                        LogKey.facility: .string(facility.map { String(cString: $0) } ?? ""),
+                        LogKey.librdkafkaMessage: .string(text.map { String(cString: $0) } ?? ""),
                     ]
                 )
             }
@@ -55,7 +58,7 @@ final class RdKafkaCallbacks: Sendable {
                 )
                 callbacks.logger.info(
                     "librdkafka reported an error",
-                    metadata: ["kafka.error": .string(error.description)]
+                    metadata: [LogKey.error: .string(error.description)]
                 )
             }
             if onDelivery != nil {

@@ -62,7 +62,9 @@ final class RdKafkaClient: @unchecked Sendable {
     }
 
     /// Cluster metadata, fetched on `executor`'s thread; errors name `servers`.
-    func metadata(timeout: Duration, servers: String, on executor: BlockingExecutor) async throws(KafkaError) -> KafkaClusterMetadata {
+    func metadata(timeout: Duration, servers: String, on executor: BlockingExecutor) async throws(KafkaError)
+        -> KafkaClusterMetadata
+    {
         try await executor.run { () throws(KafkaError) in
             try self.metadata(timeout: timeout, context: "metadata from \(servers)")
         }

@@ -38,7 +38,10 @@ final class RdKafkaTopicPartitionList {
     ) -> [(TopicPartition, offset: Int64, error: rd_kafka_resp_err_t)] {
         (0..<Int(list.pointee.cnt)).map { index in
             let element = list.pointee.elems[index]
-            return (TopicPartition(topic: String(cString: element.topic), partition: element.partition), element.offset, element.err)
+            return (
+                TopicPartition(topic: String(cString: element.topic), partition: element.partition), element.offset,
+                element.err
+            )
         }
     }
 

@@ -40,11 +40,13 @@ struct AdapterBenchmarkSuite {
                     var scenario = AgentScenario(context: context)
                     scenario.upstreamURL = upstream.baseURL
                     scenario.httpClient = client
-                    let outcome = try await scenario.run(.init(
-                        latency: latency, requests: slow ? plan.slowRequests : plan.requests,
-                        maxInFlight: slow ? plan.slowInFlight : plan.inFlight, maxConcurrentCalls: slow ? plan.slowInFlight : plan.inFlight,
-                        backend: backend
-                    ))
+                    let outcome = try await scenario.run(
+                        .init(
+                            latency: latency, requests: slow ? plan.slowRequests : plan.requests,
+                            maxInFlight: slow ? plan.slowInFlight : plan.inFlight,
+                            maxConcurrentCalls: slow ? plan.slowInFlight : plan.inFlight,
+                            backend: backend
+                        ))
                     let row = AgentResultRow(outcome, memory: slow)
                     rows.append(row)
                     var line = "  -> \(outcome.setup.label): "
@@ -54,7 +56,12 @@ struct AdapterBenchmarkSuite {
                     progress(line)
                     let expected = outcome.warmup + outcome.setup.requests
                     if outcome.providerCalls != expected {
-                        notes.append("\(outcome.setup.label): the provider was called \(outcome.providerCalls) times for \(expected) requests")
+                        notes.append(
+                            """
+                            \(outcome.setup.label): the provider was called \(outcome.providerCalls) times for \
+                            \(expected) requests
+                            """
+                        )
                     }
                 }
             }
@@ -74,7 +81,8 @@ struct AdapterBenchmarkSuite {
         let executable = try siblingExecutable("fake-upstream")
         let port = try freeLoopbackPort()
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("bench-fake-upstream-\(port).log").path
-        let process = try ChildProcess(executable: executable, arguments: ["--port", "\(port)"] + arguments, logFile: log)
+        let process = try ChildProcess(
+            executable: executable, arguments: ["--port", "\(port)"] + arguments, logFile: log)
         do {
             try await waitUntil("the fake upstream listens", timeout: .seconds(20)) {
                 ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("listening:")

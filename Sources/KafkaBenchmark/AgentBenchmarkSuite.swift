@@ -37,33 +37,47 @@ struct AgentBenchmarkSuite {
 
     mutating func run() async throws {
         let base = try await PassThroughBaseline(context: context).run(requests: plan.requests)
-        let baseRow = AgentResultRow(scenario: "raw pass-through", provider: "", requests: base.requests, size: base.requestBytes, answers: base.answers)
+        let baseRow = AgentResultRow(
+            scenario: "raw pass-through", provider: "", requests: base.requests, size: base.requestBytes,
+            answers: base.answers)
         add(baseRow)
         let own = base.passThrough
         if own.elapsed > .zero {
             notes.append(
-                "raw pass-through: group join + first fetch \(seconds(own.join)); by its own clock (first consumed → last reply acknowledged, "
-                    + "all \(ResultTable.grouped(own.messages)) incl. warm-up and its idle second) \(ResultTable.grouped(Int((Double(own.messages) / own.elapsed.seconds).rounded()))) req/s"
+                """
+                raw pass-through: group join + first fetch \(seconds(own.join)); by its own clock (first consumed \
+                → last reply acknowledged, \
+
+                """
+                    + """
+                    all \(ResultTable.grouped(own.messages)) incl. warm-up and its idle second) \
+                    \(ResultTable.grouped(Int((Double(own.messages) / own.elapsed.seconds).rounded()))) req/s
+                    """
             )
         }
 
-        let fast = try await AgentScenario(context: context).run(.init(
-            latency: .zero, requests: plan.requests, maxInFlight: plan.inFlight, maxConcurrentCalls: plan.inFlight
-        ))
+        let fast = try await AgentScenario(context: context).run(
+            .init(
+                latency: .zero, requests: plan.requests, maxInFlight: plan.inFlight, maxConcurrentCalls: plan.inFlight
+            ))
         // Memory per in-flight request is the slow scenario's figure: with at most 512 in flight
         // the 0-ms run's RSS change is mostly buffers and heap growth, not requests (see notes).
         let fastRow = row(fast, memory: false)
         add(fastRow)
 
         // The same without the ledger: what its two acknowledged writes per call cost.
-        let unledgered = try await AgentScenario(context: context).run(.init(
-            latency: .zero, requests: plan.requests, maxInFlight: plan.inFlight, maxConcurrentCalls: plan.inFlight, ledger: false
-        ))
+        let unledgered = try await AgentScenario(context: context).run(
+            .init(
+                latency: .zero, requests: plan.requests, maxInFlight: plan.inFlight, maxConcurrentCalls: plan.inFlight,
+                ledger: false
+            ))
         add(row(unledgered, memory: false))
 
-        let slow = try await AgentScenario(context: context).run(.init(
-            latency: plan.slowLatency, requests: plan.slowRequests, maxInFlight: plan.slowInFlight, maxConcurrentCalls: plan.slowInFlight
-        ))
+        let slow = try await AgentScenario(context: context).run(
+            .init(
+                latency: plan.slowLatency, requests: plan.slowRequests, maxInFlight: plan.slowInFlight,
+                maxConcurrentCalls: plan.slowInFlight
+            ))
         let slowRow = row(slow)
         add(slowRow)
 
@@ -74,8 +88,10 @@ struct AgentBenchmarkSuite {
         let ratio = rates.base > 0 ? rates.agent / rates.base : 0
         let steadyRatio = steady.base > 0 ? steady.agent / steady.base : 0
         targets.append(
-            "agent (0 ms) / raw pass-through throughput: \(grouped(rates.agent)) / \(grouped(rates.base)) req/s = " + String(format: "%.1f%%", ratio * 100)
-                + " end to end, \(grouped(steady.agent)) / \(grouped(steady.base)) req/s = " + String(format: "%.1f%%", steadyRatio * 100)
+            "agent (0 ms) / raw pass-through throughput: \(grouped(rates.agent)) / \(grouped(rates.base)) req/s = "
+                + String(format: "%.1f%%", ratio * 100)
+                + " end to end, \(grouped(steady.agent)) / \(grouped(steady.base)) req/s = "
+                + String(format: "%.1f%%", steadyRatio * 100)
                 + " steady (target ≥ \(Int(Target.ratio * 100))%: \(verdict(min(ratio, steadyRatio) >= Target.ratio)))"
         )
         targets.append(
@@ -83,21 +99,36 @@ struct AgentBenchmarkSuite {
                 + "(target ≥ \(grouped(Target.rate)) req/s: \(verdict(min(rates.agent, steady.agent) >= Target.rate)))"
         )
         if let agentCPU = fastRow.cpuMicroseconds, let baseCPU = baseRow.cpuMicroseconds, baseCPU > 0 {
-            targets.append(String(format: "CPU per request: agent (0 ms) %.1f µs, raw pass-through %.1f µs (%.1f×)", agentCPU, baseCPU, agentCPU / baseCPU))
+            targets.append(
+                String(
+                    format: "CPU per request: agent (0 ms) %.1f µs, raw pass-through %.1f µs (%.1f×)", agentCPU,
+                    baseCPU, agentCPU / baseCPU))
         }
         let agentPeak = slow.peakAgentInFlight?.inFlight ?? 0
         targets.append(
-            "agent (\(slow.setup.label)) requests in flight at once: agent in_flight up to \(ResultTable.grouped(agentPeak)) "
+            """
+            agent (\(slow.setup.label)) requests in flight at once: agent in_flight up to \
+            \(ResultTable.grouped(agentPeak)) \
+
+            """
                 + "(target ≥ \(ResultTable.grouped(Target.inFlight)): \(verdict(agentPeak >= Target.inFlight))); "
-                + "calls at the provider at once up to \(ResultTable.grouped(slow.peakCalls)) (\(verdict(slow.peakCalls >= Target.inFlight)))"
+                    + """
+                    calls at the provider at once up to \(ResultTable.grouped(slow.peakCalls)) \
+                    (\(verdict(slow.peakCalls >= Target.inFlight)))
+                    """
         )
         if let perRequest = slowRow.bytesPerInFlight {
             targets.append(
-                "agent (\(slow.setup.label)) memory per in-flight request: " + String(format: "%.1f KiB", perRequest / 1024)
-                    + " (target ≤ \(Int(Target.bytesPerInFlight / 1024)) KiB: \(verdict(perRequest <= Target.bytesPerInFlight)))"
+                "agent (\(slow.setup.label)) memory per in-flight request: "
+                    + String(format: "%.1f KiB", perRequest / 1024)
+                        + """
+                         (target ≤ \(Int(Target.bytesPerInFlight / 1024)) KiB: \
+                        \(verdict(perRequest <= Target.bytesPerInFlight)))
+                        """
             )
         } else {
-            targets.append("agent (\(slow.setup.label)) memory per in-flight request: not measured (no idle or peak sample)")
+            targets.append(
+                "agent (\(slow.setup.label)) memory per in-flight request: not measured (no idle or peak sample)")
         }
 
         for outcome in [fast, slow] { describe(outcome) }
@@ -110,20 +141,37 @@ struct AgentBenchmarkSuite {
     private mutating func describe(_ outcome: AgentScenario.Outcome) {
         let label = "agent (\(outcome.setup.label))"
         notes.append(
-            "\(label): max in flight \(ResultTable.grouped(outcome.setup.maxInFlight)), max concurrent calls \(ResultTable.grouped(outcome.setup.maxConcurrentCalls)); "
-                + "agent start → \(ResultTable.grouped(outcome.warmup)) warm-up requests answered: \(seconds(outcome.startup)) (group join, ledger reads; not in the rate)"
+            """
+            \(label): max in flight \(ResultTable.grouped(outcome.setup.maxInFlight)), max concurrent calls \
+            \(ResultTable.grouped(outcome.setup.maxConcurrentCalls)); \
+
+            """
+                + """
+                agent start → \(ResultTable.grouped(outcome.warmup)) warm-up requests answered: \
+                \(seconds(outcome.startup)) (group join, ledger reads; not in the rate)
+                """
         )
         if let idle = outcome.residentIdle, let peak = outcome.resources.peak {
             notes.append(
                 "\(label): RSS idle \(AgentResultTable.mebibytes(idle)) MiB (warmed up, nothing in flight); "
-                    + "\(AgentResultTable.mebibytes(peak.residentBytes)) MiB at the sample with the most calls at the provider (\(ResultTable.grouped(peak.inFlight))), "
-                    + String(format: "%.1f KiB per call", Double(peak.residentBytes - idle) / Double(max(1, peak.inFlight)) / 1024)
-                    + "; max \(AgentResultTable.mebibytes(outcome.resources.maxResidentBytes)) MiB (\(outcome.resources.samples) samples, every 10 ms)"
+                    + """
+                    \(AgentResultTable.mebibytes(peak.residentBytes)) MiB at the sample with the most calls at the \
+                    provider (\(ResultTable.grouped(peak.inFlight))), \
+
+                    """
+                    + String(
+                        format: "%.1f KiB per call",
+                        Double(peak.residentBytes - idle) / Double(max(1, peak.inFlight)) / 1024)
+                        + """
+                        ; max \(AgentResultTable.mebibytes(outcome.resources.maxResidentBytes)) MiB \
+                        (\(outcome.resources.samples) samples, every 10 ms)
+                        """
             )
         }
         let expectedCalls = outcome.warmup + outcome.setup.requests
         if outcome.providerCalls != expectedCalls {
-            notes.append("\(label): the provider was called \(outcome.providerCalls) times for \(expectedCalls) requests")
+            notes.append(
+                "\(label): the provider was called \(outcome.providerCalls) times for \(expectedCalls) requests")
         }
         if outcome.answers.duplicates > 0 {
             notes.append("\(label): \(outcome.answers.duplicates) duplicate answers")

@@ -13,6 +13,8 @@ struct AgentResultRow: Sendable {
     var steadyRate: Double?
     /// Process CPU time (user + system) per request over the timed window, in microseconds.
     var cpuMicroseconds: Double?
+    /// The broker's CPU time per request over the same window, in microseconds.
+    var brokerMicroseconds: Double?
     /// Most provider calls in progress at once, and the agent's highest reported `in_flight`.
     var peakCalls: Int?
     var peakAgentInFlight: Int?
@@ -31,6 +33,7 @@ struct AgentResultRow: Sendable {
         rate = seconds > 0 ? Double(answers.answers) / seconds : nil
         steadyRate = answers.steadyRate
         cpuMicroseconds = answers.answers > 0 ? answers.cpu.seconds * 1e6 / Double(answers.answers) : nil
+        brokerMicroseconds = answers.answers > 0 ? answers.brokerCPU.map { $0 * 1e6 / Double(answers.answers) } : nil
     }
 }
 
@@ -38,7 +41,9 @@ extension AgentResultRow {
     /// The row of an agent scenario; `memory`: with the RSS figures (idle, at the highest
     /// in_flight, per in-flight request).
     init(_ outcome: AgentScenario.Outcome, memory: Bool = true) {
-        self.init(scenario: "agent", provider: outcome.setup.label, requests: outcome.setup.requests, size: outcome.requestBytes, answers: outcome.answers)
+        self.init(
+            scenario: "agent", provider: outcome.setup.label, requests: outcome.setup.requests,
+            size: outcome.requestBytes, answers: outcome.answers)
         peakCalls = outcome.peakCalls
         peakAgentInFlight = outcome.peakAgentInFlight?.inFlight
         guard memory else { return }

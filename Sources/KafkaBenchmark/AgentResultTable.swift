@@ -5,7 +5,7 @@ struct AgentResultTable {
     var rows: [AgentResultRow]
 
     private static let headers = [
-        "scenario", "provider", "requests", "size", "rate req/s", "steady req/s", "CPU µs/req",
+        "scenario", "provider", "requests", "size", "rate req/s", "steady req/s", "CPU µs/req", "broker µs/req",
         "peak calls", "peak in_flight", "RSS idle MiB", "RSS peak MiB", "KiB/in-flight",
     ]
 
@@ -22,6 +22,7 @@ struct AgentResultTable {
             row.rate.map { ResultTable.grouped(Int($0.rounded())) } ?? "",
             row.steadyRate.map { ResultTable.grouped(Int($0.rounded())) } ?? "",
             row.cpuMicroseconds.map { String(format: "%.1f", $0) } ?? "",
+            row.brokerMicroseconds.map { String(format: "%.1f", $0) } ?? "",
             row.peakCalls.map(ResultTable.grouped) ?? "",
             row.peakAgentInFlight.map(ResultTable.grouped) ?? "",
             row.residentIdle.map(mebibytes) ?? "",

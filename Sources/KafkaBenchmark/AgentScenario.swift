@@ -1,9 +1,9 @@
 import Agent
-import AsyncHTTPClient
-import Providers
 import AgentCore
+import AsyncHTTPClient
 import Kafka
 import KafkaTestSupport
+import Providers
 import Signals
 import Synchronization
 
@@ -34,7 +34,8 @@ struct AgentScenario {
         var backend: BenchBackend = .test
 
         var label: String {
-            (backend == .test ? "" : "\(backend.rawValue) → fake upstream, ") + "\(Int((latency.seconds * 1000).rounded())) ms" + (ledger ? "" : ", no ledger")
+            (backend == .test ? "" : "\(backend.rawValue) → fake upstream, ")
+                + "\(Int((latency.seconds * 1000).rounded())) ms" + (ledger ? "" : ", no ledger")
         }
     }
 
@@ -75,6 +76,7 @@ struct AgentScenario {
         )
         configuration.statusInterval = .milliseconds(100)
         configuration.ledger = setup.ledger
+        configuration.latency = context.agentProfile
         try await context.createTopics(topics(configuration))
 
         let warmup = 100 * context.partitions
@@ -115,7 +117,12 @@ struct AgentScenario {
             throw error
         }
 
-        progress("[agent \(setup.label)] agent: max in flight \(setup.maxInFlight), max concurrent calls \(setup.maxConcurrentCalls), no rate limit; warm-up: \(warmup) requests")
+        progress(
+            """
+            [agent \(setup.label)] agent: max in flight \(setup.maxInFlight), max concurrent calls \
+            \(setup.maxConcurrentCalls), no rate limit; warm-up: \(warmup) requests
+            """
+        )
         let started = ContinuousClock.now
         let stopped = Flag()
         let running = Task {
@@ -125,7 +132,9 @@ struct AgentScenario {
         let sampler = ResourceSampler()
         do {
             try await producer.send(warmMessages)
-            try await Self.unlessStopped(stopped, running) { try await collector.waitForAnswers(warmup, timeout: context.phaseTimeout) }
+            try await Self.unlessStopped(stopped, running) {
+                try await collector.waitForAnswers(warmup, timeout: context.phaseTimeout)
+            }
             let startup = ContinuousClock.now - started
             // Idle: let the last acknowledgements, commits and status settle, then give free heap back.
             try await Task.sleep(for: .seconds(1))
@@ -133,9 +142,16 @@ struct AgentScenario {
             let residentIdle = ProcessUsage.residentBytes()
             sampler.start { counting.inFlight }
 
-            progress("[agent \(setup.label)] \(setup.requests) timed provider_request signals to \(configuration.requestTopic)")
+            progress(
+                """
+                [agent \(setup.label)] \(setup.requests) timed provider_request signals to \
+                \(configuration.requestTopic)
+                """
+            )
             try await producer.send(timedMessages)
-            let answers = try await Self.unlessStopped(stopped, running) { try await collector.outcome(timeout: context.phaseTimeout) }
+            let answers = try await Self.unlessStopped(stopped, running) {
+                try await collector.outcome(timeout: context.phaseTimeout)
+            }
             let resources = sampler.stop(inFlight: counting.inFlight)
             withExtendedLifetime(timedMessages) {}  // freed only now, so the agent cannot reuse their memory unseen
             try await stop(agent, running)
@@ -158,11 +174,15 @@ struct AgentScenario {
     /// adapter against the fake upstream (which waits the latency, asked per request).
     private func makeProvider(_ setup: Setup, name: String) throws -> any LLMProvider {
         guard setup.backend != .test else {
-            return TestProvider(configuration: .init(
-                name: name, models: [ModelInfo(id: setup.backend.model, contextWindow: 128_000)], latency: .fixed(setup.latency)
-            ))
+            return TestProvider(
+                configuration: .init(
+                    name: name, models: [ModelInfo(id: setup.backend.model, contextWindow: 128_000)],
+                    latency: .fixed(setup.latency)
+                ))
         }
-        guard let upstreamURL, let httpClient else { throw BenchmarkFailure("no fake upstream for the \(setup.backend.rawValue) backend") }
+        guard let upstreamURL, let httpClient else {
+            throw BenchmarkFailure("no fake upstream for the \(setup.backend.rawValue) backend")
+        }
         var configuration = HTTPProviderConfiguration(
             baseURL: upstreamURL, apiKey: "sk-bench", requestTimeout: .seconds(60),
             models: [ModelInfo(id: setup.backend.model, contextWindow: 128_000, features: [.chat, .streaming])]
@@ -183,7 +203,8 @@ struct AgentScenario {
         let partitions = context.partitions
         return [
             KafkaTopicSpec(name: configuration.requestTopic, partitions: partitions),
-            KafkaTopicSpec(name: configuration.ledgerTopic, partitions: partitions, configs: ["cleanup.policy": "compact,delete"]),
+            KafkaTopicSpec(
+                name: configuration.ledgerTopic, partitions: partitions, configs: ["cleanup.policy": "delete"]),
             KafkaTopicSpec(name: configuration.controlTopic, partitions: 1, configs: ["cleanup.policy": "compact"]),
             KafkaTopicSpec(name: configuration.responseTopic, partitions: partitions),
             KafkaTopicSpec(name: configuration.errorTopic, partitions: partitions),
@@ -223,7 +244,9 @@ struct AgentScenario {
         try await withDeadline(context.phaseTimeout, "stop the agent") { try await running.value }
     }
 
-    private static func close(_ collector: AnswerCollector, _ status: StatusWatch, _ producer: LoadProducer, _ context: BenchmarkContext) async {
+    private static func close(
+        _ collector: AnswerCollector, _ status: StatusWatch, _ producer: LoadProducer, _ context: BenchmarkContext
+    ) async {
         await producer.close()
         await status.close(context)
         await collector.close(context)
@@ -240,8 +263,15 @@ struct AgentScenario {
             } catch {
                 throw BenchmarkFailure("answer for \(key) does not decode: \(error)")
             }
-            guard case .providerResponse(let response) = envelope.signal, response.requestID == key, response.provider == provider else {
-                throw BenchmarkFailure("answer for \(key) is not its provider_response: \(String(decoding: sample.value.prefix(300), as: UTF8.self))")
+            guard case .providerResponse(let response) = envelope.signal, response.requestID == key,
+                response.provider == provider
+            else {
+                throw BenchmarkFailure(
+                    """
+                    answer for \(key) is not its provider_response: \
+                    \(String(decoding: sample.value.prefix(300), as: UTF8.self))
+                    """
+                )
             }
         }
     }

@@ -34,6 +34,8 @@ final class AnswerCollector: Sendable {
         var elapsed: Duration
         /// Process CPU time (user + system) over the same window.
         var cpu: Duration
+        /// The broker's CPU seconds over the same window, when the benchmark started it.
+        var brokerCPU: Double? = nil
         /// Rate between the 10th and the 90th percentile timed answer (no ramp-up, no tail).
         var steadyRate: Double?
         /// When the first answer at all (warm-up) and the first timed answer were read.
@@ -81,13 +83,15 @@ final class AnswerCollector: Sendable {
     /// - Parameter boundedPrefetch: a 2 MB prefetch queue (``BenchmarkContext/makeReader(group:)``)
     ///   where the process's memory is measured; otherwise librdkafka's default (64 MB), which
     ///   keeps the reader well ahead of the fast raw pass-through.
-    init(context: BenchmarkContext, expectation: Expectation, total: Int, timedFrom: Int, boundedPrefetch: Bool) throws {
+    init(context: BenchmarkContext, expectation: Expectation, total: Int, timedFrom: Int, boundedPrefetch: Bool) throws
+    {
         let group = uniqueName("bench-answers")
         consumer = try boundedPrefetch ? context.makeReader(group: group) : context.makeConsumer(group: group)
         var partitions: [TopicPartition: Int64?] = [:]
         for topic in [expectation.topic] + expectation.failureTopics {
             for partition in 0..<expectation.partitions {
-                partitions[TopicPartition(topic: topic, partition: Int32(partition))] = 0  // fresh topics: 0 is the start
+                // fresh topics: 0 is the start
+                partitions[TopicPartition(topic: topic, partition: Int32(partition))] = 0
             }
         }
         try consumer.assign(partitions)
@@ -100,7 +104,8 @@ final class AnswerCollector: Sendable {
         task = Task { [consumer] in
             do {
                 return try await Self.read(
-                    GaplessMessages(consumer: consumer, partitions: Set(partitions.keys), tally: gaps), expectation: expectation, total: total,
+                    GaplessMessages(consumer: consumer, partitions: Set(partitions.keys), tally: gaps),
+                    expectation: expectation, total: total,
                     timedFrom: timedFrom, progress: progress
                 )
             } catch {
@@ -116,7 +121,12 @@ final class AnswerCollector: Sendable {
         while progress.distinct.load(ordering: .relaxed) < count {
             if let failure = progress.failure.withLock({ $0 }) { throw failure }
             guard ContinuousClock.now < deadline else {
-                throw BenchmarkFailure("\(count - progress.distinct.load(ordering: .relaxed)) of \(count) warm-up answers missing on \(expectation.topic) after \(timeout)")
+                throw BenchmarkFailure(
+                    """
+                    \(count - progress.distinct.load(ordering: .relaxed)) of \(count) warm-up answers missing on \
+                    \(expectation.topic) after \(timeout)
+                    """
+                )
             }
             try await Task.sleep(for: .milliseconds(10))
         }
@@ -132,7 +142,12 @@ final class AnswerCollector: Sendable {
             task.cancel()
             let got = progress.distinct.load(ordering: .relaxed)
             let missing = progress.missing(limit: 5).map(RequestLoad.requestID)
-            throw BenchmarkFailure("\(total - got) of \(total) answers missing on \(expectation.topic), e.g. \(missing.joined(separator: ", ")) (\(timeout))")
+            throw BenchmarkFailure(
+                """
+                \(total - got) of \(total) answers missing on \(expectation.topic), e.g. \
+                \(missing.joined(separator: ", ")) (\(timeout))
+                """
+            )
         }
     }
 
@@ -155,14 +170,24 @@ final class AnswerCollector: Sendable {
         var duplicates = 0
         var samples: [(key: [UInt8]?, value: [UInt8])] = []
         var first: ContinuousClock.Instant?
-        var start: (at: ContinuousClock.Instant, cpu: Duration)?
+        var start: (at: ContinuousClock.Instant, cpu: Duration, broker: Double?)?
         var marks: (tenth: ContinuousClock.Instant?, ninetieth: ContinuousClock.Instant?)
         for try await message in messages {
             if failureTopics.contains(message.topic) {
-                throw BenchmarkFailure("unexpected message on \(message.topic) (key \(message.keyString ?? "none")): \(Self.describe(message))")
+                throw BenchmarkFailure(
+                    """
+                    unexpected message on \(message.topic) (key \(message.keyString ?? "none")): \
+                    \(Self.describe(message))
+                    """
+                )
             }
             if let signalType, message.header(SignalHeader.signalType)?.value != signalType {
-                throw BenchmarkFailure("answer of type \(message.header(SignalHeader.signalType)?.stringValue ?? "none") on \(message.topic), expected \(expectation.signalType ?? ""): \(Self.describe(message))")
+                throw BenchmarkFailure(
+                    """
+                    answer of type \(message.header(SignalHeader.signalType)?.stringValue ?? "none") on \
+                    \(message.topic), expected \(expectation.signalType ?? ""): \(Self.describe(message))
+                    """
+                )
             }
             guard let index = RequestLoad.index(ofKey: message.key), index < total else {
                 throw BenchmarkFailure("answer with unknown key \(message.keyString ?? "none") on \(message.topic)")
@@ -178,7 +203,7 @@ final class AnswerCollector: Sendable {
             progress.distinct.store(distinct, ordering: .relaxed)
             if index % sampleEvery == 0 { samples.append((message.key, message.value)) }
             if index >= timedFrom {
-                if start == nil { start = (.now, ProcessUsage.cpuTime()) }
+                if start == nil { start = (.now, ProcessUsage.cpuTime(), ProcessUsage.brokerCPUSeconds()) }
                 distinctTimed += 1
                 if distinctTimed == tenth { marks.tenth = .now }
                 if distinctTimed == ninetieth { marks.ninetieth = .now }
@@ -190,10 +215,14 @@ final class AnswerCollector: Sendable {
                 if let from = marks.tenth, let to = marks.ninetieth, to > from {
                     steadyRate = Double(ninetieth - tenth) / (to - from).seconds
                 }
-                return Outcome(
+                var outcome = Outcome(
                     answers: timed, elapsed: end - start.at, cpu: cpu, steadyRate: steadyRate, firstAnswer: first,
                     windowStart: start.at, duplicates: duplicates, samples: samples
                 )
+                if let before = start.broker, let after = ProcessUsage.brokerCPUSeconds() {
+                    outcome.brokerCPU = after - before
+                }
+                return outcome
             }
         }
         throw BenchmarkFailure("answer reader stopped after \(distinct) of \(total) answers")

@@ -25,17 +25,23 @@ final class AnswerTimeline: Sendable {
     private let task = Mutex<Task<Void, Never>?>(nil)
 
     /// Starts reading `responseTopic` and the failure topics (each with `partitions` partitions) at once.
-    init(context: BenchmarkContext, responseTopic: String, errorTopic: String, deadLetterTopic: String, partitions: Int) throws {
+    init(context: BenchmarkContext, responseTopic: String, errorTopic: String, deadLetterTopic: String, partitions: Int)
+        throws
+    {
         consumer = try context.makeReader(group: uniqueName("bench-timeline"))
         var assignment: [TopicPartition: Int64?] = [:]
         for topic in [responseTopic, errorTopic, deadLetterTopic] {
-            for partition in 0..<partitions { assignment[TopicPartition(topic: topic, partition: Int32(partition))] = 0 }
+            for partition in 0..<partitions {
+                assignment[TopicPartition(topic: topic, partition: Int32(partition))] = 0
+            }
         }
         try consumer.assign(assignment)
         let reading = Task { [consumer] in
             let decoder = SignalDecoder()
             do {
-                for try await message in GaplessMessages(consumer: consumer, partitions: Set(assignment.keys), tally: self.gaps) {
+                for try await message in GaplessMessages(
+                    consumer: consumer, partitions: Set(assignment.keys), tally: self.gaps)
+                {
                     let now = ContinuousClock.now
                     guard let index = RequestLoad.index(ofKey: message.key) else { continue }
                     var failure: String?

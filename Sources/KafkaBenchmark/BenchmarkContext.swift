@@ -14,6 +14,8 @@ struct BenchmarkContext: Sendable {
     var closeTimeout: Duration = .seconds(15)
     /// Overrides the producer's `linger.ms` (the project default is 1 ms).
     var linger: Duration?
+    /// The latency profile of the agents the agent and adapter suites run.
+    var agentProfile: LatencyProfile = .efficient
 
     func producerConfiguration() -> KafkaProducerConfiguration {
         var configuration = KafkaProducerConfiguration(bootstrapServers: bootstrapServers)
@@ -56,7 +58,8 @@ struct BenchmarkContext: Sendable {
 
     /// Creates these topics (partitions and configs as given).
     func createTopics(_ specs: [KafkaTopicSpec]) async throws {
-        let admin = try KafkaAdmin(configuration: KafkaConfiguration(bootstrapServers: bootstrapServers), logger: logger)
+        let admin = try KafkaAdmin(
+            configuration: KafkaConfiguration(bootstrapServers: bootstrapServers), logger: logger)
         _ = try await withDeadline(phaseTimeout, "create topics \(specs.map(\.name))") {
             try await admin.createTopics(specs, timeout: .seconds(30))
         }

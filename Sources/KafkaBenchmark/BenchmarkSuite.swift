@@ -57,18 +57,30 @@ struct BenchmarkSuite {
         progress("[\(label)] pass-through: pre-loading \(count) messages into \(passIn)")
         let preload = try await produce.run(topic: passIn, count: count, size: size)
         guard preload.failed == 0 else {
-            throw BenchmarkFailure("pre-loading \(passIn) failed for \(preload.failed) message(s): \(preload.firstError.map(String.init(describing:)) ?? "")")
+            throw BenchmarkFailure(
+                """
+                pre-loading \(passIn) failed for \(preload.failed) message(s): \
+                \(preload.firstError.map(String.init(describing:)) ?? "")
+                """
+            )
         }
         progress("[\(label)] pass-through: \(passIn) -> \(passOut), offsets stored after each reply's ack")
         let passThrough = PassThrough(context: context)
         let passed = try await passThrough.run(input: passIn, output: passOut, count: count)
         add(passThrough.row(passed, size: size))
-        notes.append("\(label) consume->produce: group join + first fetch took \(format(passed.join)) (not in the rate)")
+        notes.append(
+            "\(label) consume->produce: group join + first fetch took \(format(passed.join)) (not in the rate)")
         if let error = passed.firstError {
-            notes.append("\(label) consume->produce: \(passed.failedReplies) failed replies, \(passed.failedStores) failed offset stores, first: \(error)")
+            notes.append(
+                """
+                \(label) consume->produce: \(passed.failedReplies) failed replies, \(passed.failedStores) failed \
+                offset stores, first: \(error)
+                """
+            )
         }
         if !passed.uncommitted.isEmpty {
-            notes.append("\(label) consume->produce: offsets not fully committed: \(passed.uncommitted.joined(separator: "; "))")
+            notes.append(
+                "\(label) consume->produce: offsets not fully committed: \(passed.uncommitted.joined(separator: "; "))")
         }
     }
 
@@ -93,9 +105,11 @@ func progress(_ line: String) {
 
 /// An executable built next to this one (`swift build` puts every product in one directory).
 func siblingExecutable(_ name: String) throws -> String {
-    let path = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent(name).path
+    let path = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        .appendingPathComponent(name).path
     guard FileManager.default.isExecutableFile(atPath: path) else {
-        throw BenchmarkFailure("\(name) is not built next to kafka-bench (\(path)); build it: swift build -c release --product \(name)")
+        throw BenchmarkFailure(
+            "\(name) is not built next to kafka-bench (\(path)); build it: swift build -c release --product \(name)")
     }
     return path
 }

@@ -1,8 +1,9 @@
 import Dispatch
 import Foundation
 import KafkaTestSupport
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The broker the benchmark talks to: one given with `--bootstrap`, or a Tansu started here on
@@ -25,6 +26,9 @@ final class BrokerLease: Sendable {
     }
 
     var startedHere: Bool { tansu != nil }
+
+    /// CPU seconds the broker used so far, when it was started here.
+    var brokerCPUSeconds: Double? { tansu?.cpuSeconds }
 
     static func acquire(bootstrap: String?, startTimeout: Duration) async throws -> BrokerLease {
         if let bootstrap {

@@ -75,7 +75,8 @@ private final class ResumeOnce<T: Sendable>: Sendable {
     /// `true` when this call delivered the result.
     @discardableResult
     func resume(with result: Result<T, any Error>) -> Bool {
-        let (won, continuation, actions) = state.withLock { state -> (Bool, CheckedContinuation<T, any Error>?, [@Sendable () -> Void]) in
+        let (won, continuation, actions) = state.withLock {
+            state -> (Bool, CheckedContinuation<T, any Error>?, [@Sendable () -> Void]) in
             guard !state.finished else { return (false, nil, []) }
             state.finished = true
             let continuation = state.continuation

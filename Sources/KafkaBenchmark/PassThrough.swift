@@ -34,8 +34,11 @@ struct PassThrough {
             try await context.warmUp(producer)
             try consumer.subscribe(topics: [input])
             let ledger = PassThroughLedger(consumer: consumer)
-            let timing = try await withDeadline(context.phaseTimeout, "pass \(count) messages from \(input) to \(output)") {
-                try await Self.pass(consumer: consumer, producer: producer, ledger: ledger, output: output, count: count)
+            let timing = try await withDeadline(
+                context.phaseTimeout, "pass \(count) messages from \(input) to \(output)"
+            ) {
+                try await Self.pass(
+                    consumer: consumer, producer: producer, ledger: ledger, output: output, count: count)
             }
             let uncommitted = try await commitAndVerify(consumer, ledger: ledger)
             try await context.close(consumer)
@@ -89,7 +92,8 @@ struct PassThrough {
                 for try await message in consumer.messages {
                     let now = ContinuousClock.now
                     if first == nil { first = now }
-                    let reply = KafkaProducerMessage(topic: output, partition: message.partition, key: message.key, value: message.value)
+                    let reply = KafkaProducerMessage(
+                        topic: output, partition: message.partition, key: message.key, value: message.value)
                     let id = try await producer.enqueue(reply)
                     ledger.replied(to: message, id: id, consumedAt: now)
                     consumed += 1
@@ -122,7 +126,8 @@ struct PassThrough {
             return try await consumer.committed(Array(expected.keys), timeout: .seconds(10))
         }
         return expected.compactMap { partition, end in
-            committed[partition] == end ? nil : "\(partition) committed \(committed[partition].map(String.init) ?? "none"), expected \(end)"
+            committed[partition] == end
+                ? nil : "\(partition) committed \(committed[partition].map(String.init) ?? "none"), expected \(end)"
         }.sorted()
     }
 }

@@ -29,7 +29,8 @@ struct PassThroughBaseline {
         let requestBytes = timedMessages.reduce(0) { $0 + $1.value.count } / max(1, timedMessages.count)
 
         let collector = try AnswerCollector(
-            context: context, expectation: .init(topic: output, signalType: nil, failureTopics: [], partitions: context.partitions),
+            context: context,
+            expectation: .init(topic: output, signalType: nil, failureTopics: [], partitions: context.partitions),
             total: total, timedFrom: warmup, boundedPrefetch: false
         )
         let producer: LoadProducer
@@ -39,7 +40,12 @@ struct PassThroughBaseline {
             await collector.close(context)
             throw error
         }
-        progress("[agent baseline] raw pass-through \(input) -> \(output), offsets stored after each reply's ack; warm-up: \(warmup) requests")
+        progress(
+            """
+            [agent baseline] raw pass-through \(input) -> \(output), offsets stored after each reply's ack; \
+            warm-up: \(warmup) requests
+            """
+        )
         let context = context
         let passing = Task { try await PassThrough(context: context).run(input: input, output: output, count: total) }
         do {
@@ -55,7 +61,11 @@ struct PassThroughBaseline {
             await collector.close(context)
             let failures = passed.failedReplies + passed.failedStores + passed.uncommitted.count
             guard failures == 0 else {
-                throw BenchmarkFailure("raw pass-through: \(failures) failed replies / offset stores / uncommitted partitions: \(passed.firstError.map(String.init(describing:)) ?? passed.uncommitted.joined(separator: "; "))")
+                let first =
+                    passed.firstError.map(String.init(describing:)) ?? passed.uncommitted.joined(separator: "; ")
+                throw BenchmarkFailure(
+                    "raw pass-through: \(failures) failed replies / offset stores / uncommitted partitions: \(first)"
+                )
             }
             return Outcome(requests: requests, requestBytes: requestBytes, answers: answers, passThrough: passed)
         } catch {

@@ -58,7 +58,8 @@ final class PassThroughLedger: Sendable {
 
     /// Runs under the lock, so stored offsets only ever move forward.
     private func finish(
-        _ entry: InFlight, _ result: Result<KafkaDeliveryReceipt, KafkaError>, at: ContinuousClock.Instant, _ state: inout State
+        _ entry: InFlight, _ result: Result<KafkaDeliveryReceipt, KafkaError>, at: ContinuousClock.Instant,
+        _ state: inout State
     ) {
         switch result {
         case .success:

@@ -1,10 +1,13 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What this process costs: CPU time (getrusage, user + system, every thread) and resident memory
 /// (`/proc/self/statm`). Linux only, like the rest of the benchmark.
 enum ProcessUsage {
+    /// The broker's CPU seconds so far, when the benchmark started it (set once at the start).
+    nonisolated(unsafe) static var brokerCPUSeconds: @Sendable () -> Double? = { nil }
+
     /// User + system CPU time of the whole process so far.
     static func cpuTime() -> Duration {
         var usage = rusage()

@@ -17,7 +17,9 @@ struct ProduceThroughput {
         let producer = try context.makeProducer()
         do {
             try await context.warmUp(producer)
-            let outcome = try await withDeadline(context.phaseTimeout, "produce \(count) messages of \(size) B to \(topic)") {
+            let outcome = try await withDeadline(
+                context.phaseTimeout, "produce \(count) messages of \(size) B to \(topic)"
+            ) {
                 try await Self.produce(producer, topic: topic, count: count, value: Payload.bytes(size))
             }
             try await context.close(producer)
@@ -40,7 +42,9 @@ struct ProduceThroughput {
         case reported(delivered: Int, failed: Int, firstError: KafkaError?, end: ContinuousClock.Instant)
     }
 
-    private static func produce(_ producer: KafkaProducer, topic: String, count: Int, value: [UInt8]) async throws -> Outcome {
+    private static func produce(_ producer: KafkaProducer, topic: String, count: Int, value: [UInt8]) async throws
+        -> Outcome
+    {
         let start = ContinuousClock.now
         return try await withThrowingTaskGroup(of: Part.self) { group in
             group.addTask {
@@ -69,7 +73,8 @@ struct ProduceThroughput {
             var outcome: Outcome?
             while let part = try await group.next() {
                 if case .reported(let delivered, let failed, let firstError, let end) = part {
-                    outcome = Outcome(delivered: delivered, failed: failed, elapsed: end - start, firstError: firstError)
+                    outcome = Outcome(
+                        delivered: delivered, failed: failed, elapsed: end - start, firstError: firstError)
                 }
             }
             guard let outcome else { throw BenchmarkFailure("produce finished without delivery reports") }

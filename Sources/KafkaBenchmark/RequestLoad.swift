@@ -32,16 +32,18 @@ struct RequestLoad {
     func message(index: Int, topic: String, time: String, partition: Int32? = nil) -> KafkaProducerMessage {
         let id = Self.requestID(index)
         let envelope = """
-            {"type":"provider_request","id":"\(UUID().uuidString.lowercased())","source":"client/kafka-bench","time":"\(time)",\
-            "data":{"request_id":"\(id)","model":"\(model)","temperature":0.2,"max_tokens":256,"messages":[\
-            {"role":"system","content":"You are a terse support agent."},\
-            {"role":"user","content":"Ticket \(index): parcel late, box damaged, product works; customer wants a partial \
-            refund. Summarise and suggest a reply."}],\
+            {"type":"provider_request","id":"\(UUID().uuidString.lowercased())","source":"client/kafka-bench",\
+            "time":"\(time)","data":{"request_id":"\(id)","model":"\(model)","temperature":0.2,"max_tokens":256,\
+            "messages":[{"role":"system","content":"You are a terse support agent."},\
+            {"role":"user","content":"Ticket \(index): parcel late, box damaged, product works; customer wants a \
+            partial refund. Summarise and suggest a reply."}],\
             "metadata":{"job":"kafka-bench","attempt":1}}}
             """
         return KafkaProducerMessage(
             topic: topic, partition: partition, key: Array(id.utf8), value: Array(envelope.utf8),
-            headers: [KafkaHeader(key: "signal-type", value: "provider_request"), KafkaHeader(key: "request-id", value: id)]
+            headers: [
+                KafkaHeader(key: "signal-type", value: "provider_request"), KafkaHeader(key: "request-id", value: id),
+            ]
         )
     }
 

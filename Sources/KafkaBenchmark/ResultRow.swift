@@ -12,7 +12,9 @@ struct ResultRow: Sendable {
     /// Failed deliveries, sends or offset stores in this scenario.
     var errors: Int
 
-    init(scenario: String, size: Int, messages: Int, elapsed: Duration?, latency: LatencySummary? = nil, errors: Int = 0) {
+    init(
+        scenario: String, size: Int, messages: Int, elapsed: Duration?, latency: LatencySummary? = nil, errors: Int = 0
+    ) {
         self.scenario = scenario
         self.size = size
         self.messages = messages

@@ -4,7 +4,9 @@ import Foundation
 struct ResultTable {
     var rows: [ResultRow]
 
-    private static let headers = ["scenario", "size", "messages", "rate msg/s", "MB/s", "p50 ms", "p99 ms", "max ms", "errors"]
+    private static let headers = [
+        "scenario", "size", "messages", "rate msg/s", "MB/s", "p50 ms", "p99 ms", "max ms", "errors",
+    ]
     /// Text columns are left-aligned, numbers right-aligned.
     private static let leftAligned: Set<Int> = [0]
 

@@ -18,7 +18,8 @@ struct RoundTripLatency {
         do {
             try await context.warmUp(producer)
             let value = Payload.bytes(size)
-            let outcome = try await withDeadline(context.phaseTimeout, "\(warmup) + \(sends) awaited sends to \(topic)") {
+            let outcome = try await withDeadline(context.phaseTimeout, "\(warmup) + \(sends) awaited sends to \(topic)")
+            {
                 let message = KafkaProducerMessage(topic: topic, value: value)
                 for _ in 0..<warmup { try await producer.send(message) }
                 var recorder = LatencyRecorder()
@@ -35,7 +36,9 @@ struct RoundTripLatency {
                         if firstError == nil { firstError = error }
                     }
                 }
-                return Outcome(sends: sends, failed: failed, elapsed: .now - start, latency: recorder.summary, firstError: firstError)
+                return Outcome(
+                    sends: sends, failed: failed, elapsed: .now - start, latency: recorder.summary,
+                    firstError: firstError)
             }
             try await context.close(producer)
             return outcome

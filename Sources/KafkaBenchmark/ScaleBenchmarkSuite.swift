@@ -56,14 +56,20 @@ struct ScaleBenchmarkSuite {
         let upstream = try await AdapterBenchmarkSuite.startFakeUpstream(arguments: ["--latency-ms", "\(milliseconds)"])
         do {
             for agents in plan.agentCounts {
-                let (row, note) = try await measureThroughput(agents: agents, executable: agentExecutable, upstream: upstream)
+                let (row, note) = try await measureThroughput(
+                    agents: agents, executable: agentExecutable, upstream: upstream)
                 throughput.append(row)
                 if let note { notes.append(note) }
-                progress(String(format: "  -> %d agent(s): %.0f req/s end to end, %.0f steady (bound %.0f)", agents, row.rate ?? 0, row.steadyRate ?? 0, row.bound))
+                progress(
+                    String(
+                        format: "  -> %d agent(s): %.0f req/s end to end, %.0f steady (bound %.0f)", agents,
+                        row.rate ?? 0, row.steadyRate ?? 0, row.bound))
             }
             if let one = throughput.first(where: { $0.agents == 1 })?.steadyRate {
                 for index in throughput.indices {
-                    throughput[index].efficiency = throughput[index].steadyRate.map { $0 / (Double(throughput[index].agents) * one) }
+                    throughput[index].efficiency = throughput[index].steadyRate.map {
+                        $0 / (Double(throughput[index].agents) * one)
+                    }
                 }
             }
             try await measureRebalances(executable: agentExecutable, upstream: upstream)
@@ -104,7 +110,9 @@ struct ScaleBenchmarkSuite {
 
     // MARK: Throughput
 
-    private func measureThroughput(agents: Int, executable: String, upstream: (process: ChildProcess, baseURL: String)) async throws -> (row: ScaleThroughputTable.Row, note: String?) {
+    private func measureThroughput(agents: Int, executable: String, upstream: (process: ChildProcess, baseURL: String))
+        async throws -> (row: ScaleThroughputTable.Row, note: String?)
+    {
         let bound = Double(agents * plan.inFlight) / plan.latency.seconds
         let warmup = 10 * Self.partitions
         let requests = Int((bound * Double(plan.seconds)).rounded())
@@ -115,7 +123,9 @@ struct ScaleBenchmarkSuite {
         do {
             collector = try AnswerCollector(
                 context: context,
-                expectation: .init(topic: group.responseTopic, signalType: "provider_response", failureTopics: [group.errorTopic, group.deadLetterTopic], partitions: Self.partitions),
+                expectation: .init(
+                    topic: group.responseTopic, signalType: "provider_response",
+                    failureTopics: [group.errorTopic, group.deadLetterTopic], partitions: Self.partitions),
                 total: warmup + requests, timedFrom: warmup, boundedPrefetch: false
             )
             do {
@@ -131,17 +141,28 @@ struct ScaleBenchmarkSuite {
         do {
             let row = try await group.run {
                 let names = Self.instances(0..<agents)
-                progress("[scale \(agents)] \(agents) agent process(es), \(plan.inFlight) in flight each, upstream \(Int(plan.latency.seconds * 1000)) ms; waiting for the group")
+                progress(
+                    """
+                    [scale \(agents)] \(agents) agent process(es), \(plan.inFlight) in flight each, upstream \
+                    \(Int(plan.latency.seconds * 1000)) ms; waiting for the group
+                    """
+                )
                 let processes = try names.map { try group.start($0, arguments: agentArguments) }
                 let joinStarted = ContinuousClock.now
-                try await board.waitForEvenSplit(among: Set(names), partitions: Self.partitions, timeout: context.phaseTimeout)
+                try await board.waitForEvenSplit(
+                    among: Set(names), partitions: Self.partitions, timeout: context.phaseTimeout)
                 let joined = ContinuousClock.now - joinStarted
                 let load = RequestLoad(model: Self.model)
-                try await producer.send(load.messages(0..<warmup, topic: group.requestTopic, partitions: Self.partitions))
+                try await producer.send(
+                    load.messages(0..<warmup, topic: group.requestTopic, partitions: Self.partitions))
                 try await collector.waitForAnswers(warmup, timeout: context.phaseTimeout)
-                progress(String(format: "[scale \(agents)] group settled after %.1f s; warmed up; \(requests) timed requests", joined.seconds))
+                progress(
+                    String(
+                        format: "[scale \(agents)] group settled after %.1f s; warmed up; \(requests) timed requests",
+                        joined.seconds))
 
-                let messages = load.messages(warmup..<(warmup + requests), topic: group.requestTopic, partitions: Self.partitions)
+                let messages = load.messages(
+                    warmup..<(warmup + requests), topic: group.requestTopic, partitions: Self.partitions)
                 let machineBefore = Self.machineCPU()
                 let agentsBefore = processes.compactMap(\.cpuSeconds).reduce(0, +)
                 let upstreamBefore = upstream.process.cpuSeconds
@@ -152,15 +173,23 @@ struct ScaleBenchmarkSuite {
                 let machine = Self.busyPercent(since: machineBefore)
                 let seconds = answers.elapsed.seconds
                 let (filled, accepted) = (collector.gaps.filled, collector.gaps.accepted)
-                let note = filled + accepted == 0 ? nil
-                    : "\(agents) agent(s): the broker served \(filled + accepted) offset gap(s) to the answer reader, \(filled) filled by reading again"
-                return (ScaleThroughputTable.Row(
-                    agents: agents, inFlight: plan.inFlight, requests: requests,
-                    rate: seconds > 0 ? Double(answers.answers) / seconds : nil, steadyRate: answers.steadyRate, bound: bound,
-                    machineBusyPercent: machine,
-                    agentMicroseconds: agentsCPU * 1e6 / Double(requests),
-                    upstreamMicroseconds: upstreamCPU.map { $0 * 1e6 / Double(requests) }
-                ), note)
+                let note =
+                    filled + accepted == 0
+                    ? nil
+                    : """
+                    \(agents) agent(s): the broker served \(filled + accepted) offset gap(s) to the answer reader, \
+                    \(filled) filled by reading again
+                    """
+                return (
+                    ScaleThroughputTable.Row(
+                        agents: agents, inFlight: plan.inFlight, requests: requests,
+                        rate: seconds > 0 ? Double(answers.answers) / seconds : nil, steadyRate: answers.steadyRate,
+                        bound: bound,
+                        machineBusyPercent: machine,
+                        agentMicroseconds: agentsCPU * 1e6 / Double(requests),
+                        upstreamMicroseconds: upstreamCPU.map { $0 * 1e6 / Double(requests) }
+                    ), note
+                )
             }
             await Self.close(collector: collector, producer: producer, board: board, context: context)
             return row
@@ -170,7 +199,9 @@ struct ScaleBenchmarkSuite {
         }
     }
 
-    private static func close(collector: AnswerCollector, producer: LoadProducer, board: ProviderStatusBoard, context: BenchmarkContext) async {
+    private static func close(
+        collector: AnswerCollector, producer: LoadProducer, board: ProviderStatusBoard, context: BenchmarkContext
+    ) async {
         await producer.close()
         await collector.close(context)
         await board.close()
@@ -190,7 +221,9 @@ struct ScaleBenchmarkSuite {
 
     // MARK: Rebalance pause
 
-    private mutating func measureRebalances(executable: String, upstream: (process: ChildProcess, baseURL: String)) async throws {
+    private mutating func measureRebalances(executable: String, upstream: (process: ChildProcess, baseURL: String))
+        async throws
+    {
         let base = plan.rebalanceAgents
         let group = try await makeGroup("rebalance", executable: executable, upstream: upstream.baseURL)
         let board = try await ProviderStatusBoard(bootstrapServers: context.bootstrapServers, topic: group.statusTopic)
@@ -213,7 +246,9 @@ struct ScaleBenchmarkSuite {
             throw error
         }
         do {
-            let (rows, extra) = try await group.run { try await rebalanceRun(group: group, board: board, timeline: timeline, producer: producer, base: base) }
+            let (rows, extra) = try await group.run {
+                try await rebalanceRun(group: group, board: board, timeline: timeline, producer: producer, base: base)
+            }
             rebalances = rows
             notes += extra
         } catch {
@@ -228,19 +263,28 @@ struct ScaleBenchmarkSuite {
     }
 
     private func rebalanceRun(
-        group: AgentProcessGroup, board: ProviderStatusBoard, timeline: AnswerTimeline, producer: PacedProducer, base: Int
+        group: AgentProcessGroup, board: ProviderStatusBoard, timeline: AnswerTimeline, producer: PacedProducer,
+        base: Int
     ) async throws -> ([RebalancePauseTable.Row], [String]) {
         let partitions = Self.partitions
         let first = Self.instances(0..<base)
         let joining = Self.instances(base..<(base + 1))[0]
-        progress("[rebalance] \(base) agent process(es), then \(joining) joins, then leaves again (SIGTERM); \(Int(plan.rebalanceRate)) req/s offered")
+        progress(
+            """
+            [rebalance] \(base) agent process(es), then \(joining) joins, then leaves again (SIGTERM); \
+            \(Int(plan.rebalanceRate)) req/s offered
+            """
+        )
         for name in first { try group.start(name, arguments: agentArguments) }
-        let before = try await board.waitForEvenSplit(among: Set(first), partitions: partitions, timeout: context.phaseTimeout)
+        let before = try await board.waitForEvenSplit(
+            among: Set(first), partitions: partitions, timeout: context.phaseTimeout)
 
         let load = RequestLoad(model: Self.model)
         let topic = group.requestTopic
         let warmup = 10 * partitions
-        _ = try await producer.send(count: warmup, perSecond: 10_000) { load.message(index: $0, topic: topic, time: RequestLoad.now(), partition: Int32($0 % partitions)) }
+        _ = try await producer.send(count: warmup, perSecond: 10_000) {
+            load.message(index: $0, topic: topic, time: RequestLoad.now(), partition: Int32($0 % partitions))
+        }
         try await timeline.waitForAnswers(0..<warmup, timeout: context.phaseTimeout)
 
         // The steady load runs until cancelled (at most 10 minutes' worth).
@@ -249,31 +293,48 @@ struct ScaleBenchmarkSuite {
         let start = ContinuousClock.now + .milliseconds(100)
         let loadTask = Task {
             try await producer.send(count: Int(rate * 600), perSecond: rate, from: start) { offset in
-                load.message(index: warmup + offset, topic: topic, time: RequestLoad.now(), partition: Int32((warmup + offset) % partitions))
+                load.message(
+                    index: warmup + offset, topic: topic, time: RequestLoad.now(),
+                    partition: Int32((warmup + offset) % partitions))
             }
         }
         let machineBefore = Self.machineCPU()
-        var join = start, leave = start
-        var joinSettled: Duration?, leaveSettled: Duration?, left: Duration?
-        var afterJoin: [String: Set<Int>]?, afterLeave: [String: Set<Int>]?
+        var join = start
+        var leave = start
+        var joinSettled: Duration?
+        var leaveSettled: Duration?
+        var left: Duration?
+        var afterJoin: [String: Set<Int>]?
+        var afterLeave: [String: Set<Int>]?
         let loadEnd: ContinuousClock.Instant
         let sentInstants: [ContinuousClock.Instant]
         do {
             try await Task.sleep(until: start + phase, clock: .continuous)
             join = ContinuousClock.now
             try group.start(joining, arguments: agentArguments)
-            afterJoin = try? await board.waitForEvenSplit(among: Set(first + [joining]), partitions: partitions, timeout: context.phaseTimeout)
+            afterJoin = try? await board.waitForEvenSplit(
+                among: Set(first + [joining]), partitions: partitions, timeout: context.phaseTimeout)
             joinSettled = afterJoin.map { _ in ContinuousClock.now - join }
-            progress(String(format: "[rebalance] %@ joined %.1f s into the load, settled after %@", joining, (join - start).seconds, joinSettled.map { String(format: "%.1f s", $0.seconds) } ?? "-"))
+            progress(
+                String(
+                    format: "[rebalance] %@ joined %.1f s into the load, settled after %@", joining,
+                    (join - start).seconds, joinSettled.map { String(format: "%.1f s", $0.seconds) } ?? "-"))
 
             // The agent that joined leaves again (the group's leader stays: see the notes).
             try await Task.sleep(until: .now + phase, clock: .continuous)
             leave = ContinuousClock.now
-            let stopping = Task { [leave] in _ = await group.stop(joining); return ContinuousClock.now - leave }
-            afterLeave = try? await board.waitForEvenSplit(among: Set(first), partitions: partitions, timeout: context.phaseTimeout)
+            let stopping = Task { [leave] in
+                _ = await group.stop(joining)
+                return ContinuousClock.now - leave
+            }
+            afterLeave = try? await board.waitForEvenSplit(
+                among: Set(first), partitions: partitions, timeout: context.phaseTimeout)
             leaveSettled = afterLeave.map { _ in ContinuousClock.now - leave }
             left = await stopping.value
-            progress(String(format: "[rebalance] %@ left %.1f s into the load, settled after %@", joining, (leave - start).seconds, leaveSettled.map { String(format: "%.1f s", $0.seconds) } ?? "-"))
+            progress(
+                String(
+                    format: "[rebalance] %@ left %.1f s into the load, settled after %@", joining,
+                    (leave - start).seconds, leaveSettled.map { String(format: "%.1f s", $0.seconds) } ?? "-"))
             try await Task.sleep(until: .now + phase, clock: .continuous)
             loadEnd = ContinuousClock.now
             loadTask.cancel()
@@ -293,8 +354,12 @@ struct ScaleBenchmarkSuite {
         let entries = timeline.snapshot
         let answered = RebalancePause.firstAnswers(entries).filter { $0.key >= warmup }
         let baselineSpan = phase / 2
-        let joinPause = RebalancePause(event: join, windowEnd: leave, baselineSpan: baselineSpan, sent: sent, answered: answered, partitions: partitions)
-        let leavePause = RebalancePause(event: leave, windowEnd: loadEnd, baselineSpan: baselineSpan, sent: sent, answered: answered, partitions: partitions)
+        let joinPause = RebalancePause(
+            event: join, windowEnd: leave, baselineSpan: baselineSpan, sent: sent, answered: answered,
+            partitions: partitions)
+        let leavePause = RebalancePause(
+            event: leave, windowEnd: loadEnd, baselineSpan: baselineSpan, sent: sent, answered: answered,
+            partitions: partitions)
         let rows = [
             RebalancePauseTable.Row(
                 event: "join (\(base) → \(base + 1))", at: (join - start).seconds,
@@ -309,19 +374,33 @@ struct ScaleBenchmarkSuite {
         var notes: [String] = []
         let failures = Dictionary(grouping: entries.compactMap(\.failure), by: { $0 }).mapValues(\.count)
         let distinct = Set(entries.map(\.index)).count
+        let errors =
+            failures.isEmpty
+            ? "none" : failures.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        let seconds = String(format: "%.0f", (loadEnd - start).seconds)
         notes.append(
-            "rebalance: \(ResultTable.grouped(count)) requests at \(Int(rate)) req/s over \(String(format: "%.0f", (loadEnd - start).seconds)) s, "
-                + "\(entries.count - distinct) duplicate answer(s), errors: \(failures.isEmpty ? "none" : failures.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))"
+            "rebalance: \(ResultTable.grouped(count)) requests at \(Int(rate)) req/s over \(seconds) s, "
+                + "\(entries.count - distinct) duplicate answer(s), errors: \(errors)"
                 + (machine.map { String(format: ", machine CPU %.0f%%", $0) } ?? "")
         )
         if let left {
             notes.append(String(format: "rebalance: %@ exited %.1f s after SIGTERM", joining, left.seconds))
         }
         if timeline.gaps.filled + timeline.gaps.accepted > 0 {
-            notes.append("rebalance: the broker served \(timeline.gaps.filled + timeline.gaps.accepted) offset gap(s) to the answer reader, \(timeline.gaps.filled) filled by reading again")
+            notes.append(
+                """
+                rebalance: the broker served \(timeline.gaps.filled + timeline.gaps.accepted) offset gap(s) to the \
+                answer reader, \(timeline.gaps.filled) filled by reading again
+                """
+            )
         }
         if joinSettled == nil || leaveSettled == nil {
-            notes.append("rebalance: the group did not settle to an even split within \(context.phaseTimeout) after the \(joinSettled == nil ? "join" : "leave")")
+            notes.append(
+                """
+                rebalance: the group did not settle to an even split within \(context.phaseTimeout) after the \
+                \(joinSettled == nil ? "join" : "leave")
+                """
+            )
         }
         return (rows, notes)
     }

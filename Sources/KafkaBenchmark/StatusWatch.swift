@@ -24,7 +24,8 @@ final class StatusWatch: Sendable {
             do {
                 for try await message in consumer.messages {
                     guard case .providerStatus(let status)? = try? decoder.decode(message.value).signal,
-                          let inFlight = status.metrics.inFlight else { continue }
+                        let inFlight = status.metrics.inFlight
+                    else { continue }
                     self.record(inFlight)
                 }
             } catch {}
@@ -35,7 +36,9 @@ final class StatusWatch: Sendable {
     private func record(_ inFlight: Int) {
         let resident = ProcessUsage.residentBytes() ?? 0
         highest.withLock { highest in
-            if inFlight > (highest?.inFlight ?? 0) { highest = ResourceSampler.Sample(inFlight: inFlight, residentBytes: resident) }
+            if inFlight > (highest?.inFlight ?? 0) {
+                highest = ResourceSampler.Sample(inFlight: inFlight, residentBytes: resident)
+            }
         }
     }
 

@@ -17,9 +17,12 @@ struct TextTable {
             }
             return "| " + padded.joined(separator: " | ") + " |"
         }
-        let rule = "|" + widths.enumerated().map { index, width in
-            leftAligned.contains(index) ? ":" + String(repeating: "-", count: width + 1) : String(repeating: "-", count: width + 1) + ":"
-        }.joined(separator: "|") + "|"
+        let rule =
+            "|"
+            + widths.enumerated().map { index, width in
+                leftAligned.contains(index)
+                    ? ":" + String(repeating: "-", count: width + 1) : String(repeating: "-", count: width + 1) + ":"
+            }.joined(separator: "|") + "|"
         return ([line(headers), rule] + rows.map(line)).joined(separator: "\n")
     }
 }

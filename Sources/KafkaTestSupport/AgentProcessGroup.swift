@@ -1,13 +1,15 @@
 import Foundation
 import Kafka
 import Synchronization
+public import Topics
 
 /// `provider-agents agent` OS processes serving one provider on topics of their own (a unique
 /// topic prefix), for integration tests and benchmarks that run agents as separate processes:
 /// creates every topic the agent needs, writes its configuration file, starts and stops instances.
 ///
 /// The agents' consumer group is `<prefix>llm-provider-<provider>`, so groups of different
-/// prefixes never meet (distinct provider names also keep Tansu's group faults apart). Stop every instance with ``stopAll(grace:)`` whatever
+/// prefixes never meet (distinct provider names also keep Tansu's group faults apart). Stop every instance with
+/// ``stopAll(grace:)`` whatever
 /// happens (``run(_:)`` does it).
 public final class AgentProcessGroup: Sendable {
     /// The `provider-agents` executable.
@@ -40,33 +42,42 @@ public final class AgentProcessGroup: Sendable {
         self.partitions = partitions
         self.environment = environment
         let admin = try KafkaAdmin(configuration: KafkaConfiguration(bootstrapServers: bootstrapServers))
-        _ = try await admin.createTopics([
-            KafkaTopicSpec(name: prefix + "llm.requests.\(provider)", partitions: partitions),
-            KafkaTopicSpec(name: prefix + "llm.ledger.\(provider)", partitions: partitions, configs: ["cleanup.policy": "compact,delete"]),
-            KafkaTopicSpec(name: prefix + "llm.control.\(provider)", partitions: 1, configs: ["cleanup.policy": "compact"]),
-            KafkaTopicSpec(name: prefix + "llm.responses", partitions: answerPartitions),
-            KafkaTopicSpec(name: prefix + "llm.errors", partitions: answerPartitions),
-            KafkaTopicSpec(name: prefix + "llm.dlq", partitions: answerPartitions),
-            KafkaTopicSpec(name: prefix + "llm.status", partitions: 1, configs: ["cleanup.policy": "compact"]),
-        ], timeout: .seconds(30))
-        configPath = FileManager.default.temporaryDirectory.appendingPathComponent(uniqueName("agents-\(provider)") + ".yaml").path
+        let topics = TopicNames(prefix: prefix)
+        _ = try await admin.createTopics(
+            [
+                KafkaTopicSpec(name: topics.requests(provider), partitions: partitions),
+                KafkaTopicSpec(
+                    name: topics.ledger(provider), partitions: partitions, configs: ["cleanup.policy": "delete"]),
+                KafkaTopicSpec(name: topics.control(provider), partitions: 1, configs: ["cleanup.policy": "compact"]),
+                KafkaTopicSpec(name: topics.responses, partitions: answerPartitions),
+                KafkaTopicSpec(name: topics.errors, partitions: answerPartitions),
+                KafkaTopicSpec(name: topics.deadLetters, partitions: answerPartitions),
+                KafkaTopicSpec(name: topics.status, partitions: 1, configs: ["cleanup.policy": "compact"]),
+            ], timeout: .seconds(30))
+        configPath =
+            FileManager.default.temporaryDirectory.appendingPathComponent(uniqueName("agents-\(provider)") + ".yaml")
+            .path
         let lines = ["agents:", "  \(provider):"] + agentSettings.map { "    " + $0 }
         try lines.joined(separator: "\n").write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
     public func topic(_ name: String) -> String { prefix + name }
-    public var requestTopic: String { topic("llm.requests.\(provider)") }
-    public var responseTopic: String { topic("llm.responses") }
-    public var errorTopic: String { topic("llm.errors") }
-    public var deadLetterTopic: String { topic("llm.dlq") }
-    public var statusTopic: String { topic("llm.status") }
+    /// The group's topic names (behind its prefix).
+    public var topics: TopicNames { TopicNames(prefix: prefix) }
+    public var requestTopic: String { topics.requests(provider) }
+    public var responseTopic: String { topics.responses }
+    public var errorTopic: String { topics.errors }
+    public var deadLetterTopic: String { topics.deadLetters }
+    public var statusTopic: String { topics.status }
 
     /// Starts instance `instance` (`--instance-id`) with `arguments` after the group's own
     /// (`--provider`, `--config`, `--bootstrap`, `--topic-prefix`); its output goes to a log file
     /// in the temporary directory (``logFile(of:)``).
     @discardableResult
     public func start(_ instance: String, arguments: [String] = []) throws -> ChildProcess {
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent(uniqueName("agent-\(provider)-\(instance)") + ".log").path
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent(
+            uniqueName("agent-\(provider)-\(instance)") + ".log"
+        ).path
         let process = try ChildProcess(
             executable: executable,
             arguments: [

@@ -1,7 +1,8 @@
 import Foundation
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A child process spawned with a clean signal state.
@@ -24,7 +25,9 @@ public final class ChildProcess: Sendable {
     }
 
     /// Starts `executable` with `arguments`; stdout and stderr go to `logFile` (appended) or nowhere.
-    public init(executable: String, arguments: [String], environment: [String: String]? = nil, logFile: String? = nil) throws {
+    public init(executable: String, arguments: [String], environment: [String: String]? = nil, logFile: String? = nil)
+        throws
+    {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -94,7 +97,8 @@ public final class ChildProcess: Sendable {
     /// `nil` once it has exited or where `/proc` is not there.
     public var cpuSeconds: Double? {
         guard isRunning, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let end = stat.lastIndex(of: ")") else { return nil }
+            let end = stat.lastIndex(of: ")")
+        else { return nil }
         // Fields after the command name: state is field 3, utime 14 and stime 15 (1-based).
         let fields = stat[stat.index(after: end)...].split(separator: " ")
         guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }

@@ -27,7 +27,10 @@ public struct GaplessMessages: AsyncSequence, Sendable {
     /// - Parameters:
     ///   - partitions: exactly what `consumer` is assigned.
     ///   - tally: counts the gaps met, if given.
-    public init(consumer: KafkaConsumer, partitions: Set<TopicPartition>, patience: Duration = .seconds(3), tally: GapTally? = nil) {
+    public init(
+        consumer: KafkaConsumer, partitions: Set<TopicPartition>, patience: Duration = .seconds(3),
+        tally: GapTally? = nil
+    ) {
         self.consumer = consumer
         self.partitions = partitions
         self.patience = patience
@@ -35,7 +38,9 @@ public struct GaplessMessages: AsyncSequence, Sendable {
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(inner: consumer.messages.makeAsyncIterator(), consumer: consumer, filter: OffsetGapFilter(partitions: partitions, patience: patience), tally: tally)
+        AsyncIterator(
+            inner: consumer.messages.makeAsyncIterator(), consumer: consumer,
+            filter: OffsetGapFilter(partitions: partitions, patience: patience), tally: tally)
     }
 
     public struct AsyncIterator: AsyncIteratorProtocol {

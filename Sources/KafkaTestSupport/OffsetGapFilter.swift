@@ -31,7 +31,8 @@ public struct OffsetGapFilter: Sendable {
         self.patience = patience
     }
 
-    public mutating func admit(_ partition: TopicPartition, offset: Int64, at now: ContinuousClock.Instant) -> Decision {
+    public mutating func admit(_ partition: TopicPartition, offset: Int64, at now: ContinuousClock.Instant) -> Decision
+    {
         guard let next = expected[partition] else {
             expected[partition] = offset + 1
             return .deliver

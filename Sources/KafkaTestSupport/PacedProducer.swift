@@ -15,7 +15,8 @@ public final class PacedProducer: Sendable {
     public init(bootstrapServers: String) throws {
         var logger = Logger(label: "paced-producer")
         logger.logLevel = .warning
-        producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: bootstrapServers), logger: logger)
+        producer = try KafkaProducer(
+            configuration: KafkaProducerConfiguration(bootstrapServers: bootstrapServers), logger: logger)
         let task = Task { [producer] in
             for await report in producer.deliveryReports {
                 if case .failure(let error) = report.result {

@@ -13,19 +13,23 @@ public final class ProviderStatusBoard: Sendable {
     private let reader = Mutex<Task<Void, Never>?>(nil)
 
     public init(bootstrapServers: String, topic: String) async throws {
-        var configuration = KafkaConsumerConfiguration(bootstrapServers: bootstrapServers, groupID: uniqueName("status-board"))
+        var configuration = KafkaConsumerConfiguration(
+            bootstrapServers: bootstrapServers, groupID: uniqueName("status-board"))
         configuration.fetchMaxWait = .milliseconds(20)
         var logger = Logger(label: "status-board")
         logger.logLevel = .warning
         consumer = try KafkaConsumer(configuration: configuration, logger: logger)
         let metadata = try await consumer.metadata()
         let partitions = try metadata.partitionCount(of: topic)
-        try consumer.assign(Set((0..<partitions).map { TopicPartition(topic: topic, partition: Int32($0)) }), from: .beginning)
+        try consumer.assign(
+            Set((0..<partitions).map { TopicPartition(topic: topic, partition: Int32($0)) }), from: .beginning)
         let task = Task { [consumer] in
             let decoder = SignalDecoder()
             do {
                 for try await message in consumer.messages {
-                    guard case .providerStatus(let status)? = try? decoder.decode(message.value).signal, let instance = status.instance else { continue }
+                    guard case .providerStatus(let status)? = try? decoder.decode(message.value).signal,
+                        let instance = status.instance
+                    else { continue }
                     self.latestByInstance.withLock { $0[instance] = status }
                 }
             } catch {}
@@ -51,7 +55,8 @@ public final class ProviderStatusBoard: Sendable {
         guard others.allSatisfy({ ($0.value.ownedPartitions ?? []).isEmpty }) else { return nil }
         let counts = owned.values.map(\.count)
         guard counts.reduce(0, +) == partitions,
-              owned.values.reduce(into: Set<Int>(), { $0.formUnion($1) }) == Set(0..<partitions) else { return nil }
+            owned.values.reduce(into: Set<Int>(), { $0.formUnion($1) }) == Set(0..<partitions)
+        else { return nil }
         let low = partitions / max(1, instances.count)
         let high = low + (partitions % max(1, instances.count) == 0 ? 0 : 1)
         guard counts.allSatisfy({ (low...high).contains($0) }) else { return nil }
@@ -60,9 +65,13 @@ public final class ProviderStatusBoard: Sendable {
 
     /// Waits until ``evenSplit(among:partitions:)`` holds and returns that split.
     @discardableResult
-    public func waitForEvenSplit(among instances: Set<String>, partitions: Int, timeout: Duration) async throws -> [String: Set<Int>] {
+    public func waitForEvenSplit(among instances: Set<String>, partitions: Int, timeout: Duration) async throws
+        -> [String: Set<Int>]
+    {
         let found = Mutex<[String: Set<Int>]?>(nil)
-        try await waitUntil("instances \(instances.sorted()) own an even split of \(partitions) partitions", timeout: timeout) {
+        try await waitUntil(
+            "instances \(instances.sorted()) own an even split of \(partitions) partitions", timeout: timeout
+        ) {
             guard let split = self.evenSplit(among: instances, partitions: partitions) else { return false }
             found.withLock { $0 = split }
             return true

@@ -1,8 +1,9 @@
 import Foundation
 import Kafka
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A real Kafka-compatible broker (Tansu, memory storage) on a free loopback port.
@@ -13,6 +14,9 @@ import Glibc
 public final class TansuBroker: Sendable {
     public let bootstrapServers: String
     private let process: ChildProcess?
+
+    /// CPU seconds (user + system) the broker process used so far, when it was started here.
+    public var cpuSeconds: Double? { process?.cpuSeconds }
 
     private init(bootstrapServers: String, process: ChildProcess?) {
         self.bootstrapServers = bootstrapServers
@@ -48,7 +52,9 @@ public final class TansuBroker: Sendable {
         environment["RUST_LOG"] = environment["RUST_LOG"] ?? "warn"
         let process = try ChildProcess(
             executable: binary,
-            arguments: ["broker", "--listener-url", "tcp://\(address)", "--advertised-listener-url", "tcp://\(address)"],
+            arguments: [
+                "broker", "--listener-url", "tcp://\(address)", "--advertised-listener-url", "tcp://\(address)",
+            ],
             environment: environment
         )
         let broker = TansuBroker(bootstrapServers: address, process: process)
@@ -88,7 +94,8 @@ public final class TansuBroker: Sendable {
                 try await Task.sleep(for: .milliseconds(100))
             }
         }
-        throw TansuError("tansu at \(bootstrapServers) did not answer within \(timeout): \(String(describing: lastError))")
+        throw TansuError(
+            "tansu at \(bootstrapServers) did not answer within \(timeout): \(String(describing: lastError))")
     }
 
     /// `TANSU_BIN`, else `.venv/bin/tansu` of the package (installed by scripts/setup.sh).

@@ -12,7 +12,8 @@ public final class TopicWatcher: Sendable {
     private let reader = Mutex<Task<Void, Never>?>(nil)
 
     public init(bootstrapServers: String, topics: [String]) async throws {
-        var configuration = KafkaConsumerConfiguration(bootstrapServers: bootstrapServers, groupID: uniqueName("watcher"))
+        var configuration = KafkaConsumerConfiguration(
+            bootstrapServers: bootstrapServers, groupID: uniqueName("watcher"))
         configuration.fetchMaxWait = .milliseconds(20)
         var logger = Logger(label: "topic-watcher")
         logger.logLevel = .warning
@@ -41,7 +42,8 @@ public final class TopicWatcher: Sendable {
     /// Waits until `condition` holds for the messages read so far and returns them.
     @discardableResult
     public func wait(
-        until what: String, timeout: Duration = .seconds(60), _ condition: @escaping @Sendable ([KafkaConsumerMessage]) -> Bool
+        until what: String, timeout: Duration = .seconds(60),
+        _ condition: @escaping @Sendable ([KafkaConsumerMessage]) -> Bool
     ) async throws -> [KafkaConsumerMessage] {
         try await waitUntil(what, timeout: timeout) { condition(self.messages) }
         return messages

@@ -1,3 +1,5 @@
+// The `provider-agents` executable: only its entry point; the command tree is ProviderAgentsCommands.
+
 import ProviderAgentsCommands
 
 /// Entry point (the root command lives in a library, so it cannot be `@main` itself).

@@ -1,7 +1,9 @@
 import AgentCore
-import AsyncHTTPClient
-import Providers
 public import ArgumentParser
+import AsyncHTTPClient
+public import Common
+import Providers
+import Signals
 
 /// What answers an agent's provider calls. `--backend` on the command line, `backend:` per agent
 /// in the configuration file.
@@ -46,23 +48,42 @@ public enum AgentBackend: String, Sendable, Hashable, CaseIterable, ExpressibleB
 
     public static var allowedValues: String { allCases.map(\.rawValue).joined(separator: ", ") }
 
+    /// The backend `name` stands for; an error at `backend` listing the known ones.
+    public init(named name: String) throws(InvalidSetting) {
+        self = try SettingRule.named(name, "backend", at: ["backend"])
+    }
+
     /// The provider adapter for an agent of `provider` with these settings.
     func makeProvider(provider: String, settings: AgentSettings, client: HTTPClient) -> any LLMProvider {
         switch self {
         case .test:
             TestProvider(configuration: settings.test.providerConfiguration(name: provider, models: settings.models))
         case .openai:
-            OpenAIProvider(name: provider, configuration: http(settings, contextWindow: 128_000, features: [.chat, .streaming, .tools, .vision]), client: client)
+            OpenAIProvider(
+                name: provider,
+                configuration: http(settings, contextWindow: 128_000, features: [.chat, .streaming, .tools, .vision]),
+                client: client)
         case .anthropic:
-            AnthropicProvider(name: provider, configuration: http(settings, contextWindow: 200_000, features: [.chat, .streaming, .tools, .vision]), client: client)
+            AnthropicProvider(
+                name: provider,
+                configuration: http(settings, contextWindow: 200_000, features: [.chat, .streaming, .tools, .vision]),
+                client: client)
         case .ollama:
-            OllamaProvider(name: provider, configuration: http(settings, contextWindow: 8_192, features: [.chat, .streaming, .tools, .vision]), client: client)
+            OllamaProvider(
+                name: provider,
+                configuration: http(settings, contextWindow: 8_192, features: [.chat, .streaming, .tools, .vision]),
+                client: client)
         case .llamacpp:
-            LlamaCppProvider(name: provider, configuration: http(settings, contextWindow: 8_192, features: [.chat, .streaming, .tools]), client: client)
+            LlamaCppProvider(
+                name: provider,
+                configuration: http(settings, contextWindow: 8_192, features: [.chat, .streaming, .tools]),
+                client: client)
         }
     }
 
-    private func http(_ settings: AgentSettings, contextWindow: Int, features: Set<ProviderFeature>) -> HTTPProviderConfiguration {
+    private func http(_ settings: AgentSettings, contextWindow: Int, features: Set<ProviderFeature>)
+        -> HTTPProviderConfiguration
+    {
         HTTPProviderConfiguration(
             baseURL: settings.http.baseURL ?? defaultBaseURL ?? "",
             apiKey: settings.apiKey,

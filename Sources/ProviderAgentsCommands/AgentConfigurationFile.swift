@@ -1,5 +1,8 @@
 public import AgentCore
+public import Common
 import Foundation
+public import Kafka
+import Topics
 
 /// The YAML configuration file of agents and routers: Kafka connection settings shared
 /// by every process, and one entry per provider under `agents`.
@@ -76,9 +79,15 @@ public struct AgentConfigurationFile: Sendable, Hashable {
         /// `resources:` — machine load sampling and thresholds (the whole policy, absent keys at
         /// their defaults).
         public var resources: ResourcePolicy?
+        /// `latency_profile`, `publish_timeout_ms`, `ledger_window_ms`, `ledger_max_entries`.
+        public var latencyProfile: LatencyProfile?
+        public var publishTimeout: Duration?
+        public var ledgerWindow: Duration?
+        public var ledgerMaxEntries: Int?
 
         public init(
-            instanceID: String? = nil, backend: AgentBackend? = nil, models: [String]? = nil, defaultModel: String? = nil,
+            instanceID: String? = nil, backend: AgentBackend? = nil, models: [String]? = nil,
+            defaultModel: String? = nil,
             maxInFlight: Int? = nil, maxConcurrentCalls: Int? = nil, maxMessageBytes: Int? = nil,
             sessionTimeout: Duration? = nil, statusInterval: Duration? = nil, drainTimeout: Duration? = nil,
             rateLimit: RateLimitPolicy? = nil, circuitBreaker: CircuitBreakerPolicy? = nil, prices: PriceTable? = nil,
@@ -112,7 +121,10 @@ public struct AgentConfigurationFile: Sendable, Hashable {
     /// one being started (a typo guard); a file without `agents:` only shares Kafka settings.
     public var definesAgents: Bool
 
-    public init(path: String, kafka: KafkaSection = KafkaSection(), agents: [String: AgentSection] = [:], definesAgents: Bool? = nil) {
+    public init(
+        path: String, kafka: KafkaSection = KafkaSection(), agents: [String: AgentSection] = [:],
+        definesAgents: Bool? = nil
+    ) {
         self.path = path
         self.kafka = kafka
         self.agents = agents
@@ -122,32 +134,42 @@ public struct AgentConfigurationFile: Sendable, Hashable {
     // MARK: Reading
 
     /// Reads and checks the file at `path`. A missing or unreadable file is an error naming it.
-    /// `environment` (default: the process's) resolves `${NAME}` property values.
+    /// `environment` (default: the process's) resolves `${NAME}` property values; `overlay`
+    /// (`--set` options) is laid over the file before it is read.
     public static func load(
-        path: String, environment: [String: String]? = nil
+        path: String, environment: [String: String]? = nil, overlay: ConfigOverlay? = nil
     ) throws(AgentConfigurationError) -> AgentConfigurationFile {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw AgentConfigurationError(file: path, key: "", message: "configuration file not found (--config)")
         }
         guard !isDirectory.boolValue else {
-            throw AgentConfigurationError(file: path, key: "", message: "is a directory, not a configuration file (--config)")
+            throw AgentConfigurationError(
+                file: path, key: "", message: "is a directory, not a configuration file (--config)")
         }
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw AgentConfigurationError(file: path, key: "", message: "cannot read the file as UTF-8 text: \(error.localizedDescription)")
+            throw AgentConfigurationError(
+                file: path, key: "", message: "cannot read the file as UTF-8 text: \(error.localizedDescription)")
         }
-        return try parse(text, file: path, environment: environment)
+        return try parse(text, file: path, environment: environment, overlay: overlay)
     }
 
-    /// Parses and checks the text of a configuration file; `file` names it in errors.
+    /// Parses and checks the text of a configuration file; `file` names it in errors (`""`: no
+    /// file, only `overlay`).
+    ///
+    /// Types are checked while reading; then every entry (each agent with its defaults, the
+    /// router, the Kafka settings) is checked by the rules of the policies it sets, and a broken
+    /// rule is reported at the key that set the value (or the option of `overlay`).
     public static func parse(
-        _ text: String, file: String, environment: [String: String]? = nil
+        _ text: String, file: String, environment: [String: String]? = nil, overlay: ConfigOverlay? = nil
     ) throws(AgentConfigurationError) -> AgentConfigurationFile {
-        let root = try ConfigNode.document(text, file: file)
+        let root = try ConfigNode.document(text, file: file, overlay: overlay)
         var result = AgentConfigurationFile(path: file)
+        var agentNodes: [(name: String, node: ConfigNode)] = []
+        var routerNode: ConfigNode?
         for entry in try root.entries() {
             if entry.key.hasPrefix("x-") { continue }
             guard Keys.top.contains(entry.key) else {
@@ -159,21 +181,46 @@ public struct AgentConfigurationFile: Sendable, Hashable {
             if entry.value.isNull { continue }
             switch entry.key {
             case "kafka":
-                result.kafka = try parseKafka(entry.value, environment: environment ?? ProcessInfo.processInfo.environment)
+                result.kafka = try parseKafka(
+                    entry.value, environment: environment ?? ProcessInfo.processInfo.environment)
             case "router":
                 result.router = try parseRouter(entry.value)
+                routerNode = entry.value
             default:
                 result.definesAgents = true
                 for agent in try entry.value.entries() {
                     let name = agent.key
-                    guard AgentSettings.isValidProviderName(name) else {
-                        throw AgentConfigurationError(
-                            file: file, line: agent.keyLine, key: agent.value.path,
-                            message: "provider name must be lowercase letters, digits, '-' or '_' ([a-z0-9_-]+)"
-                        )
+                    do throws(InvalidSetting) {
+                        try SettingRule.providerName(name, at: [])
+                    } catch {
+                        throw agent.value.source.error(at: agent.value.path, line: agent.keyLine, error.message)
                     }
                     result.agents[name] = agent.value.isNull ? AgentSection() : try parseAgent(agent.value)
+                    agentNodes.append((name, agent.value))
                 }
+            }
+        }
+        // The rules, on what the file (and the options over it) set, defaults filled in.
+        do throws(InvalidSetting) {
+            try result.kafka.validate()
+        } catch {
+            throw root.error(for: error)
+        }
+        for (name, node) in agentNodes {
+            do throws(InvalidSetting) {
+                let settings = AgentSettings.build(
+                    provider: name, file: result, overrides: .init(), environment: [:], instanceID: "-"
+                )
+                try settings.validate()
+            } catch {
+                throw error.keys.first == "kafka" ? root.error(for: error) : node.error(for: error)
+            }
+        }
+        if let routerNode {
+            do throws(InvalidSetting) {
+                try RouterSettings.build(file: result, overrides: .init(), environment: [:], instanceID: "-").validate()
+            } catch {
+                throw error.keys.first == "kafka" ? root.error(for: error) : routerNode.error(for: error)
             }
         }
         return result
@@ -183,12 +230,17 @@ public struct AgentConfigurationFile: Sendable, Hashable {
         static let top = ["kafka", "agents", "router"]
         static let kafka = ["bootstrap", "topic_prefix", "properties"]
         static let agent = [
-            "instance_id", "backend", "models", "default_model", "max_in_flight", "max_concurrent_calls", "max_message_bytes",
-            "session_timeout_ms", "status_interval_ms", "drain_timeout_ms", "ledger", "rate_limit", "circuit_breaker", "prices", "model_limits", "test", "http",
+            "instance_id", "backend", "models", "default_model", "max_in_flight", "max_concurrent_calls",
+            "max_message_bytes",
+            "session_timeout_ms", "status_interval_ms", "drain_timeout_ms", "ledger", "ledger_window_ms",
+            "ledger_max_entries",
+            "latency_profile", "publish_timeout_ms", "rate_limit", "circuit_breaker", "prices", "model_limits", "test",
+            "http",
             "resources",
         ]
         static let http = [
-            "base_url", "api_key_env", "request_timeout_ms", "connect_timeout_ms", "read_timeout_ms", "max_connections", "idle_timeout_ms",
+            "base_url", "api_key_env", "request_timeout_ms", "connect_timeout_ms", "read_timeout_ms", "max_connections",
+            "idle_timeout_ms",
             "ca_file", "verify_certificates",
         ]
         static let resources = [
@@ -205,17 +257,13 @@ public struct AgentConfigurationFile: Sendable, Hashable {
         static let test = ["latency", "server_error_rate", "timeout_rate", "rate_limited_rate", "seed"]
     }
 
-    private static func parseKafka(_ node: ConfigNode, environment: [String: String]) throws(AgentConfigurationError) -> KafkaSection {
+    private static func parseKafka(_ node: ConfigNode, environment: [String: String]) throws(AgentConfigurationError)
+        -> KafkaSection
+    {
         let fields = try node.fields(Keys.kafka)
         var section = KafkaSection()
-        if let value = fields["bootstrap"] {
-            section.bootstrap = try value.nonEmptyString()
-        }
-        if let value = fields["topic_prefix"] {
-            let prefix = try value.string()
-            if let problem = AgentSettings.topicPrefixProblem(prefix) { throw value.error(problem) }
-            section.topicPrefix = prefix
-        }
+        section.bootstrap = try fields["bootstrap"]?.string()
+        section.topicPrefix = try fields["topic_prefix"]?.string()
         if let value = fields["properties"] {
             for property in try value.entries() {
                 guard !property.key.isEmpty else { throw property.value.error("a property name must not be empty") }
@@ -236,42 +284,23 @@ public struct AgentConfigurationFile: Sendable, Hashable {
     private static func parseAgent(_ node: ConfigNode) throws(AgentConfigurationError) -> AgentSection {
         let fields = try node.fields(Keys.agent)
         var agent = AgentSection()
-        if let value = fields["instance_id"] {
-            let id = try value.nonEmptyString()
-            if let problem = AgentSettings.instanceIDProblem(id) { throw value.error(problem) }
-            agent.instanceID = id
-        }
-        if let value = fields["backend"] {
-            let name = try value.string()
-            guard let backend = AgentBackend(rawValue: name) else {
-                throw value.error("unknown backend '\(name)' (available: \(AgentBackend.allowedValues))")
-            }
-            agent.backend = backend
-        }
-        if let value = fields["models"] {
-            var models: [String] = []
-            for item in try value.list() {
-                let model = try item.nonEmptyString()
-                guard !models.contains(model) else { throw item.error("model '\(model)' is listed twice") }
-                models.append(model)
-            }
-            guard !models.isEmpty else { throw value.error("must list at least one model") }
-            agent.models = models
-        }
-        if let value = fields["default_model"] {
-            let model = try value.nonEmptyString()
-            if let models = agent.models, !models.contains(model) {
-                throw value.error("'\(model)' is not one of models (\(models.joined(separator: ", ")))")
-            }
-            agent.defaultModel = model
-        }
-        agent.maxInFlight = try fields["max_in_flight"]?.int(atLeast: 1)
-        agent.maxConcurrentCalls = try fields["max_concurrent_calls"]?.int(atLeast: 1)
-        agent.maxMessageBytes = try fields["max_message_bytes"]?.int(atLeast: 1)
-        agent.sessionTimeout = try fields["session_timeout_ms"]?.int(atLeast: 1, atMost: 3_600_000).milliseconds
-        agent.statusInterval = try fields["status_interval_ms"]?.int(atLeast: 1).milliseconds
-        agent.drainTimeout = try fields["drain_timeout_ms"]?.int(atLeast: 0).milliseconds
+        agent.instanceID = try fields["instance_id"]?.string()
+        agent.backend = try fields["backend"]?.checked { text throws(InvalidSetting) in try AgentBackend(named: text) }
+        agent.models = try fields["models"]?.strings()
+        agent.defaultModel = try fields["default_model"]?.string()
+        agent.maxInFlight = try fields["max_in_flight"]?.int()
+        agent.maxConcurrentCalls = try fields["max_concurrent_calls"]?.int()
+        agent.maxMessageBytes = try fields["max_message_bytes"]?.int()
+        agent.sessionTimeout = try fields["session_timeout_ms"]?.int().milliseconds
+        agent.statusInterval = try fields["status_interval_ms"]?.int().milliseconds
+        agent.drainTimeout = try fields["drain_timeout_ms"]?.int().milliseconds
         agent.ledger = try fields["ledger"]?.bool()
+        agent.ledgerWindow = try fields["ledger_window_ms"]?.int().milliseconds
+        agent.ledgerMaxEntries = try fields["ledger_max_entries"]?.int()
+        agent.latencyProfile = try fields["latency_profile"]?.checked { name throws(InvalidSetting) in
+            try LatencyProfile(named: name)
+        }
+        agent.publishTimeout = try fields["publish_timeout_ms"]?.int().milliseconds
         if let value = fields["rate_limit"] { agent.rateLimit = try parseRateLimit(value) }
         if let value = fields["circuit_breaker"] { agent.circuitBreaker = try parseCircuitBreaker(value) }
         if let value = fields["prices"] { agent.prices = try parsePrices(value) }
@@ -280,22 +309,16 @@ public struct AgentConfigurationFile: Sendable, Hashable {
         if let value = fields["resources"] { agent.resources = try parseResources(value) }
         if let value = fields["http"] {
             let http = try value.fields(Keys.http)
-            if let url = http["base_url"] {
-                let text = try url.nonEmptyString()
-                if let problem = HTTPBackendSettings.baseURLProblem(text) { throw url.error(problem) }
-                agent.http.baseURL = text
+            agent.http.baseURL = try http["base_url"]?.string()
+            agent.http.apiKeyEnvironmentVariable = try http["api_key_env"]?.string()
+            agent.http.requestTimeout = try http["request_timeout_ms"]?.int().milliseconds
+            if let value = try http["connect_timeout_ms"]?.int() {
+                agent.http.client.connectTimeout = .milliseconds(value)
             }
-            agent.http.apiKeyEnvironmentVariable = try http["api_key_env"]?.nonEmptyString()
-            agent.http.requestTimeout = try http["request_timeout_ms"]?.int(atLeast: 1).milliseconds
-            if let value = try http["connect_timeout_ms"]?.int(atLeast: 1) { agent.http.client.connectTimeout = .milliseconds(value) }
-            agent.http.client.readTimeout = try http["read_timeout_ms"]?.int(atLeast: 1).milliseconds
-            if let value = try http["max_connections"]?.int(atLeast: 1, atMost: 65_535) { agent.http.client.maxConnectionsPerHost = value }
-            if let value = try http["idle_timeout_ms"]?.int(atLeast: 1) { agent.http.client.idleTimeout = .milliseconds(value) }
-            if let value = http["ca_file"] {
-                let path = try value.nonEmptyString()
-                guard FileManager.default.isReadableFile(atPath: path) else { throw value.error("'\(path)' is not a readable file") }
-                agent.http.client.caFile = path
-            }
+            agent.http.client.readTimeout = try http["read_timeout_ms"]?.int().milliseconds
+            if let value = try http["max_connections"]?.int() { agent.http.client.maxConnectionsPerHost = value }
+            if let value = try http["idle_timeout_ms"]?.int() { agent.http.client.idleTimeout = .milliseconds(value) }
+            agent.http.client.caFile = try http["ca_file"]?.string()
             if let value = try http["verify_certificates"]?.bool() { agent.http.client.verifyCertificates = value }
         }
         return agent
@@ -305,52 +328,35 @@ public struct AgentConfigurationFile: Sendable, Hashable {
         let fields = try node.fields(Keys.rateLimit)
         var policy = RateLimitPolicy()
         if let value = fields["strategy"] {
-            let name = try value.string()
-            guard let strategy = RateLimitPolicy.Strategy(rawValue: name) else {
-                let known = RateLimitPolicy.Strategy.allCases.map(\.rawValue).joined(separator: ", ")
-                throw value.error("unknown strategy '\(name)' (available: \(known))")
+            policy.strategy = try value.checked { name throws(InvalidSetting) in
+                try RateLimitPolicy.Strategy(named: name)
             }
-            policy.strategy = strategy
         }
-        policy.requestsPerWindow = try fields["requests_per_window"]?.int(atLeast: 1)
-        policy.tokensPerWindow = try fields["tokens_per_window"]?.int(atLeast: 1)
-        if let window = try fields["window_ms"]?.int(atLeast: 1) { policy.window = .milliseconds(window) }
+        policy.requestsPerWindow = try fields["requests_per_window"]?.int()
+        policy.tokensPerWindow = try fields["tokens_per_window"]?.int()
+        if let window = try fields["window_ms"]?.int() { policy.window = .milliseconds(window) }
         return policy
     }
 
-    private static func parseCircuitBreaker(_ node: ConfigNode) throws(AgentConfigurationError) -> CircuitBreakerPolicy {
+    private static func parseCircuitBreaker(_ node: ConfigNode) throws(AgentConfigurationError) -> CircuitBreakerPolicy
+    {
         let fields = try node.fields(Keys.circuitBreaker)
         var policy = CircuitBreakerPolicy()
-        if let value = try fields["consecutive_failures"]?.int(atLeast: 1) { policy.consecutiveFailures = value }
-        if let value = fields["failure_rate_threshold"] {
-            let threshold = try value.number()
-            guard threshold > 0, threshold <= 1 else { throw value.error("must be > 0 and <= 1, got \(threshold)") }
-            policy.failureRateThreshold = threshold
-        }
-        if let value = try fields["minimum_requests"]?.int(atLeast: 1) { policy.minimumRequests = value }
-        if let value = try fields["rate_window_size"]?.int(atLeast: 1) { policy.rateWindowSize = value }
-        if policy.failureRateThreshold != nil, policy.minimumRequests > policy.rateWindowSize {
-            // The rate rule looks at the last rate_window_size outcomes only: it could never fire.
-            let culprit = fields["minimum_requests"] ?? fields["rate_window_size"] ?? fields["failure_rate_threshold"] ?? node
-            throw AgentConfigurationError(
-                file: culprit.file, line: culprit.node.mark?.line, key: node.path.isEmpty ? "minimum_requests" : node.path + ".minimum_requests",
-                message: "must be <= rate_window_size (\(policy.rateWindowSize)), got \(policy.minimumRequests): the failure rate rule could never open the circuit"
-            )
-        }
-        if let value = try fields["open_timeout_ms"]?.int(atLeast: 1) { policy.openTimeout = .milliseconds(value) }
-        if let value = try fields["half_open_max_probes"]?.int(atLeast: 1) { policy.halfOpenMaxProbes = value }
-        if let value = try fields["half_open_successes_to_close"]?.int(atLeast: 1) { policy.halfOpenSuccessesToClose = value }
+        if let value = try fields["consecutive_failures"]?.int() { policy.consecutiveFailures = value }
+        policy.failureRateThreshold = try fields["failure_rate_threshold"]?.number()
+        if let value = try fields["minimum_requests"]?.int() { policy.minimumRequests = value }
+        if let value = try fields["rate_window_size"]?.int() { policy.rateWindowSize = value }
+        if let value = try fields["open_timeout_ms"]?.int() { policy.openTimeout = .milliseconds(value) }
+        if let value = try fields["half_open_max_probes"]?.int() { policy.halfOpenMaxProbes = value }
+        if let value = try fields["half_open_successes_to_close"]?.int() { policy.halfOpenSuccessesToClose = value }
         if let value = fields["counted_failures"] {
-            var kinds = Set<CircuitBreakerPolicy.FailureKind>()
-            for item in try value.list() {
-                let name = try item.string()
-                guard let kind = CircuitBreakerPolicy.FailureKind(rawValue: name) else {
-                    let known = CircuitBreakerPolicy.FailureKind.allCases.map(\.rawValue).joined(separator: ", ")
-                    throw item.error("unknown failure kind '\(name)' (available: \(known))")
-                }
-                kinds.insert(kind)
+            let names = try value.strings()
+            do throws(InvalidSetting) {
+                policy.countedFailures = try CircuitBreakerPolicy.FailureKind.named(names)
+            } catch {
+                // Named from the section: circuit_breaker.counted_failures[i].
+                throw node.error(for: InvalidSetting(Array(error.keys.dropFirst()), error.message))
             }
-            policy.countedFailures = kinds
         }
         return policy
     }
@@ -359,20 +365,20 @@ public struct AgentConfigurationFile: Sendable, Hashable {
         if case .scalar = node.node {
             let text = try node.string()
             guard text == "none" else {
-                throw node.error("must be 'none' or a mapping of model (or family prefix) to {requests_per_minute, tokens_per_minute}, got '\(text)'")
+                throw node.error(
+                    "must be 'none' or a mapping of model (or family prefix) to "
+                        + "{requests_per_minute, tokens_per_minute}, got '\(text)'"
+                )
             }
             return .none
         }
         var tiers = ModelRateTiers()
         for entry in try node.entries() {
-            guard !entry.key.isEmpty else { throw entry.value.error("a model name must not be empty") }
             let fields = try entry.value.fields(Keys.modelLimit)
-            let requests = try fields["requests_per_minute"]?.int(atLeast: 1)
-            let tokens = try fields["tokens_per_minute"]?.int(atLeast: 1)
-            guard requests != nil || tokens != nil else {
-                throw entry.value.error("needs requests_per_minute or tokens_per_minute (or both)")
-            }
-            tiers.limits[entry.key] = RateLimitPolicy(strategy: .slidingWindow, requestsPerWindow: requests, tokensPerWindow: tokens, window: .seconds(60))
+            tiers.limits[entry.key] = RateLimitPolicy(
+                strategy: .slidingWindow, requestsPerWindow: try fields["requests_per_minute"]?.int(),
+                tokensPerWindow: try fields["tokens_per_minute"]?.int(), window: .seconds(60)
+            )
         }
         return .overrides(tiers)
     }
@@ -380,46 +386,32 @@ public struct AgentConfigurationFile: Sendable, Hashable {
     private static func parsePrices(_ node: ConfigNode) throws(AgentConfigurationError) -> PriceTable {
         var table = PriceTable()
         for entry in try node.entries() {
-            guard !entry.key.isEmpty else { throw entry.value.error("a model name must not be empty") }
             let fields = try entry.value.fields(Keys.price)
             func price(_ key: String) throws(AgentConfigurationError) -> Double {
                 guard let value = fields[key] else {
-                    throw AgentConfigurationError(
-                        file: entry.value.file, line: entry.keyLine, key: entry.value.path + "." + key, message: "missing (USD per million tokens)"
+                    throw entry.value.source.error(
+                        at: entry.value.path + "." + key, line: entry.keyLine, "missing (USD per million tokens)"
                     )
                 }
-                let number = try value.number()
-                guard number >= 0 else { throw value.error("must be >= 0, got \(number)") }
-                return number
+                return try value.number()
             }
-            table.prices[entry.key] = PriceTable.Price(inputPerMillion: try price("input_per_million"), outputPerMillion: try price("output_per_million"))
+            table.prices[entry.key] = PriceTable.Price(
+                inputPerMillion: try price("input_per_million"), outputPerMillion: try price("output_per_million")
+            )
         }
         return table
     }
 
-    /// `resources:`: every percentage in (0, 100]; a `soft_*` needs its `max_*` and must be below it.
     private static func parseResources(_ node: ConfigNode) throws(AgentConfigurationError) -> ResourcePolicy {
         let fields = try node.fields(Keys.resources)
         var policy = ResourcePolicy()
-        if let value = try fields["refresh_ms"]?.int(atLeast: 10, atMost: 3_600_000) { policy.refreshInterval = .milliseconds(value) }
-        func percent(_ key: String) throws(AgentConfigurationError) -> Double? {
-            guard let value = fields[key] else { return nil }
-            let number = try value.number()
-            guard number > 0, number <= 100 else { throw value.error("must be > 0 and <= 100 (percent), got \(number)") }
-            return number
-        }
-        func pair(_ name: String) throws(AgentConfigurationError) -> (soft: Double?, max: Double?) {
-            let hard = try percent("max_\(name)_percent")
-            let soft = try percent("soft_\(name)_percent")
-            if let soft, let value = fields["soft_\(name)_percent"] {
-                guard let hard else { throw value.error("needs max_\(name)_percent (the load at which concurrency reaches 1 and requests are refused)") }
-                guard soft < hard else { throw value.error("must be below max_\(name)_percent (\(hard)), got \(soft)") }
-            }
-            return (soft, hard)
-        }
-        (policy.softCPUPercent, policy.maxCPUPercent) = try pair("cpu")
-        (policy.softMemoryPercent, policy.maxMemoryPercent) = try pair("memory")
-        (policy.softGPUMemoryPercent, policy.maxGPUMemoryPercent) = try pair("gpu_memory")
+        if let value = try fields["refresh_ms"]?.int() { policy.refreshInterval = .milliseconds(value) }
+        policy.maxCPUPercent = try fields["max_cpu_percent"]?.number()
+        policy.softCPUPercent = try fields["soft_cpu_percent"]?.number()
+        policy.maxMemoryPercent = try fields["max_memory_percent"]?.number()
+        policy.softMemoryPercent = try fields["soft_memory_percent"]?.number()
+        policy.maxGPUMemoryPercent = try fields["max_gpu_memory_percent"]?.number()
+        policy.softGPUMemoryPercent = try fields["soft_gpu_memory_percent"]?.number()
         return policy
     }
 
@@ -427,27 +419,32 @@ public struct AgentConfigurationFile: Sendable, Hashable {
         let fields = try node.fields(Keys.test)
         var settings = TestBackendSettings()
         if let value = fields["latency"] {
-            let spec = try value.string()
-            do throws(TestBackendSettings.LatencySpecError) {
-                settings.latency = try TestBackendSettings.parseLatency(spec)
+            settings.latency = try value.checked { spec throws(InvalidSetting) in
+                try TestBackendSettings.parseLatency(spec)
+            }
+        }
+        settings.serverErrorRate = try fields["server_error_rate"]?.number()
+        settings.timeoutRate = try fields["timeout_rate"]?.number()
+        settings.rateLimitedRate = try fields["rate_limited_rate"]?.number()
+        if let value = fields["seed"] {
+            let seed = try value.int()
+            do throws(InvalidSetting) {
+                settings.seed = try TestBackendSettings.seed(seed)
             } catch {
                 throw value.error(error.message)
             }
         }
-        func rate(_ key: String) throws(AgentConfigurationError) -> Double? {
-            guard let value = fields[key] else { return nil }
-            let number = try value.number()
-            guard (0...1).contains(number) else { throw value.error("must be between 0 and 1, got \(number)") }
-            return number
-        }
-        settings.serverErrorRate = try rate("server_error_rate")
-        settings.timeoutRate = try rate("timeout_rate")
-        settings.rateLimitedRate = try rate("rate_limited_rate")
-        if settings.failureRateSum > 1 {
-            throw node.error("server_error_rate + timeout_rate + rate_limited_rate must be <= 1, got \(settings.failureRateSum)")
-        }
-        if let value = fields["seed"] { settings.seed = UInt64(try value.int(atLeast: 0)) }
         return settings
+    }
+}
+
+extension AgentConfigurationFile.KafkaSection {
+    /// The rules of the `kafka:` section: a bootstrap that is not blank, a prefix Kafka takes.
+    func validate() throws(InvalidSetting) {
+        if let bootstrap {
+            try SettingRule.nonEmpty(bootstrap.trimmingCharacters(in: .whitespaces), at: ["kafka", "bootstrap"])
+        }
+        if let topicPrefix { try TopicNames.validate(prefix: topicPrefix) }
     }
 }
 

@@ -1,14 +1,17 @@
 public import Agent
 public import AgentCore
+public import AsyncHTTPClient
+public import Common
 import Foundation
 public import Logging
-public import AsyncHTTPClient
 
 /// Everything one `provider-agents agent` process runs with: the configuration file's entry for
-/// the provider, the command line on top of it, defaults for the rest.
+/// the provider, the environment and the command line on top of it, defaults for the rest.
 ///
-/// Precedence, highest first: command-line option → configuration file → (for the bootstrap
-/// servers only) `$KAFKA_BOOTSTRAP` → built-in default.
+/// Precedence, highest first: command-line option → environment (`$KAFKA_BOOTSTRAP`, the API
+/// key variables) → configuration file → built-in default. The result is checked once by the
+/// policies' rules (``validate()``); a broken rule is reported at the option, the environment
+/// variable or the file key that set the value.
 public struct AgentSettings: Sendable {
     /// What the command line sets; `nil` / empty: the file or the default decides.
     public struct Overrides: Sendable, Hashable {
@@ -22,7 +25,8 @@ public struct AgentSettings: Sendable {
         public var http = HTTPBackendSettings()
 
         public init(
-            bootstrap: String? = nil, topicPrefix: String? = nil, instanceID: String? = nil, backend: AgentBackend? = nil,
+            bootstrap: String? = nil, topicPrefix: String? = nil, instanceID: String? = nil,
+            backend: AgentBackend? = nil,
             kafkaProperties: [String: String] = [:], test: TestBackendSettings = TestBackendSettings()
         ) {
             self.bootstrap = bootstrap
@@ -31,6 +35,23 @@ public struct AgentSettings: Sendable {
             self.backend = backend
             self.kafkaProperties = kafkaProperties
             self.test = test
+        }
+
+        /// Which option set which field (as the rules name fields), for errors.
+        var origins: SettingOrigins {
+            var origins = SettingOrigins()
+            origins.add("kafka.bootstrap", "--bootstrap", when: bootstrap != nil)
+            origins.add("kafka.topic_prefix", "--topic-prefix", when: topicPrefix != nil)
+            origins.add("instance_id", "--instance-id", when: instanceID != nil)
+            origins.add("backend", "--backend", when: backend != nil)
+            origins.add("test.latency", "--test-latency", when: test.latency != nil)
+            origins.add("test.server_error_rate", "--test-server-error-rate", when: test.serverErrorRate != nil)
+            origins.add("test.timeout_rate", "--test-timeout-rate", when: test.timeoutRate != nil)
+            origins.add("test.rate_limited_rate", "--test-rate-limited-rate", when: test.rateLimitedRate != nil)
+            origins.add("test.seed", "--test-seed", when: test.seed != nil)
+            origins.add("http.base_url", "--base-url", when: http.baseURL != nil)
+            origins.add("http.api_key_env", "--api-key-env", when: http.apiKeyEnvironmentVariable != nil)
+            return origins
         }
     }
 
@@ -48,6 +69,8 @@ public struct AgentSettings: Sendable {
     var apiKey: String?
     /// The configuration file read, if any.
     public var configFile: String?
+    /// Where the Kafka connection settings came from.
+    var connection = ConnectionSettings(bootstrap: nil, topicPrefix: nil, properties: [:], file: nil, environment: [:])
 
     public static let defaultBootstrap = "127.0.0.1:9092"
     /// Models of an agent whose configuration names none (what the `test` backend serves).
@@ -55,62 +78,66 @@ public struct AgentSettings: Sendable {
 
     // MARK: Resolving
 
-    /// The settings for `provider` from `file` (optional) and the command line.
+    /// The settings for `provider` from `file` (optional), the environment and the command
+    /// line, checked.
     /// - Parameter defaultInstanceID: used when neither the command line nor the file names one.
     public static func resolve(
         provider: String, file: AgentConfigurationFile?, overrides: Overrides,
         environment: [String: String]? = nil,
         defaultInstanceID: @autoclosure () -> String = AgentSettings.defaultInstanceID()
     ) throws(AgentConfigurationError) -> AgentSettings {
-        guard isValidProviderName(provider) else {
-            throw .option("--provider", "'\(provider)' is not a provider name: lowercase letters, digits, '-' or '_' ([a-z0-9_-]+)")
+        do throws(InvalidSetting) {
+            try SettingRule.providerName(provider, at: ["provider"])
+        } catch {
+            throw .option("--provider", error.message)
         }
-        var section = AgentConfigurationFile.AgentSection()
-        if let file {
-            if let entry = file.agents[provider] {
-                section = entry
-            } else if file.definesAgents {
-                let known = file.agents.keys.sorted().joined(separator: ", ")
-                throw AgentConfigurationError(
-                    file: file.path, key: "agents.\(provider)",
-                    message: "no entry for provider '\(provider)' (the file defines: \(known.isEmpty ? "none" : known)); add one or check --provider"
-                )
-            }
+        if let file, file.agents[provider] == nil, file.definesAgents {
+            let known = file.agents.keys.sorted().joined(separator: ", ")
+            throw AgentConfigurationError(
+                file: file.path, key: "agents.\(provider)",
+                message: "no entry for provider '\(provider)' (the file defines: \(known.isEmpty ? "none" : known)); "
+                    + "add one or check --provider"
+            )
         }
-
-        let backend = overrides.backend ?? section.backend ?? .default
+        let backend = overrides.backend ?? file?.agents[provider]?.backend ?? .default
         if backend != .test, !overrides.test.isEmpty {
             throw .option("--test-*", "the test backend's options do not apply to --backend \(backend.rawValue)")
         }
-        let test = section.test.overlaid(with: overrides.test)
-        if test.failureRateSum > 1 {
-            throw .option(
-                "--test-server-error-rate/--test-timeout-rate/--test-rate-limited-rate",
-                "the three failure rates (with the file's agents.\(provider).test values) must add up to at most 1, got \(test.failureRateSum)"
-            )
+        let environment = environment ?? ProcessInfo.processInfo.environment
+        let instanceID = overrides.instanceID ?? file?.agents[provider]?.instanceID ?? defaultInstanceID()
+        let settings = build(
+            provider: provider, file: file, overrides: overrides, environment: environment, instanceID: instanceID
+        )
+        do throws(InvalidSetting) {
+            try settings.validate()
+        } catch {
+            var origins = overrides.origins
+            let fromEnvironment = settings.connection.bootstrapFromEnvironment
+            origins.add("kafka.bootstrap", "$" + ConnectionSettings.bootstrapVariable, when: fromEnvironment)
+            throw origins.error(for: error, file: file, section: ["agents", provider])
         }
+        return settings
+    }
 
-        let topicPrefix = overrides.topicPrefix ?? file?.kafka.topicPrefix ?? ""
-        let longest = topicPrefix + "llm.requests.\(provider)"
-        if longest.count > 249 {
-            let key = overrides.topicPrefix != nil ? "--topic-prefix" : (file?.kafka.topicPrefix != nil ? "kafka.topic_prefix" : "--provider")
-            throw AgentConfigurationError(
-                file: key == "kafka.topic_prefix" ? file?.path : nil, key: key,
-                message: "topic name '\(longest.prefix(40))…' would be \(longest.count) characters; Kafka allows 249"
-            )
-        }
-
-        let environmentBootstrap = (environment ?? ProcessInfo.processInfo.environment)["KAFKA_BOOTSTRAP"].flatMap { $0.isEmpty ? nil : $0 }
-        let bootstrap = overrides.bootstrap ?? file?.kafka.bootstrap ?? environmentBootstrap ?? defaultBootstrap
-        let properties = (file?.kafka.properties ?? [:]).merging(overrides.kafkaProperties) { _, new in new }
+    /// The settings by precedence (option → environment → file → default), not checked.
+    /// `instanceID` is used when neither the options nor the file name one.
+    static func build(
+        provider: String, file: AgentConfigurationFile?, overrides: Overrides, environment: [String: String],
+        instanceID: String
+    ) -> AgentSettings {
+        let section = file?.agents[provider] ?? AgentConfigurationFile.AgentSection()
+        let backend = overrides.backend ?? section.backend ?? .default
+        let connection = ConnectionSettings(
+            bootstrap: overrides.bootstrap, topicPrefix: overrides.topicPrefix, properties: overrides.kafkaProperties,
+            file: file?.kafka, environment: environment
+        )
         let models = section.models ?? defaultModels
         let defaults = ProviderAgentConfiguration(provider: provider, instanceID: "", bootstrapServers: "", models: [])
-
-        let agent = ProviderAgentConfiguration(
+        var agent = ProviderAgentConfiguration(
             provider: provider,
-            instanceID: overrides.instanceID ?? section.instanceID ?? defaultInstanceID(),
-            bootstrapServers: bootstrap,
-            topicPrefix: topicPrefix,
+            instanceID: overrides.instanceID ?? section.instanceID ?? instanceID,
+            bootstrapServers: connection.bootstrap,
+            topicPrefix: connection.topicPrefix,
             maxInFlight: section.maxInFlight ?? defaults.maxInFlight,
             maxConcurrentCalls: section.maxConcurrentCalls ?? defaults.maxConcurrentCalls,
             rateLimit: section.rateLimit ?? defaults.rateLimit,
@@ -119,28 +146,40 @@ public struct AgentSettings: Sendable {
             defaultModel: section.defaultModel ?? models.first,
             prices: section.prices ?? defaults.prices,
             maxMessageBytes: section.maxMessageBytes ?? defaults.maxMessageBytes,
-            kafkaProperties: properties,
+            kafkaProperties: connection.properties,
             sessionTimeout: section.sessionTimeout ?? defaults.sessionTimeout,
             statusInterval: section.statusInterval ?? defaults.statusInterval,
             drainTimeout: section.drainTimeout ?? defaults.drainTimeout,
             ledger: section.ledger ?? defaults.ledger
         )
-        var agentConfiguration = agent
-        if let resources = section.resources { agentConfiguration.resources = resources }
-        var settings = AgentSettings(backend: backend, models: models, agent: agentConfiguration, test: test, configFile: file?.path)
+        if let resources = section.resources { agent.resources = resources }
+        if let value = section.ledgerWindow { agent.ledgerWindow = value }
+        if let value = section.ledgerMaxEntries { agent.ledgerMaxEntries = value }
+        if let value = section.latencyProfile { agent.latency = value }
+        if let value = section.publishTimeout { agent.publishTimeout = value }
         switch section.modelLimits {
-        case .none?: settings.agent.modelTiers = .none
-        case .overrides(let tiers)?: settings.agent.modelTiers = backend.defaultModelTiers.merging(tiers)
-        case nil: settings.agent.modelTiers = backend.defaultModelTiers
+        case .none?: agent.modelTiers = .none
+        case .overrides(let tiers)?: agent.modelTiers = backend.defaultModelTiers.merging(tiers)
+        case nil: agent.modelTiers = backend.defaultModelTiers
         }
+        var settings = AgentSettings(
+            backend: backend, models: models, agent: agent, test: section.test.overlaid(with: overrides.test),
+            configFile: file.flatMap { $0.path.isEmpty ? nil : $0.path }
+        )
+        settings.connection = connection
         settings.http = section.http.overlaid(with: overrides.http)
-        if let url = settings.http.baseURL, let problem = HTTPBackendSettings.baseURLProblem(url) {
-            throw .option("--base-url", problem)
-        }
         if let variable = settings.http.apiKeyEnvironmentVariable ?? backend.defaultKeyVariable {
-            settings.apiKey = (environment ?? ProcessInfo.processInfo.environment)[variable].flatMap { $0.isEmpty ? nil : $0 }
+            settings.apiKey = environment[variable].flatMap { $0.isEmpty ? nil : $0 }
         }
         return settings
+    }
+
+    /// Every rule of the settings: the agent's (its policies included), the test backend's and
+    /// the HTTP backends'. Fields as the provider's entry of the file names them.
+    public func validate() throws(InvalidSetting) {
+        try agent.validate(orderedModels: models)
+        try test.validate()
+        try http.validate()
     }
 
     /// The provider adapter the backend names; HTTP adapters use `client` (the process's one).
@@ -148,40 +187,21 @@ public struct AgentSettings: Sendable {
         backend.makeProvider(provider: provider, settings: self, client: client)
     }
 
-    // MARK: Validation shared by the file and the command line
+    // MARK: Names
 
     /// `[a-z0-9_-]+`: the name goes into topic and group names.
     public static func isValidProviderName(_ name: String) -> Bool {
-        !name.isEmpty && name.count <= 100 && name.unicodeScalars.allSatisfy {
-            ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_"
-        }
-    }
-
-    /// Why `prefix` cannot start a Kafka topic name (`nil`: it can).
-    static func topicPrefixProblem(_ prefix: String) -> String? {
-        let legal = prefix.unicodeScalars.allSatisfy {
-            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "." || $0 == "_" || $0 == "-"
-        }
-        return legal ? nil : "'\(prefix)' may only contain letters, digits, '.', '_' and '-' (Kafka topic names)"
-    }
-
-    /// Why `id` cannot name an instance (`nil`: it can). It appears in client ids, signals and the
-    /// status key `<provider>/<instance>`.
-    static func instanceIDProblem(_ id: String) -> String? {
-        guard !id.isEmpty else { return "must not be empty" }
-        guard id.count <= 200 else { return "must be at most 200 characters" }
-        let legal = id.unicodeScalars.allSatisfy {
-            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "." || $0 == "_" || $0 == "-"
-        }
-        return legal ? nil : "'\(id)' may only contain letters, digits, '.', '_' and '-'"
+        SettingRule.isProviderName(name)
     }
 
     /// `<hostname>-<pid>`: unique per process on a host, and per container (whose hostname is its id).
     public static func defaultInstanceID() -> String {
         let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "agent"
-        let cleaned = String(host.unicodeScalars.map {
-            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-" ? Character($0) : "-"
-        }.prefix(100))
+        let cleaned = String(
+            host.unicodeScalars.map {
+                ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "_"
+                    || $0 == "-" ? Character($0) : "-"
+            }.prefix(100))
         return (cleaned.isEmpty ? "agent" : cleaned) + "-\(ProcessInfo.processInfo.processIdentifier)"
     }
 
@@ -192,7 +212,8 @@ public struct AgentSettings: Sendable {
     /// `sasl.oauthbearer.config` (which may embed a client secret).
     public static func isSecretProperty(_ name: String) -> Bool {
         let lower = name.lowercased()
-        return ["password", "secret", "key", "token", "credential"].contains { lower.contains($0) } || lower == "sasl.oauthbearer.config"
+        return ["password", "secret", "key", "token", "credential"].contains { lower.contains($0) }
+            || lower == "sasl.oauthbearer.config"
     }
 
     /// `properties` with every secret value replaced by `***`.
@@ -218,6 +239,10 @@ public struct AgentSettings: Sendable {
             "agent.status_interval_ms": "\(Self.ms(agent.statusInterval))",
             "agent.drain_timeout_ms": "\(Self.ms(agent.drainTimeout))",
             "agent.ledger": "\(agent.ledger)",
+            "agent.ledger_window_ms": "\(Self.ms(agent.ledgerWindow))",
+            "agent.ledger_max_entries": "\(agent.ledgerMaxEntries)",
+            "agent.latency_profile": "\(agent.latency.name)",
+            "agent.publish_timeout_ms": "\(Self.ms(agent.publishTimeout))",
             "agent.rate_limit.strategy": "\(rate.strategy.rawValue)",
             "agent.rate_limit.requests_per_window": "\(rate.requestsPerWindow.map(String.init) ?? "unlimited")",
             "agent.rate_limit.tokens_per_window": "\(rate.tokensPerWindow.map(String.init) ?? "unlimited")",
@@ -225,7 +250,8 @@ public struct AgentSettings: Sendable {
             "agent.circuit_breaker.consecutive_failures": "\(breaker.consecutiveFailures)",
             "agent.circuit_breaker.failure_rate_threshold": "\(breaker.failureRateThreshold.map { "\($0)" } ?? "off")",
             "agent.circuit_breaker.open_timeout_ms": "\(Self.ms(breaker.openTimeout))",
-            "agent.circuit_breaker.counted_failures": .array(breaker.countedFailures.map(\.rawValue).sorted().map { "\($0)" }),
+            "agent.circuit_breaker.counted_failures": .array(
+                breaker.countedFailures.map(\.rawValue).sorted().map { "\($0)" }),
             "agent.prices.models": .array(agent.prices.prices.keys.sorted().map { "\($0)" }),
             "agent.resources.refresh_ms": "\(Self.ms(agent.resources.refreshInterval))",
             "agent.resources.max_cpu_percent": "\(agent.resources.maxCPUPercent.map { "\($0)" } ?? "off")",
@@ -233,7 +259,8 @@ public struct AgentSettings: Sendable {
             "agent.resources.max_gpu_memory_percent": "\(agent.resources.maxGPUMemoryPercent.map { "\($0)" } ?? "off")",
             "agent.resources.soft_cpu_percent": "\(agent.resources.softCPUPercent.map { "\($0)" } ?? "off")",
             "agent.resources.soft_memory_percent": "\(agent.resources.softMemoryPercent.map { "\($0)" } ?? "off")",
-            "agent.resources.soft_gpu_memory_percent": "\(agent.resources.softGPUMemoryPercent.map { "\($0)" } ?? "off")",
+            "agent.resources.soft_gpu_memory_percent":
+                "\(agent.resources.softGPUMemoryPercent.map { "\($0)" } ?? "off")",
             "kafka.bootstrap": "\(agent.bootstrapServers)",
             "kafka.topic_prefix": "\(agent.topicPrefix)",
             "kafka.request_topic": "\(agent.requestTopic)",
@@ -242,7 +269,9 @@ public struct AgentSettings: Sendable {
         ]
         if backend != .test {
             metadata["http.base_url"] = "\(http.baseURL ?? backend.defaultBaseURL ?? "")"
-            metadata["http.api_key"] = apiKey == nil ? "absent" : "set (from \(http.apiKeyEnvironmentVariable ?? backend.defaultKeyVariable ?? ""))"
+            metadata["http.api_key"] =
+                apiKey == nil
+                ? "absent" : "set (from \(http.apiKeyEnvironmentVariable ?? backend.defaultKeyVariable ?? ""))"
         }
         if backend == .test {
             let test = self.test.providerConfiguration(name: provider, models: models)

@@ -8,7 +8,11 @@ import Topics
 struct BrokerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "broker",
-        abstract: "Run the embedded Kafka broker on loopback, create the topics of topics/, print its bootstrap address, run until SIGINT/SIGTERM."
+        abstract:
+            """
+            Run the embedded Kafka broker on loopback, create the topics of topics/, print its bootstrap address, \
+            run until SIGINT/SIGTERM.
+            """
     )
 
     @Option(help: "Number of mock brokers.")
@@ -36,7 +40,8 @@ struct BrokerCommand: AsyncParsableCommand {
         }
         say("bootstrap: \(cluster.bootstrapServers)")
         let group = ServiceGroup(
-            configuration: .init(services: [WaitForShutdown()], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            configuration: .init(
+                services: [WaitForShutdown()], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
         try await group.run()
         say("broker stopped")

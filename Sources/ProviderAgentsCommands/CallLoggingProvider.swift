@@ -1,8 +1,9 @@
 import AgentCore
 import Foundation
 import Signals
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Wraps a provider and appends one line per call that reaches it — `<epoch ms> <request_id>
@@ -47,7 +48,9 @@ final class CallLoggingProvider: LLMProvider {
     func health() async -> ProviderHealth { await base.health() }
 
     private func log(_ request: ProviderRequest, suffix: String = "") {
-        let line = Array("\(Int64(Date().timeIntervalSince1970 * 1000)) \(request.requestID) \(request.effectiveAttempt)\(suffix)\n".utf8)
+        let line = Array(
+            "\(Int64(Date().timeIntervalSince1970 * 1000)) \(request.requestID) \(request.effectiveAttempt)\(suffix)\n"
+                .utf8)
         _ = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
     }
 }

@@ -8,14 +8,28 @@ private let loggingBootstrapped = Mutex(false)
 
 /// Options every command that talks to a broker takes.
 struct KafkaOptions: ParsableArguments {
-    @Option(name: .long, help: "Bootstrap servers, host:port[,host:port...]. Default: $KAFKA_BOOTSTRAP or 127.0.0.1:9092.")
-    var bootstrap: String = ProcessInfo.processInfo.environment["KAFKA_BOOTSTRAP"] ?? "127.0.0.1:9092"
+    @Option(
+        name: .customLong("bootstrap"),
+        help: "Bootstrap servers, host:port[,host:port...]. Default: $KAFKA_BOOTSTRAP, else 127.0.0.1:9092."
+    )
+    var bootstrapOption: String?
 
-    @Option(name: .customShort("X"), help: ArgumentHelp("Any librdkafka property, key=value (repeatable).", valueName: "key=value"))
+    @Option(
+        name: .customShort("X"),
+        help: ArgumentHelp("Any librdkafka property, key=value (repeatable).", valueName: "key=value"))
     var properties: [String] = []
 
     @Option(name: .long, help: "Seconds to wait for the broker before giving up.")
     var connectTimeout: Int = 10
+
+    /// The bootstrap servers: the option, else `$KAFKA_BOOTSTRAP`, else the default (as the
+    /// agents and routers resolve theirs, without a file).
+    var bootstrap: String {
+        ConnectionSettings(
+            bootstrap: bootstrapOption, topicPrefix: nil, properties: [:], file: nil,
+            environment: ProcessInfo.processInfo.environment
+        ).bootstrap
+    }
 
     func configuration() throws -> KafkaConfiguration {
         var passthrough: [String: String] = [:]
@@ -37,7 +51,8 @@ struct LoggingOptions: ParsableArguments {
 
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
-            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical; got '\(logLevel)'")
+            throw ValidationError(
+                "--log-level must be one of trace, debug, info, notice, warning, error, critical; got '\(logLevel)'")
         }
     }
 

@@ -1,20 +1,41 @@
+import Common
 import Yams
 
 /// A node of a YAML configuration file together with its key path, read strictly: every accessor
 /// checks the YAML type (a quoted `"5"` is not a number, `5` is not a list) and every error names
-/// the file, the line and the key path.
+/// the file, the line and the key path — or the `--set` option that set the value.
 ///
 /// Anchors and aliases work as YAML defines them; merge keys (`<<: *defaults`) are applied, the
 /// mapping's own keys winning over merged ones.
+///
+/// Only types are checked here. What a value may be is the rule of the policy it sets
+/// (`RateLimitPolicy.validate()`, ...): its ``InvalidSetting`` is turned into an error at the
+/// node it names by ``error(for:)``.
 struct ConfigNode {
+    /// Where the nodes come from: the file, and the keys `--set` options set over it.
+    struct Source {
+        var file: String
+        var overlay: ConfigOverlay?
+
+        /// The error at `path`: naming the option that set it, else the file and line.
+        func error(at path: String, line: Int?, _ message: String) -> AgentConfigurationError {
+            if let label = overlay?.label(for: path) { return .option(label, message) }
+            return AgentConfigurationError(file: file, line: line, key: path, message: message)
+        }
+    }
+
     let node: Node
     /// Dotted key path from the document root (`agents.openai.rate_limit`), list items as `[i]`.
     let path: String
-    let file: String
+    let source: Source
 
-    /// Parses `text`; an empty document is an empty mapping.
-    static func document(_ text: String, file: String) throws(AgentConfigurationError) -> ConfigNode {
-        let root: Node?
+    var file: String { source.file }
+
+    /// Parses `text` and lays `overlay` over it; an empty document is an empty mapping.
+    static func document(
+        _ text: String, file: String, overlay: ConfigOverlay? = nil
+    ) throws(AgentConfigurationError) -> ConfigNode {
+        var root: Node?
         do {
             root = try Yams.compose(yaml: text)
         } catch let error as YamlError {
@@ -22,11 +43,42 @@ struct ConfigNode {
         } catch {
             throw AgentConfigurationError(file: file, key: "", message: "not valid YAML: \(error)")
         }
-        return ConfigNode(node: root ?? Node.mapping(Node.Mapping([])), path: "", file: file)
+        if let overlay, !overlay.isEmpty { root = try overlay.apply(to: root ?? Node.mapping(Node.Mapping([]))) }
+        let source = Source(file: file, overlay: overlay)
+        return ConfigNode(node: root ?? Node.mapping(Node.Mapping([])), path: "", source: source)
     }
 
     func error(_ message: String) -> AgentConfigurationError {
-        AgentConfigurationError(file: file, line: node.mark?.line, key: path, message: message)
+        source.error(at: path, line: node.mark?.line, message)
+    }
+
+    /// The error for a rule broken below this node (`invalid.keys` from here): at the deepest
+    /// node of that key path the document has, under the full key path.
+    func error(for invalid: InvalidSetting) -> AgentConfigurationError {
+        var deepest = self
+        for key in invalid.keys {
+            guard let child = deepest.child(key) else { break }
+            deepest = child
+        }
+        let field = invalid.field
+        let full: String
+        if invalid.keys.isEmpty {
+            full = path
+        } else {
+            full = path.isEmpty || field.hasPrefix("[") ? path + field : path + "." + field
+        }
+        return source.error(at: full, line: deepest.node.mark?.line, invalid.message)
+    }
+
+    /// The value at one key (or list index) below this node, when there is one.
+    func child(_ key: InvalidSetting.Key) -> ConfigNode? {
+        switch key {
+        case .name(let name):
+            return (try? entries())?.first { $0.key == name }?.value
+        case .index(let index):
+            let items = (try? list()) ?? []
+            return items.indices.contains(index) ? items[index] : nil
+        }
     }
 
     /// `~`, `null` or an empty value: the key's default applies.
@@ -52,25 +104,30 @@ struct ConfigNode {
         var own: [Entry] = []
         for (key, value) in mapping {
             guard case .scalar(let scalar) = key else {
-                throw ConfigNode(node: key, path: path, file: file).error("mapping keys must be plain strings")
+                throw ConfigNode(node: key, path: path, source: source).error("mapping keys must be plain strings")
             }
             if key.tagName == .merge {
-                let source = ConfigNode(node: value, path: child("<<"), file: file)
+                let origin = ConfigNode(node: value, path: childPath("<<"), source: source)
                 let sources: [ConfigNode]
                 switch value {
-                case .mapping: sources = [source]
-                case .sequence(let sequence): sources = sequence.enumerated().map { ConfigNode(node: $0.element, path: source.path + "[\($0.offset)]", file: file) }
-                default: throw source.error("a merge key takes a mapping or a list of mappings, got \(source.kind)")
+                case .mapping: sources = [origin]
+                case .sequence(let sequence):
+                    sources = sequence.enumerated().map {
+                        ConfigNode(node: $0.element, path: origin.path + "[\($0.offset)]", source: source)
+                    }
+                default: throw origin.error("a merge key takes a mapping or a list of mappings, got \(origin.kind)")
                 }
                 for item in sources {
                     for entry in try item.entries() where !merged.contains(where: { $0.key == entry.key }) {
                         // Errors inside merged values name the key where they are used.
-                        merged.append(Entry(key: entry.key, keyLine: entry.keyLine, value: ConfigNode(node: entry.value.node, path: child(entry.key), file: file)))
+                        let value = ConfigNode(node: entry.value.node, path: childPath(entry.key), source: source)
+                        merged.append(Entry(key: entry.key, keyLine: entry.keyLine, value: value))
                     }
                 }
                 continue
             }
-            own.append(Entry(key: scalar.string, keyLine: key.mark?.line, value: ConfigNode(node: value, path: child(scalar.string), file: file)))
+            let child = ConfigNode(node: value, path: childPath(scalar.string), source: source)
+            own.append(Entry(key: scalar.string, keyLine: key.mark?.line, value: child))
         }
         let ownKeys = Set(own.map(\.key))
         return merged.filter { !ownKeys.contains($0.key) } + own
@@ -82,9 +139,9 @@ struct ConfigNode {
         var values: [String: ConfigNode] = [:]
         for entry in try entries() {
             guard allowed.contains(entry.key) else {
-                throw AgentConfigurationError(
-                    file: file, line: entry.keyLine, key: entry.value.path,
-                    message: "unknown key (allowed here: \(allowed.sorted().joined(separator: ", ")))"
+                throw source.error(
+                    at: entry.value.path, line: entry.keyLine,
+                    "unknown key (allowed here: \(allowed.sorted().joined(separator: ", ")))"
                 )
             }
             if !entry.value.isNull { values[entry.key] = entry.value }
@@ -105,13 +162,6 @@ struct ConfigNode {
         return value
     }
 
-    func int(atLeast minimum: Int, atMost maximum: Int = .max) throws(AgentConfigurationError) -> Int {
-        let value = try int()
-        guard value >= minimum else { throw error("must be >= \(minimum), got \(value)") }
-        guard value <= maximum else { throw error("must be <= \(maximum), got \(value)") }
-        return value
-    }
-
     func bool() throws(AgentConfigurationError) -> Bool {
         guard node.tagName == .bool, let value = node.bool else { throw error("expected true or false, got \(kind)") }
         return value
@@ -119,7 +169,8 @@ struct ConfigNode {
 
     /// An integer or a decimal number (finite).
     func number() throws(AgentConfigurationError) -> Double {
-        guard node.tagName == .int || node.tagName == .float, let value = node.tagName == .int ? node.int.map(Double.init) : node.float
+        guard node.tagName == .int || node.tagName == .float,
+            let value = node.tagName == .int ? node.int.map(Double.init) : node.float
         else { throw error("expected a number, got \(kind)") }
         guard value.isFinite else { throw error("must be a finite number, got \(kind)") }
         return value
@@ -134,21 +185,33 @@ struct ConfigNode {
         return scalar.string
     }
 
-    func nonEmptyString() throws(AgentConfigurationError) -> String {
-        let value = try string()
-        guard !value.isEmpty else { throw error("must not be empty") }
-        return value
+    /// The string turned into a value by a validating constructor (`RateLimitPolicy.Strategy(named:)`);
+    /// its refusal is reported at this node.
+    func checked<Value>(_ make: (String) throws(InvalidSetting) -> Value) throws(AgentConfigurationError) -> Value {
+        let text = try string()
+        do throws(InvalidSetting) {
+            return try make(text)
+        } catch {
+            throw self.error(error.message)
+        }
     }
 
     /// Any scalar as written (`true`, `5`, `plaintext`), for passthrough values.
     func scalarText() throws(AgentConfigurationError) -> String {
-        guard case .scalar(let scalar) = node, node.tagName != .null else { throw error("expected a value, got \(kind)") }
+        guard case .scalar(let scalar) = node, node.tagName != .null else {
+            throw error("expected a value, got \(kind)")
+        }
         return scalar.string
+    }
+
+    /// A list of strings.
+    func strings() throws(AgentConfigurationError) -> [String] {
+        try list().map { item throws(AgentConfigurationError) in try item.string() }
     }
 
     func list() throws(AgentConfigurationError) -> [ConfigNode] {
         guard case .sequence(let sequence) = node else { throw error("expected a list, got \(kind)") }
-        return sequence.enumerated().map { ConfigNode(node: $0.element, path: path + "[\($0.offset)]", file: file) }
+        return sequence.enumerated().map { ConfigNode(node: $0.element, path: path + "[\($0.offset)]", source: source) }
     }
 
     // MARK: Helpers
@@ -170,11 +233,8 @@ struct ConfigNode {
         }
     }
 
-    private func child(_ key: String) -> String {
-        let plain = !key.isEmpty && key.unicodeScalars.allSatisfy {
-            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-"
-        }
-        let component = plain ? key : "\"\(key)\""
+    private func childPath(_ key: String) -> String {
+        let component = InvalidSetting.render([.name(key)])
         return path.isEmpty ? component : path + "." + component
     }
 
@@ -185,7 +245,7 @@ struct ConfigNode {
         }
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
+            .composer(let context, let problem, let mark, _):
             let during = context.map { " (\($0.text) at line \($0.mark.line), column \($0.mark.column))" } ?? ""
             return "line \(mark.line), column \(mark.column): \(problem)\(during)"
         default:
@@ -197,5 +257,8 @@ struct ConfigNode {
 
 extension Node {
     /// The resolved tag (`tag:yaml.org,2002:int`, ...): a plain `5` is an int, a quoted `"5"` a string.
-    fileprivate var tagName: Tag.Name { Tag.Name(rawValue: tag.rawValue) }
+    var tagName: Tag.Name { Tag.Name(rawValue: tag.rawValue) }
+
+    /// `<<`, the key of a merge.
+    var isMergeKey: Bool { tagName == .merge }
 }

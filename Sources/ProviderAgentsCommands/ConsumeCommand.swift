@@ -36,7 +36,11 @@ struct ConsumeCommand: AsyncParsableCommand {
         }
         var configuration = KafkaConsumerConfiguration(
             common: try kafka.configuration(),
-            groupID: group ?? "provider-agents-cli-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
+            groupID: group
+                ?? """
+                provider-agents-cli-\(ProcessInfo.processInfo.processIdentifier)-\
+                \(UInt32.random(in: 0...UInt32.max))
+                """
         )
         configuration.offsetReset = reset
         configuration.sessionTimeout = .seconds(6)
@@ -54,7 +58,12 @@ struct ConsumeCommand: AsyncParsableCommand {
                 for try await message in consumer.messages {
                     lastMessage.touch()
                     let headers = message.headers.map { "\($0.key)=\($0.stringValue ?? "null")" }.joined(separator: ",")
-                    say("\(message.topic)[\(message.partition)]@\(message.offset) key=\(message.keyString ?? "null") headers={\(headers)} \(message.valueString)")
+                    say(
+                        """
+                        \(message.topic)[\(message.partition)]@\(message.offset) \
+                        key=\(message.keyString ?? "null") headers={\(headers)} \(message.valueString)
+                        """
+                    )
                     try consumer.storeOffset(for: message)
                     printed += 1
                     if let limit, printed >= limit { return }

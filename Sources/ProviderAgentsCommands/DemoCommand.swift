@@ -8,7 +8,11 @@ import Topics
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Start the embedded broker, create the topics, send a provider_request signal and receive it back, with timings."
+        abstract:
+            """
+            Start the embedded broker, create the topics, send a provider_request signal and receive it back, with \
+            timings.
+            """
     )
 
     @Option(help: "Directory with the topic definitions.")
@@ -34,7 +38,8 @@ struct DemoCommand: AsyncParsableCommand {
         for topic in topics { try cluster.createTopic(topic) }
         timings.add("\(topics.count) topics created from \(topicsDir)/", clock.now - mark)
 
-        let topic = "llm.requests.openai"
+        let names = TopicNames()
+        let topic = names.requests("openai")
         let requestID = UUID().uuidString.lowercased()
         let signal = """
             {"type":"provider_request","id":"\(UUID().uuidString.lowercased())","source":"provider-agents-demo",\
@@ -46,13 +51,14 @@ struct DemoCommand: AsyncParsableCommand {
             headers: [
                 KafkaHeader(key: "signal-type", value: "provider_request"),
                 KafkaHeader(key: "request-id", value: requestID),
-                KafkaHeader(key: "reply-to", value: "llm.responses"),
+                KafkaHeader(key: "reply-to", value: names.responses),
             ]
         )
 
         // Consumer first, so the group has joined before the signal is sent.
         mark = clock.now
-        var consumerConfiguration = KafkaConsumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: "llm-provider-openai")
+        var consumerConfiguration = KafkaConsumerConfiguration(
+            bootstrapServers: cluster.bootstrapServers, groupID: "llm-provider-openai")
         consumerConfiguration.sessionTimeout = .seconds(6)
         let consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
         try consumer.subscribe(topics: [topic])
@@ -65,21 +71,33 @@ struct DemoCommand: AsyncParsableCommand {
         timings.add("consumer joined group llm-provider-openai (\(assignment) partitions)", clock.now - mark)
 
         mark = clock.now
-        let producer = try KafkaProducer(configuration: .init(bootstrapServers: cluster.bootstrapServers), logger: logger)
+        let producer = try KafkaProducer(
+            configuration: .init(bootstrapServers: cluster.bootstrapServers), logger: logger)
         let sent = clock.now
         let receipt = try await producer.send(message)
-        timings.add("provider_request acknowledged at \(receipt.topic)[\(receipt.partition)]@\(receipt.offset)", clock.now - sent)
+        timings.add(
+            "provider_request acknowledged at \(receipt.topic)[\(receipt.partition)]@\(receipt.offset)",
+            clock.now - sent)
 
-        guard let received = try await firstMessage.value else { throw ValidationError("consumer ended before the signal arrived") }
+        guard let received = try await firstMessage.value else {
+            throw ValidationError("consumer ended before the signal arrived")
+        }
         let endToEnd = clock.now - sent
         timings.add("signal received back by the consumer (send -> receive)", endToEnd)
         try consumer.storeOffset(for: received)
         try await consumer.commit()
 
-        let ok = received.value == message.value && received.keyString == requestID
+        let ok =
+            received.value == message.value && received.keyString == requestID
             && received.header("signal-type")?.stringValue == "provider_request"
         say("")
-        say("received: key=\(received.keyString ?? "") type-header=\(received.header("signal-type")?.stringValue ?? "") bytes=\(received.value.count) identical=\(ok)")
+        say(
+            """
+            received: key=\(received.keyString ?? "") \
+            type-header=\(received.header("signal-type")?.stringValue ?? "") bytes=\(received.value.count) \
+            identical=\(ok)
+            """
+        )
         say(received.valueString)
 
         var roundTrips: [Duration] = []
@@ -90,7 +108,9 @@ struct DemoCommand: AsyncParsableCommand {
             var sample = message
             sample.key = Array(sampleID.utf8)
             sample.value = Array(signal.replacingOccurrences(of: requestID, with: sampleID).utf8)
-            sample.headers = message.headers.map { $0.key == "request-id" ? KafkaHeader(key: "request-id", value: sampleID) : $0 }
+            sample.headers = message.headers.map {
+                $0.key == "request-id" ? KafkaHeader(key: "request-id", value: sampleID) : $0
+            }
             try await producer.send(sample)
             roundTrips.append(clock.now - start)
         }
@@ -103,7 +123,12 @@ struct DemoCommand: AsyncParsableCommand {
             roundTrips.sort()
             let p50 = roundTrips[roundTrips.count / 2]
             let p99 = roundTrips[min(roundTrips.count - 1, roundTrips.count * 99 / 100)]
-            say("awaited send round trip over \(roundTrips.count) sends: p50 \(formatMilliseconds(p50)), p99 \(formatMilliseconds(p99)) (embedded broker; its consumers fetch slowly, see docs/kafka.md)")
+            say(
+                """
+                awaited send round trip over \(roundTrips.count) sends: p50 \(formatMilliseconds(p50)), p99 \
+                \(formatMilliseconds(p99)) (embedded broker; its consumers fetch slowly, see docs/kafka.md)
+                """
+            )
         }
         guard ok else { throw ExitCode.failure }
         say("round trip OK")

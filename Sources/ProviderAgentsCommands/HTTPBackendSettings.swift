@@ -1,3 +1,4 @@
+public import Common
 import Foundation
 public import Providers
 
@@ -32,11 +33,32 @@ public struct HTTPBackendSettings: Sendable, Hashable {
         return merged
     }
 
-    /// What is wrong with a base URL, if anything.
-    static func baseURLProblem(_ text: String) -> String? {
-        guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
-            return "'\(text)' is not an http(s) URL with a host"
+    /// The rules of the HTTP backends' settings, whatever set them: an http(s) base URL with a
+    /// host, a variable name, timeouts of at least 1 ms, 1 to 65535 connections per host, a
+    /// readable CA file. Fields under `http`.
+    public func validate() throws(InvalidSetting) {
+        if let baseURL {
+            guard let url = URL(string: baseURL), let scheme = url.scheme, ["http", "https"].contains(scheme),
+                url.host != nil
+            else {
+                throw InvalidSetting(["http", "base_url"], "'\(baseURL)' is not an http(s) URL with a host")
+            }
         }
-        return nil
+        if let variable = apiKeyEnvironmentVariable { try SettingRule.nonEmpty(variable, at: ["http", "api_key_env"]) }
+        if let requestTimeout {
+            try SettingRule.atLeast(requestTimeout, milliseconds: 1, at: ["http", "request_timeout_ms"])
+        }
+        try SettingRule.atLeast(client.connectTimeout, milliseconds: 1, at: ["http", "connect_timeout_ms"])
+        if let timeout = client.readTimeout {
+            try SettingRule.atLeast(timeout, milliseconds: 1, at: ["http", "read_timeout_ms"])
+        }
+        try SettingRule.inRange(client.maxConnectionsPerHost, 1, 65_535, at: ["http", "max_connections"])
+        try SettingRule.atLeast(client.idleTimeout, milliseconds: 1, at: ["http", "idle_timeout_ms"])
+        if let caFile = client.caFile {
+            try SettingRule.nonEmpty(caFile, at: ["http", "ca_file"])
+            guard FileManager.default.isReadableFile(atPath: caFile) else {
+                throw InvalidSetting(["http", "ca_file"], "'\(caFile)' is not a readable file")
+            }
+        }
     }
 }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The process's open-file limit. Every HTTP/1.1 call in flight holds a socket, so an agent
@@ -10,17 +10,17 @@ public enum OpenFileLimit {
     @discardableResult
     public static func raiseToHardLimit() -> Int? {
         #if canImport(Glibc)
-        var limit = rlimit()
-        let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
-        guard getrlimit(resource, &limit) == 0 else { return nil }
-        if limit.rlim_cur < limit.rlim_max {
-            var raised = limit
-            raised.rlim_cur = limit.rlim_max
-            if setrlimit(resource, &raised) == 0 { return Int(clamping: raised.rlim_cur) }
-        }
-        return Int(clamping: limit.rlim_cur)
+            var limit = rlimit()
+            let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+            guard getrlimit(resource, &limit) == 0 else { return nil }
+            if limit.rlim_cur < limit.rlim_max {
+                var raised = limit
+                raised.rlim_cur = limit.rlim_max
+                if setrlimit(resource, &raised) == 0 { return Int(clamping: raised.rlim_cur) }
+            }
+            return Int(clamping: limit.rlim_cur)
         #else
-        return nil
+            return nil
         #endif
     }
 }

@@ -31,7 +31,9 @@ struct ProduceCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = logging.bootstrap(label: "provider-agents.produce")
         let parsedHeaders = try headers.map { entry -> KafkaHeader in
-            guard let equals = entry.firstIndex(of: "=") else { throw ValidationError("--header expects key=value, got '\(entry)'") }
+            guard let equals = entry.firstIndex(of: "=") else {
+                throw ValidationError("--header expects key=value, got '\(entry)'")
+            }
             return KafkaHeader(key: String(entry[..<equals]), value: String(entry[entry.index(after: equals)...]))
         }
         var configuration = KafkaProducerConfiguration(common: try kafka.configuration())
@@ -40,7 +42,8 @@ struct ProduceCommand: AsyncParsableCommand {
         let metadata = try await producer.metadata(timeout: kafka.connectDuration)
         _ = try metadata.partitionCount(of: topic)
 
-        let lines: AnySequence<String> = values.isEmpty
+        let lines: AnySequence<String> =
+            values.isEmpty
             ? AnySequence(AnyIterator { readLine(strippingNewline: true) })
             : AnySequence(values)
         for value in lines {
@@ -48,7 +51,12 @@ struct ProduceCommand: AsyncParsableCommand {
             let receipt = try await producer.send(
                 KafkaProducerMessage(topic: topic, partition: partition, key: key, value: value, headers: parsedHeaders)
             )
-            say("\(receipt.topic)[\(receipt.partition)]@\(receipt.offset) acked in \(formatMilliseconds(ContinuousClock.now - start))")
+            say(
+                """
+                \(receipt.topic)[\(receipt.partition)]@\(receipt.offset) acked in \
+                \(formatMilliseconds(ContinuousClock.now - start))
+                """
+            )
         }
         await producer.close()
     }

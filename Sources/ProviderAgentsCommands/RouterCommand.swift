@@ -1,4 +1,5 @@
 public import ArgumentParser
+import Common
 import Foundation
 import Logging
 import Router
@@ -12,7 +13,11 @@ import ServiceLifecycle
 public struct RouterCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "router",
-        abstract: "Run a router: route client requests from llm.router.requests to providers, fall back on retryable errors, until SIGTERM/SIGINT.",
+        abstract:
+            """
+            Run a router: route client requests from llm.router.requests to providers, fall back on retryable \
+            errors, until SIGTERM/SIGINT.
+            """,
         discussion: """
             Consumes llm.router.requests and llm.errors in group llm-router and reads all of llm.status \
             (the provider registry). Settings come from the configuration file's router: section \
@@ -25,13 +30,22 @@ public struct RouterCommand: AsyncParsableCommand {
     @Option(help: "Configuration file (YAML); without one, defaults and options only.")
     var config: String?
 
-    @Option(help: "Bootstrap servers, host:port[,host:port...]. Default: the file's kafka.bootstrap, else $KAFKA_BOOTSTRAP, else 127.0.0.1:9092.")
+    @Option(
+        help: """
+            Bootstrap servers, host:port[,host:port...]. Default: $KAFKA_BOOTSTRAP, else the file's kafka.bootstrap, \
+            else 127.0.0.1:9092.
+            """)
     var bootstrap: String?
 
-    @Option(name: .customShort("X"), help: ArgumentHelp("Any librdkafka property, key=value (repeatable; over the file's kafka.properties).", valueName: "key=value"))
+    @Option(
+        name: .customShort("X"),
+        help: ArgumentHelp(
+            "Any librdkafka property, key=value (repeatable; over the file's kafka.properties).", valueName: "key=value"
+        ))
     var properties: [String] = []
 
-    @Option(help: "This instance's id (in route contexts). Default: the file's router.instance_id, else <hostname>-<pid>.")
+    @Option(
+        help: "This instance's id (in route contexts). Default: the file's router.instance_id, else <hostname>-<pid>.")
     var instanceID: String?
 
     @Option(help: "Seconds to wait for the broker at start before failing with an error naming the address.")
@@ -40,39 +54,78 @@ public struct RouterCommand: AsyncParsableCommand {
     @Option(help: "Prefix for every topic name. Default: the file's kafka.topic_prefix, else none.")
     var topicPrefix: String?
 
-    @Option(help: ArgumentHelp("Routing strategy: \(RoutingStrategy.allCases.map(\.rawValue).joined(separator: ", ")). Default: the file's router.strategy, else least_loaded.", valueName: "strategy"))
+    @Option(
+        help: ArgumentHelp(
+            """
+            Routing strategy: \(RoutingStrategy.allCases.map(\.rawValue).joined(separator: ", ")). Default: the \
+            file's router.strategy, else least_loaded.
+            """,
+            valueName: "strategy"))
     var strategy: String?
+
+    @Option(
+        name: .customLong("set"),
+        help: ArgumentHelp(
+            """
+            A key of the file's router: section, as the file writes it, with a YAML value (repeatable; over the \
+            file): \
+
+            """
+                + "max_attempts=5, model_map.chat=[openai, anthropic].",
+            valueName: "key=value"
+        ))
+    var settingsOverlay: [String] = []
 
     @OptionGroup var logging: LoggingOptions
 
     public init() {}
 
     public func validate() throws {
-        guard connectTimeout > 0 else { throw ValidationError("--connect-timeout: must be at least 1 second, got \(connectTimeout)") }
+        guard connectTimeout > 0 else {
+            throw ValidationError("--connect-timeout: must be at least 1 second, got \(connectTimeout)")
+        }
         do {
-            _ = try overrides()
+            // The options on their own (the file and --set are read when the router starts).
+            _ = try overlay()
+            _ = try RouterSettings.resolve(file: nil, overrides: try overrides(), environment: [:])
         } catch {
             throw ValidationError("\(error)")
         }
     }
 
-    /// The command line's settings (options not given stay `nil`), checked.
+    /// The command line's settings (options not given stay `nil`), read; the rules check them
+    /// with the file in ``settings(environment:)``.
     public func overrides() throws(AgentConfigurationError) -> RouterSettings.Overrides {
-        let connection = try ConnectionOverrides(bootstrap: bootstrap, topicPrefix: topicPrefix, instanceID: instanceID, properties: properties)
-        var overrides = RouterSettings.Overrides(bootstrap: connection.bootstrap, topicPrefix: connection.topicPrefix, instanceID: connection.instanceID)
+        let connection = try ConnectionOverrides(
+            bootstrap: bootstrap, topicPrefix: topicPrefix, instanceID: instanceID, properties: properties)
+        var overrides = RouterSettings.Overrides(
+            bootstrap: connection.bootstrap, topicPrefix: connection.topicPrefix, instanceID: connection.instanceID)
         overrides.kafkaProperties = connection.kafkaProperties
         if let strategy {
-            guard let value = RoutingStrategy(rawValue: strategy) else {
-                throw .option("--strategy", "unknown strategy '\(strategy)' (available: \(RoutingStrategy.allCases.map(\.rawValue).joined(separator: ", ")))")
+            do throws(InvalidSetting) {
+                overrides.strategy = try RoutingStrategy(named: strategy)
+            } catch {
+                throw .option("--strategy", error.message)
             }
-            overrides.strategy = value
         }
         return overrides
     }
 
-    /// The effective settings: `--config` (when given) read and checked, options applied on top.
+    /// The `--set` options, over the `router:` section.
+    public func overlay() throws(AgentConfigurationError) -> ConfigOverlay {
+        try ConfigOverlay(section: ["router"], arguments: settingsOverlay)
+    }
+
+    /// The effective settings: `--config` (when given) read with `--set` over it, the environment
+    /// and the other options on top, checked.
     public func settings(environment: [String: String]? = nil) throws(AgentConfigurationError) -> RouterSettings {
-        let file = try config.map { path throws(AgentConfigurationError) in try AgentConfigurationFile.load(path: path, environment: environment) }
+        let overlay = try overlay()
+        var file = try config.map { path throws(AgentConfigurationError) in
+            try AgentConfigurationFile.load(path: path, environment: environment, overlay: overlay)
+        }
+        if file == nil, !overlay.isEmpty {
+            file = try AgentConfigurationFile.parse("", file: "", environment: environment, overlay: overlay)
+        }
         var settings = try RouterSettings.resolve(file: file, overrides: try overrides(), environment: environment)
         settings.router.connectTimeout = .seconds(connectTimeout)
         return settings

@@ -18,7 +18,11 @@ import Topics
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run everything in one process on the embedded broker: fake upstream, an agent per provider, a router, sample requests and a live status (Ctrl-C stops it cleanly).",
+        abstract:
+            """
+            Run everything in one process on the embedded broker: fake upstream, an agent per provider, a router, \
+            sample requests and a live status (Ctrl-C stops it cleanly).
+            """,
         discussion: """
             Starts librdkafka's in-process broker with the topics of topics/, a fake OpenAI / Anthropic / \
             Ollama server on loopback, the agents openai, anthropic and local calling it over HTTP with \
@@ -46,8 +50,12 @@ struct RunCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard duration >= 0 else { throw ValidationError("--duration: must be >= 0, got \(duration)") }
-        guard load >= 0, load <= 1_000, load.isFinite else { throw ValidationError("--load: must be between 0 and 1000, got \(load)") }
-        guard statusEvery >= 1 else { throw ValidationError("--status-every: must be at least 1 second, got \(statusEvery)") }
+        guard load >= 0, load <= 1_000, load.isFinite else {
+            throw ValidationError("--load: must be between 0 and 1000, got \(load)")
+        }
+        guard statusEvery >= 1 else {
+            throw ValidationError("--status-every: must be at least 1 second, got \(statusEvery)")
+        }
     }
 
     func run() async throws {
@@ -60,13 +68,21 @@ struct RunCommand: AsyncParsableCommand {
         let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: logger)
         let topics = try TopicCatalog.load(directory: topicsDir).topics(replicationFactor: 1)
         for topic in topics { try cluster.createTopic(topic) }
-        say("  broker    embedded (librdkafka mock cluster) on \(cluster.bootstrapServers), \(topics.count) topics from \(topicsDir)/")
+        say(
+            """
+              broker    embedded (librdkafka mock cluster) on \(cluster.bootstrapServers), \(topics.count) topics \
+            from \(topicsDir)/
+            """
+        )
 
         // 2. The fake upstream; OpenAI's first gpt-4o-mini call is a 429, for the fallback sample.
         let fake = try await FakeUpstream(
             configuration: FakeUpstreamConfiguration(
                 latency: FakeLatency(.uniform(min: .milliseconds(40), max: .milliseconds(250)), seed: 7),
-                faults: FaultScript(rules: [FaultRule(fault: .tooManyRequests, provider: .openai, model: RunSetup.fallbackModel, budget: .count(1))]),
+                faults: FaultScript(rules: [
+                    FaultRule(
+                        fault: .tooManyRequests, provider: .openai, model: RunSetup.fallbackModel, budget: .count(1))
+                ]),
                 streamChunks: 5, retryAfterSeconds: 2
             ),
             logger: logger
@@ -83,42 +99,67 @@ struct RunCommand: AsyncParsableCommand {
         say("stopped cleanly")
     }
 
-    private func runSystem(cluster: EmbeddedKafkaCluster, fake: FakeUpstream.Running, logger: Logger, started: ContinuousClock.Instant) async throws {
+    private func runSystem(
+        cluster: EmbeddedKafkaCluster, fake: FakeUpstream.Running, logger: Logger, started: ContinuousClock.Instant
+    ) async throws {
         // 3. Agents and router from a configuration file like a deployment's (docs/agent-core.md,
         //    docs/router.md), pointed at the embedded broker and the fake upstream.
-        let file = try AgentConfigurationFile.parse(RunSetup.configuration(baseURL: fake.baseURL), file: "(built-in run configuration)", environment: [:])
+        let file = try AgentConfigurationFile.parse(
+            RunSetup.configuration(baseURL: fake.baseURL), file: "(built-in run configuration)", environment: [:])
         // The fake upstream wants a key like the real APIs; these are not secrets.
         let environment = ["OPENAI_API_KEY": "sk-fake-run", "ANTHROPIC_API_KEY": "sk-ant-fake-run"]
         let http = HTTPClientService(settings: HTTPClientSettings())
         var agents: [ProviderAgent] = []
         for provider in RunSetup.providers {
             let settings = try AgentSettings.resolve(
-                provider: provider, file: file, overrides: .init(bootstrap: cluster.bootstrapServers, instanceID: "run-\(provider)"),
+                provider: provider, file: file,
+                overrides: .init(bootstrap: cluster.bootstrapServers, instanceID: "run-\(provider)"),
                 environment: environment
             )
-            agents.append(try ProviderAgent(configuration: settings.agent, provider: settings.makeProvider(client: http.client), logger: logger))
+            agents.append(
+                try ProviderAgent(
+                    configuration: settings.agent, provider: settings.makeProvider(client: http.client), logger: logger)
+            )
         }
-        say("  agents    " + RunSetup.providers.map { p in "\(p) (\(file.agents[p]?.models?.joined(separator: ", ") ?? ""))" }.joined(separator: " · "))
-        let routerSettings = try RouterSettings.resolve(file: file, overrides: .init(bootstrap: cluster.bootstrapServers, instanceID: "run-router"), environment: [:])
+        say(
+            "  agents    "
+                + RunSetup.providers.map { p in "\(p) (\(file.agents[p]?.models?.joined(separator: ", ") ?? ""))" }
+                .joined(separator: " · "))
+        let routerSettings = try RouterSettings.resolve(
+            file: file, overrides: .init(bootstrap: cluster.bootstrapServers, instanceID: "run-router"),
+            environment: [:])
         let router = try LLMRouter(configuration: routerSettings.router, logger: logger)
-        say("  router    strategy \(routerSettings.router.routing.strategy.rawValue); model 'chat' = \(RunSetup.chatChain.joined(separator: " → "))")
+        say(
+            """
+              router    strategy \(routerSettings.router.routing.strategy.rawValue); model 'chat' = \
+            \(RunSetup.chatChain.joined(separator: " → "))
+            """
+        )
         // The embedded broker cannot create topics on request: the client's reply topic is made here.
-        let replyTopic = "llm.replies.run-client"
+        let clientID = "run-client"
+        let replyTopic = TopicNames().clientReplies(clientID)
         try cluster.createTopic(KafkaTopicSpec(name: replyTopic, partitions: 3, replicationFactor: 1))
-        let client = try ProviderClient(configuration: ProviderClientConfiguration(
-            common: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers), clientID: "run-client", replyTopic: replyTopic,
-            defaultTimeout: .seconds(60)
-        ), logger: logger)
+        let client = try ProviderClient(
+            configuration: ProviderClientConfiguration(
+                common: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers), clientID: clientID,
+                replyTopic: replyTopic, defaultTimeout: .seconds(60)
+            ), logger: logger)
 
-        let driver = RunDriver(router: router, agents: agents, client: client, fake: fake, started: started,
-                               duration: duration == 0 ? nil : .seconds(duration), load: load, statusEvery: .seconds(statusEvery))
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: http, serviceName: "http-client")]
-        for (provider, agent) in zip(RunSetup.providers, agents) { services.append(.init(service: agent, serviceName: "agent-\(provider)")) }
+        let driver = RunDriver(
+            router: router, agents: agents, client: client, fake: fake, started: started,
+            duration: duration == 0 ? nil : .seconds(duration), load: load, statusEvery: .seconds(statusEvery))
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: http, serviceName: "http-client")
+        ]
+        for (provider, agent) in zip(RunSetup.providers, agents) {
+            services.append(.init(service: agent, serviceName: "agent-\(provider)"))
+        }
         services.append(.init(service: router, serviceName: "router"))
         services.append(.init(service: client, serviceName: "client"))
         // The driver ending (after --duration) shuts the whole group down gracefully.
         services.append(.init(service: driver, successTerminationBehavior: .gracefullyShutdownGroup))
-        var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        var configuration = ServiceGroupConfiguration(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         configuration.maximumGracefulShutdownDuration = .seconds(20)
         configuration.maximumCancellationDuration = .seconds(5)
         try await ServiceGroup(configuration: configuration).run()

@@ -26,7 +26,9 @@ struct RunDriver: Service {
         try await client.start()
         // Every agent and the router in their groups, and the router sees every provider.
         while Set(router.providers.filter { $0.routableInstances > 0 }.map(\.provider)) != Set(RunSetup.providers)
-            || router.assignedPartitions == 0 || agents.contains(where: { ($0.currentStatus.ownedPartitions ?? []).isEmpty }) {
+            || router.assignedPartitions == 0
+            || agents.contains(where: { ($0.currentStatus.ownedPartitions ?? []).isEmpty })
+        {
             try await Task.sleep(for: .milliseconds(100))
         }
         // One request per provider through the router first: on the embedded broker a producer's
@@ -34,51 +36,76 @@ struct RunDriver: Service {
         await withTaskGroup(of: Void.self) { group in
             for provider in RunSetup.providers {
                 group.addTask {
-                    let request = ProviderRequest(requestID: "run-warm-up-\(provider)-\(UUID().uuidString.prefix(8).lowercased())",
-                                                  messages: [ChatMessage(role: .user, content: .text("warm up"))], maxTokens: 8, provider: provider)
+                    let request = ProviderRequest(
+                        requestID: "run-warm-up-\(provider)-\(UUID().uuidString.prefix(8).lowercased())",
+                        messages: [ChatMessage(role: .user, content: .text("warm up"))], maxTokens: 8,
+                        provider: provider)
                     _ = try? await client.call(request, timeout: .seconds(30))
                 }
             }
         }
-        say(String(format: "ready in %.1f s (one warm-up request per provider sent)\n", (ContinuousClock.now - started).seconds))
+        say(
+            String(
+                format: "ready in %.1f s (one warm-up request per provider sent)\n",
+                (ContinuousClock.now - started).seconds))
         for (index, sample) in RunSetup.samples.enumerated() {
             guard !Task.isCancelled, !Task.isShuttingDownGracefully else { return }
             await send(sample, number: index + 1)
         }
         let end = duration.map { ContinuousClock.now + $0 }
-        say("\nstatus every \(Int(statusEvery.seconds)) s, \(load > 0 ? "with \(load.formatted()) background requests/s for 'chat'" : "no background load"); Ctrl-C stops everything cleanly")
+        say(
+            """
+            \nstatus every \(Int(statusEvery.seconds)) s, \
+            \(load > 0 ? "with \(load.formatted()) background requests/s for 'chat'" : "no background load"); \
+            Ctrl-C stops everything cleanly
+            """
+        )
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 if load > 0 { group.addTask { await self.backgroundLoad(until: end) } }
                 group.addTask { await self.statusLoop(until: end) }
             }
-        } onGracefulShutdown: {}
+        } onGracefulShutdown: {
+        }
     }
 
     private func send(_ sample: RunSetup.Sample, number: Int) async {
         say("[\(number)] \(sample.title)")
         let id = "run-\(number)-\(UUID().uuidString.prefix(8).lowercased())"
-        let request = ProviderRequest(requestID: id, messages: [ChatMessage(role: .user, content: .text(sample.prompt))], model: sample.model,
-                                      maxTokens: 64, stream: sample.stream ? true : nil, provider: sample.provider)
+        let request = ProviderRequest(
+            requestID: id, messages: [ChatMessage(role: .user, content: .text(sample.prompt))], model: sample.model,
+            maxTokens: 64, stream: sample.stream ? true : nil, provider: sample.provider)
         say("    → \(sample.model.map { "model '\($0)'" } ?? "default model"): \"\(sample.prompt)\"")
         let streamed = Mutex(0)
         do {
-            let result = try await client.call(request, onChunk: { chunk in
-                let first = streamed.withLock { count -> Bool in
-                    defer { count += 1 }
-                    return count == 0
-                }
-                if first { FileHandle.standardOutput.write(Data("    chunks: ".utf8)) }
-                FileHandle.standardOutput.write(Data("[\(chunk.delta)]".utf8))
-            })
+            let result = try await client.call(
+                request,
+                onChunk: { chunk in
+                    let first = streamed.withLock { count -> Bool in
+                        defer { count += 1 }
+                        return count == 0
+                    }
+                    if first { FileHandle.standardOutput.write(Data("    chunks: ".utf8)) }
+                    FileHandle.standardOutput.write(Data("[\(chunk.delta)]".utf8))
+                })
             if streamed.withLock({ $0 }) > 0 { say("") }
             for attempt in result.route?.tried ?? [] {
-                say("    attempt \(attempt.attempt): \(attempt.provider)/\(attempt.model ?? "?") → \(attempt.errorType.rawValue) (\(attempt.error))")
+                say(
+                    """
+                        attempt \(attempt.attempt): \(attempt.provider)/\(attempt.model ?? "?") → \
+                    \(attempt.errorType.rawValue) (\(attempt.error))
+                    """
+                )
             }
             let latency = String(format: "%.0f ms", result.latency.seconds * 1000)
             if let response = result.response {
                 let cost = response.costUSD.map { String(format: ", $%.6f", $0) } ?? ""
-                say("    ← \(response.provider)/\(response.model) (instance \(response.instance ?? "?"), attempt \(response.attempt ?? 1)) in \(latency)\(cost): \"\(response.response)\"")
+                say(
+                    """
+                        ← \(response.provider)/\(response.model) (instance \(response.instance ?? "?"), attempt \
+                    \(response.attempt ?? 1)) in \(latency)\(cost): \"\(response.response)\"
+                    """
+                )
             } else if let error = result.error {
                 say("    ← provider_error \(error.errorType.rawValue) in \(latency): \(error.error)")
             }
@@ -93,8 +120,10 @@ struct RunDriver: Service {
         var number = 0
         while !Task.isCancelled, !Task.isShuttingDownGracefully, end.map({ ContinuousClock.now < $0 }) ?? true {
             number += 1
-            let request = ProviderRequest(requestID: "run-load-\(number)-\(UUID().uuidString.prefix(8).lowercased())",
-                                          messages: [ChatMessage(role: .user, content: .text("background request \(number)"))], model: "chat", maxTokens: 32)
+            let request = ProviderRequest(
+                requestID: "run-load-\(number)-\(UUID().uuidString.prefix(8).lowercased())",
+                messages: [ChatMessage(role: .user, content: .text("background request \(number)"))], model: "chat",
+                maxTokens: 32)
             Task { _ = try? await client.call(request, timeout: .seconds(30)) }
             next = next + interval
             try? await Task.sleep(until: next)
@@ -116,14 +145,22 @@ struct RunDriver: Service {
 
     private func printStatus() {
         let summaries = Dictionary(uniqueKeysWithValues: router.providers.map { ($0.provider, $0) })
-        var rows = [["provider", "health", "breaker", "in flight", "requests", "success", "p50 ms", "p90 ms", "tokens", "cost $"]]
+        var rows = [
+            [
+                "provider", "health", "breaker", "in flight", "requests", "success", "p50 ms", "p90 ms", "tokens",
+                "cost $",
+            ]
+        ]
         for agent in agents {
             let status = agent.currentStatus
             let metrics = status.metrics
-            let health = summaries[status.provider]?.instances.map(\.health.rawValue).joined(separator: ",") ?? "unknown"
+            let health =
+                summaries[status.provider]?.instances.map(\.health.rawValue).joined(separator: ",") ?? "unknown"
             rows.append([
-                status.provider, health, status.circuitBreaker.state, "\(metrics.inFlight ?? 0)", "\(metrics.totalRequests)",
-                String(format: "%.1f%%", metrics.successRate * 100), metrics.p50LatencyMs.map { String(format: "%.0f", $0) } ?? "-",
+                status.provider, health, status.circuitBreaker.state, "\(metrics.inFlight ?? 0)",
+                "\(metrics.totalRequests)",
+                String(format: "%.1f%%", metrics.successRate * 100),
+                metrics.p50LatencyMs.map { String(format: "%.0f", $0) } ?? "-",
                 metrics.p90LatencyMs.map { String(format: "%.0f", $0) } ?? "-", "\(metrics.totalTokens ?? 0)",
                 String(format: "%.5f", metrics.totalCostUSD ?? 0),
             ])
@@ -131,12 +168,26 @@ struct RunDriver: Service {
         let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         let elapsed = Int((ContinuousClock.now - started).seconds)
         let counters = router.counters
-        let chatCalls = ["POST /v1/chat/completions", "POST /v1/messages", "POST /api/chat"].reduce(0) { $0 + (fake.stats.requests[$1] ?? 0) }
+        let chatCalls = ["POST /v1/chat/completions", "POST /v1/messages", "POST /api/chat"].reduce(0) {
+            $0 + (fake.stats.requests[$1] ?? 0)
+        }
         let stats = client.stats
         var lines = ["-- status at \(elapsed) s --"]
-        lines += rows.map { row in row.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }.joined(separator: "  ") }
-        lines.append("router: \(counters.routed) routed, \(counters.rerouted) rerouted, \(counters.failed) answered by the router; "
-                     + "client: \(stats.answered) answers, \(stats.duplicates) duplicates dropped; upstream: \(chatCalls) chat calls")
+        lines += rows.map { row in
+            row.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ")
+        }
+        lines.append(
+            """
+            router: \(counters.routed) routed, \(counters.rerouted) rerouted, \(counters.failed) answered by the \
+            router; \
+
+            """
+                + """
+                client: \(stats.answered) answers, \(stats.duplicates) duplicates dropped; upstream: \(chatCalls) \
+                chat calls
+                """
+        )
         say(lines.joined(separator: "\n"))
     }
 }

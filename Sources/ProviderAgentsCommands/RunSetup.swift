@@ -62,7 +62,9 @@ enum RunSetup {
         Sample(title: "Anthropic", model: "claude-sonnet-4-5", prompt: "Say hello in French."),
         Sample(title: "local model (Ollama)", model: "llama3.1:8b", prompt: "What is Kafka?"),
         Sample(title: "a stream", model: "claude-haiku-4-5", prompt: "Count from one to five.", stream: true),
-        Sample(title: "a fallback: 'chat' asks openai/gpt-4o-mini first; the upstream answers 429 once", model: "chat", prompt: "Tell me a fact about routers."),
+        Sample(
+            title: "a fallback: 'chat' asks openai/gpt-4o-mini first; the upstream answers 429 once", model: "chat",
+            prompt: "Tell me a fact about routers."),
         Sample(title: "bad input: a model nobody serves", model: "gpt-imaginary", prompt: "Hello?"),
     ]
 }

@@ -1,10 +1,12 @@
 import ArgumentParser
+import Common
 import Foundation
 import Kafka
 import Logging
 import ProviderClient
 import Signals
 import Synchronization
+import Topics
 
 /// `provider-agents send`: one request through the router (or straight to a provider's agents),
 /// waiting for its answer.
@@ -29,9 +31,15 @@ struct SendCommand: AsyncParsableCommand {
     @Option(help: "A system message sent before --prompt.")
     var system: String?
 
-    @Option(name: .customLong("messages-json"), help: ArgumentHelp(
-        "The messages as a JSON array, e.g. '[{\"role\":\"user\",\"content\":\"Hi\"}]'; '-' reads it from standard input.", valueName: "json"
-    ))
+    @Option(
+        name: .customLong("messages-json"),
+        help: ArgumentHelp(
+            """
+            The messages as a JSON array, e.g. '[{\"role\":\"user\",\"content\":\"Hi\"}]'; '-' reads it from \
+            standard input.
+            """,
+            valueName: "json"
+        ))
     var messagesJSON: String?
 
     @Option(help: "Model (default: the provider's default model).")
@@ -55,10 +63,19 @@ struct SendCommand: AsyncParsableCommand {
     @Option(help: "Topic to send to, as given. Default: <prefix>llm.router.requests.")
     var topic: String?
 
-    @Option(help: ArgumentHelp("Send straight to this provider's agents (<prefix>llm.requests.<provider>): no router, no fallback.", valueName: "provider"))
+    @Option(
+        help: ArgumentHelp(
+            "Send straight to this provider's agents (<prefix>llm.requests.<provider>): no router, no fallback.",
+            valueName: "provider"))
     var direct: String?
 
-    @Option(help: "An existing topic to read the answer from, as given. Default: <prefix>llm.replies.<client-id>, created when missing.")
+    @Option(
+        help:
+            """
+            An existing topic to read the answer from, as given. Default: <prefix>llm.replies.<client-id>, created \
+            when missing.
+            """
+    )
     var replyTopic: String?
 
     @Option(help: "This client's id (the default reply topic's suffix, source client/<id>). Default: the host name.")
@@ -77,22 +94,39 @@ struct SendCommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
-        guard (prompt == nil) != (messagesJSON == nil) else { throw ValidationError("give either --prompt or --messages-json") }
-        if system != nil, prompt == nil { throw ValidationError("--system goes with --prompt (put it into --messages-json otherwise)") }
-        if topic != nil, direct != nil { throw ValidationError("give either --topic or --direct, not both") }
-        if let direct, !AgentSettings.isValidProviderName(direct) {
-            throw ValidationError("--direct: '\(direct)' is not a provider name: lowercase letters, digits, '-' or '_' ([a-z0-9_-]+)")
+        guard (prompt == nil) != (messagesJSON == nil) else {
+            throw ValidationError("give either --prompt or --messages-json")
         }
-        if let problem = AgentSettings.topicPrefixProblem(topicPrefix) { throw ValidationError("--topic-prefix: \(problem)") }
-        guard timeout.isFinite, timeout > 0 else { throw ValidationError("--timeout: must be a positive number of seconds, got \(timeout)") }
-        guard kafka.connectTimeout > 0 else { throw ValidationError("--connect-timeout: must be at least 1 second, got \(kafka.connectTimeout)") }
+        if system != nil, prompt == nil {
+            throw ValidationError("--system goes with --prompt (put it into --messages-json otherwise)")
+        }
+        if topic != nil, direct != nil { throw ValidationError("give either --topic or --direct, not both") }
+        do throws(InvalidSetting) {
+            if let direct { try SettingRule.providerName(direct, at: []) }
+        } catch {
+            throw ValidationError("--direct: \(error.message)")
+        }
+        do throws(InvalidSetting) {
+            try TopicNames.validate(prefix: topicPrefix)
+        } catch {
+            throw ValidationError("--topic-prefix: \(error.message)")
+        }
+        guard timeout.isFinite, timeout > 0 else {
+            throw ValidationError("--timeout: must be a positive number of seconds, got \(timeout)")
+        }
+        guard kafka.connectTimeout > 0 else {
+            throw ValidationError("--connect-timeout: must be at least 1 second, got \(kafka.connectTimeout)")
+        }
         if let maxTokens, maxTokens < 1 { throw ValidationError("--max-tokens: must be at least 1, got \(maxTokens)") }
         if let temperature, !(temperature.isFinite && (0...2).contains(temperature)) {
             throw ValidationError("--temperature: must be between 0 and 2, got \(temperature)")
         }
         if let requestID, requestID.isEmpty { throw ValidationError("--request-id: must not be empty") }
         if let replyTopic, replyTopic.isEmpty { throw ValidationError("--reply-topic: must not be empty") }
-        if let clientID, clientID.isEmpty || clientID.count > 200 || !clientID.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) {
+        if let clientID,
+            clientID.isEmpty || clientID.count > 200
+                || !clientID.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) })
+        {
             throw ValidationError("--client-id: '\(clientID)' must be 1 to 200 ASCII letters, digits, '.', '_' or '-'")
         }
     }
@@ -101,7 +135,8 @@ struct SendCommand: AsyncParsableCommand {
         let logger = logging.bootstrap(label: "provider-agents.send")
         let request = try await makeRequest()
         var configuration = ProviderClientConfiguration(
-            common: try kafka.configuration(), clientID: clientID ?? ProviderClientConfiguration.defaultClientID(), topicPrefix: topicPrefix,
+            common: try kafka.configuration(), clientID: clientID ?? ProviderClientConfiguration.defaultClientID(),
+            topicPrefix: topicPrefix,
             replyTopic: replyTopic
         )
         configuration.common.clientID = "provider-agents-send"
@@ -121,7 +156,8 @@ struct SendCommand: AsyncParsableCommand {
         let wait = Duration.milliseconds(Int64((timeout * 1_000).rounded()))
         do throws(ProviderClientError) {
             try await client.start()
-            let result = try await client.call(request, as: stream ? .stream : .chat, to: destination, timeout: wait, onChunk: onChunk)
+            let result = try await client.call(
+                request, as: stream ? .stream : .chat, to: destination, timeout: wait, onChunk: onChunk)
             outcome = .success(result)
         } catch {
             outcome = .failure(error)
@@ -148,7 +184,8 @@ struct SendCommand: AsyncParsableCommand {
             messages = try Self.parseMessages(messagesJSON ?? "")
         }
         return ProviderRequest(
-            requestID: requestID ?? UUID().uuidString.lowercased(), messages: messages, model: model, temperature: temperature,
+            requestID: requestID ?? UUID().uuidString.lowercased(), messages: messages, model: model,
+            temperature: temperature,
             maxTokens: maxTokens, stream: stream ? true : nil, provider: provider
         )
     }
@@ -160,7 +197,8 @@ struct SendCommand: AsyncParsableCommand {
         } catch let error as SignalDecodingError {
             throw ValidationError("--messages-json: \(error.message)")
         } catch {
-            throw ValidationError("--messages-json: not a JSON array of messages ({\"role\": ..., \"content\": ...}): \(error)")
+            throw ValidationError(
+                "--messages-json: not a JSON array of messages ({\"role\": ..., \"content\": ...}): \(error)")
         }
         guard !messages.isEmpty else { throw ValidationError("--messages-json: at least one message is needed") }
         return messages
@@ -170,7 +208,8 @@ struct SendCommand: AsyncParsableCommand {
     static func readStandardInput() async -> String {
         await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
-                continuation.resume(returning: String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self))
+                continuation.resume(
+                    returning: String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self))
             }
         }
     }
@@ -188,7 +227,11 @@ struct SendCommand: AsyncParsableCommand {
             } else {
                 say(response.response)
             }
-            var details = "finish_reason: \(response.finishReason ?? "-")  upstream: \(String(format: "%.1f", response.latencyMs)) ms  round trip: \(formatMilliseconds(result.latency))"
+            var details =
+                """
+                finish_reason: \(response.finishReason ?? "-")  upstream: \
+                \(String(format: "%.1f", response.latencyMs)) ms  round trip: \(formatMilliseconds(result.latency))
+                """
             if let usage = response.usage {
                 details += "  tokens: \(usage.promptTokens) prompt + \(usage.completionTokens) completion"
             }
@@ -204,7 +247,12 @@ struct SendCommand: AsyncParsableCommand {
         for attempt in result.route?.tried ?? [] {
             let instance = attempt.instance.map { " (instance \($0))" } ?? ""
             let wait = attempt.retryAfterMs.map { ", retry after \($0) ms" } ?? ""
-            say("attempt \(attempt.attempt): \(attempt.target)\(instance): \(attempt.errorType.rawValue): \(attempt.error)\(wait)")
+            say(
+                """
+                attempt \(attempt.attempt): \(attempt.target)\(instance): \(attempt.errorType.rawValue): \
+                \(attempt.error)\(wait)
+                """
+            )
         }
         if let route = result.route, !route.remaining.isEmpty {
             say("not tried: \(route.remaining.map(\.description).joined(separator: ", "))")
@@ -213,7 +261,10 @@ struct SendCommand: AsyncParsableCommand {
 
     /// `provider: p  model: m  instance: i  attempt: n`.
     static func answeredBy(_ result: ProviderCallResult) -> String {
-        "provider: \(result.provider ?? "-")  model: \(result.model ?? "-")  instance: \(result.instance ?? "-")  attempt: \(result.attempt ?? 1)"
+        """
+        provider: \(result.provider ?? "-")  model: \(result.model ?? "-")  instance: \(result.instance ?? "-")  \
+        attempt: \(result.attempt ?? 1)
+        """
     }
 
     /// A problem of the command itself (no answer), on standard error.

@@ -1,4 +1,5 @@
 public import AgentCore
+public import Common
 import Foundation
 
 /// Settings of the `test` backend (AgentCore's deterministic `TestProvider`): latency
@@ -44,7 +45,8 @@ public struct TestBackendSettings: Sendable, Hashable {
             name: name,
             models: models.map { ModelInfo(id: $0, contextWindow: 128_000, features: [.chat, .streaming, .tools]) },
             latency: latency ?? .fixed(.zero),
-            failures: TestProvider.Failures(serverError: serverErrorRate ?? 0, timeout: timeoutRate ?? 0, rateLimited: rateLimitedRate ?? 0),
+            failures: TestProvider.Failures(
+                serverError: serverErrorRate ?? 0, timeout: timeoutRate ?? 0, rateLimited: rateLimitedRate ?? 0),
             seed: seed ?? Self.defaultSeed
         )
     }
@@ -52,26 +54,49 @@ public struct TestBackendSettings: Sendable, Hashable {
     /// The three failure rates must add up to at most 1 (they are drawn from one number per call).
     var failureRateSum: Double { (serverErrorRate ?? 0) + (timeoutRate ?? 0) + (rateLimitedRate ?? 0) }
 
-    // MARK: Latency specs
-
-    /// What is wrong with a latency spec.
-    struct LatencySpecError: Error {
-        var message: String
+    /// The rules of the test backend, whatever set it: each failure rate between 0 and 1, and
+    /// the three together at most 1. Fields under `test`.
+    public func validate() throws(InvalidSetting) {
+        if let rate = serverErrorRate { try SettingRule.share(rate, at: ["test", "server_error_rate"]) }
+        if let rate = timeoutRate { try SettingRule.share(rate, at: ["test", "timeout_rate"]) }
+        if let rate = rateLimitedRate { try SettingRule.share(rate, at: ["test", "rate_limited_rate"]) }
+        guard failureRateSum <= 1 else {
+            throw InvalidSetting(
+                ["test"], "server_error_rate + timeout_rate + rate_limited_rate must be <= 1, got \(failureRateSum)"
+            )
+        }
     }
+
+    /// A seed as written (an integer): at least 0.
+    public static func seed(_ value: Int) throws(InvalidSetting) -> UInt64 {
+        try SettingRule.atLeast(value, 0, at: ["test", "seed"])
+        return UInt64(value)
+    }
+
+    /// `fixed:MS` from a number of milliseconds (`--test-latency-ms`): at least 0.
+    public static func fixedLatency(milliseconds: Double) throws(InvalidSetting) -> TestProvider.Latency {
+        try SettingRule.nonNegative(milliseconds, at: ["test", "latency"])
+        return .fixed(.microseconds(Int64((milliseconds * 1000).rounded())))
+    }
+
+    // MARK: Latency specs
 
     static let latencySpecHelp = "fixed:MS, uniform:MIN-MAX or exponential:MEAN (milliseconds, e.g. uniform:20-200)"
 
     /// Parses `fixed:MS`, `uniform:MIN-MAX` or `exponential:MEAN` (milliseconds, decimals allowed;
-    /// a bare number means `fixed`).
-    static func parseLatency(_ spec: String) throws(LatencySpecError) -> TestProvider.Latency {
+    /// a bare number means `fixed`); a spec that is none of these is an error at `test.latency`.
+    public static func parseLatency(_ spec: String) throws(InvalidSetting) -> TestProvider.Latency {
         let text = spec.trimmingCharacters(in: .whitespaces)
         let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
         let kind = parts.count == 2 ? parts[0].lowercased() : "fixed"
         let argument = String(parts.count == 2 ? parts[1] : parts[0])
-        func milliseconds(_ text: some StringProtocol) throws(LatencySpecError) -> Duration {
+        func milliseconds(_ text: some StringProtocol) throws(InvalidSetting) -> Duration {
             let trimmed = text.trimmingCharacters(in: .whitespaces)
             guard let value = Double(trimmed), value.isFinite, value >= 0, !trimmed.hasPrefix("+") else {
-                throw LatencySpecError(message: "'\(spec)': '\(trimmed)' is not a number of milliseconds >= 0 (expected \(latencySpecHelp))")
+                throw InvalidSetting(
+                    ["test", "latency"],
+                    "'\(spec)': '\(trimmed)' is not a number of milliseconds >= 0 (expected \(latencySpecHelp))"
+                )
             }
             return .microseconds(Int64((value * 1000).rounded()))
         }
@@ -81,15 +106,20 @@ public struct TestBackendSettings: Sendable, Hashable {
         case "uniform":
             let bounds = argument.split(separator: "-", omittingEmptySubsequences: false)
             guard bounds.count == 2 else {
-                throw LatencySpecError(message: "'\(spec)': uniform needs MIN-MAX in milliseconds, e.g. uniform:20-200")
+                throw InvalidSetting(
+                    ["test", "latency"], "'\(spec)': uniform needs MIN-MAX in milliseconds, e.g. uniform:20-200"
+                )
             }
-            let low = try milliseconds(bounds[0]), high = try milliseconds(bounds[1])
-            guard low <= high else { throw LatencySpecError(message: "'\(spec)': MIN must not exceed MAX") }
+            let low = try milliseconds(bounds[0])
+            let high = try milliseconds(bounds[1])
+            guard low <= high else { throw InvalidSetting(["test", "latency"], "'\(spec)': MIN must not exceed MAX") }
             return .uniform(low, high)
         case "exponential":
             return .exponential(mean: try milliseconds(argument))
         default:
-            throw LatencySpecError(message: "'\(spec)': unknown distribution '\(kind)' (expected \(latencySpecHelp))")
+            throw InvalidSetting(
+                ["test", "latency"], "'\(spec)': unknown distribution '\(kind)' (expected \(latencySpecHelp))"
+            )
         }
     }
 

@@ -42,11 +42,18 @@ struct TopicsCommand: AsyncParsableCommand {
             let outcome = try await create(topics, with: admin)
             for topic in topics {
                 let state = outcome[topic.name] == .alreadyExisted ? "exists" : "created"
-                say("\(state.padding(toLength: 8, withPad: " ", startingAt: 0)) \(topic.name) partitions=\(topic.partitions)")
+                say(
+                    """
+                    \(state.padding(toLength: 8, withPad: " ", startingAt: 0)) \(topic.name) \
+                    partitions=\(topic.partitions)
+                    """
+                )
             }
         }
 
-        private func create(_ topics: [KafkaTopicSpec], with admin: KafkaAdmin) async throws -> [String: KafkaTopicCreation] {
+        private func create(_ topics: [KafkaTopicSpec], with admin: KafkaAdmin) async throws -> [String:
+            KafkaTopicCreation]
+        {
             do {
                 return try await admin.createTopics(topics, timeout: kafka.connectDuration)
             } catch {
@@ -60,13 +67,15 @@ struct TopicsCommand: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the topics topics/ defines (no broker needed).")
+        static let configuration = CommandConfiguration(
+            abstract: "Print the topics topics/ defines (no broker needed).")
 
         @OptionGroup var catalog: CatalogOptions
 
         func run() async throws {
             for topic in try catalog.topics() {
-                let configs = topic.configs.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+                let configs = topic.configs.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(
+                    separator: ",")
                 say("\(topic.name) partitions=\(topic.partitions) replication=\(topic.replicationFactor) \(configs)")
             }
         }

@@ -21,8 +21,11 @@ struct PendingCalls: Sendable {
         /// When the send was acknowledged.
         var sentAt: ContinuousClock.Instant?
         var onChunk: ChunkHandler?
-        /// Chunks by index (one per index: a repeated index is dropped).
+        /// Chunks by index (one per index: a repeated index is dropped), all of one run.
         var chunks: [Int: StreamChunk] = [:]
+        /// The run whose chunks are kept: the first chunk's `run` (`nil` from agents that do not
+        /// name runs). Meaningful once `chunks` holds one.
+        var run: String?
         /// The next index `onChunk` gets; chunks after a gap wait for it.
         var nextChunk = 0
         var waiter: Waiter?
@@ -66,6 +69,9 @@ struct PendingCalls: Sendable {
         case chunk
         /// A chunk repeated, or arriving after the final answer: dropped.
         case staleChunk
+        /// A chunk of another run than the one kept (the provider was called again, after a
+        /// crash mid-stream, and numbered its chunks from 0 again): dropped.
+        case otherRun
         /// The first final answer of a pending request.
         case answered
         /// Another final answer for an answered request (the `count`th): dropped.
@@ -109,12 +115,19 @@ struct PendingCalls: Sendable {
     // MARK: Sending
 
     /// Books `requestID` before it is published, so that no answer can arrive unbooked.
-    mutating func register(_ requestID: String, topic: String, onChunk: ChunkHandler?, at now: ContinuousClock.Instant) throws(ProviderClientError) {
+    mutating func register(_ requestID: String, topic: String, onChunk: ChunkHandler?, at now: ContinuousClock.Instant)
+        throws(ProviderClientError)
+    {
         if let closedBy {
-            throw ProviderClientError(code: closedBy.code, message: "request '\(requestID)' not sent: \(closedBy.message)", requestID: requestID)
+            throw ProviderClientError(
+                code: closedBy.code, message: "request '\(requestID)' not sent: \(closedBy.message)",
+                requestID: requestID)
         }
         guard calls[requestID] == nil else {
-            throw ProviderClientError(code: .duplicateRequest, message: "request '\(requestID)' is already waiting for its answer in this client", requestID: requestID)
+            throw ProviderClientError(
+                code: .duplicateRequest,
+                message: "request '\(requestID)' is already waiting for its answer in this client", requestID: requestID
+            )
         }
         // A request id used again (a retry of a call that gave up) starts afresh: a late answer
         // to the earlier send is a fine answer to this one.
@@ -147,14 +160,24 @@ struct PendingCalls: Sendable {
     ) -> Result<ProviderCallResult, ProviderClientError>? {
         guard var call = calls[requestID] else {
             if let closedBy {
-                return .failure(ProviderClientError(code: closedBy.code, message: "no answer to request '\(requestID)': \(closedBy.message)", requestID: requestID))
+                return .failure(
+                    ProviderClientError(
+                        code: closedBy.code, message: "no answer to request '\(requestID)': \(closedBy.message)",
+                        requestID: requestID))
             }
-            return .failure(ProviderClientError(
-                code: .unknownRequest, message: "request '\(requestID)' was not sent by this client, or its answer was already taken", requestID: requestID
-            ))
+            return .failure(
+                ProviderClientError(
+                    code: .unknownRequest,
+                    message: "request '\(requestID)' was not sent by this client, or its answer was already taken",
+                    requestID: requestID
+                ))
         }
         guard call.waiter == nil else {
-            return .failure(ProviderClientError(code: .alreadyAwaited, message: "another task is already awaiting the answer to request '\(requestID)'", requestID: requestID))
+            return .failure(
+                ProviderClientError(
+                    code: .alreadyAwaited,
+                    message: "another task is already awaiting the answer to request '\(requestID)'",
+                    requestID: requestID))
         }
         if let answer = call.answer {
             finish(requestID, .answered, duplicates: call.duplicates)
@@ -192,14 +215,24 @@ struct PendingCalls: Sendable {
         var expired: [(Completion, ProviderClientError)] = []
         while let first = expiries.min, first.deadline <= now {
             expiries.removeMin()
-            guard let call = calls[first.requestID], let waiter = call.waiter, waiter.token == first.token else { continue }
+            guard let call = calls[first.requestID], let waiter = call.waiter, waiter.token == first.token else {
+                continue
+            }
             finish(first.requestID, .gaveUp, duplicates: call.duplicates)
             stats.timedOut += 1
-            expired.append((waiter.completion, ProviderClientError(
-                code: .timedOut,
-                message: "no final answer to request '\(first.requestID)' within \(waiter.timeout.spoken) (sent to '\(call.topic)', awaited on reply topic '\(replyTopic)')",
-                requestID: first.requestID
-            )))
+            expired.append(
+                (
+                    waiter.completion,
+                    ProviderClientError(
+                        code: .timedOut,
+                        message:
+                            """
+                            no final answer to request '\(first.requestID)' within \(waiter.timeout.spoken) (sent \
+                            to '\(call.topic)', awaited on reply topic '\(replyTopic)')
+                            """,
+                        requestID: first.requestID
+                    )
+                ))
         }
         return expired
     }
@@ -208,7 +241,14 @@ struct PendingCalls: Sendable {
     mutating func close(because error: ProviderClientError) -> [(Completion, ProviderClientError)] {
         if closedBy == nil { closedBy = error }
         let waiting = calls.compactMap { id, call in
-            call.waiter.map { ($0.completion, ProviderClientError(code: error.code, message: "no answer to request '\(id)': \(error.message)", requestID: id, kafkaError: error.kafkaError)) }
+            call.waiter.map {
+                (
+                    $0.completion,
+                    ProviderClientError(
+                        code: error.code, message: "no answer to request '\(id)': \(error.message)", requestID: id,
+                        kafkaError: error.kafkaError)
+                )
+            }
         }
         calls.removeAll()
         expiries = Heap()
@@ -229,7 +269,9 @@ struct PendingCalls: Sendable {
     mutating func countUndecodable() { stats.undecodable += 1 }
 
     /// One signal read from the reply topic.
-    mutating func receive(_ signal: Signal, envelope: SignalEnvelope, at now: ContinuousClock.Instant) -> (Delivery?, Disposition) {
+    mutating func receive(_ signal: Signal, envelope: SignalEnvelope, at now: ContinuousClock.Instant) -> (
+        Delivery?, Disposition
+    ) {
         switch signal {
         case .streamChunk(let chunk):
             return receive(chunk)
@@ -253,22 +295,32 @@ struct PendingCalls: Sendable {
             stats.foreign += 1
             return (nil, .foreign)
         }
-        guard call.answer == nil, call.chunks[chunk.index] == nil else { return (nil, .staleChunk) }
+        guard call.answer == nil else { return (nil, .staleChunk) }
+        // One run per call: the first chunk's. Chunks of another call of the provider (numbered
+        // from 0 again) would interleave with it by index into garbled text.
+        if call.chunks.isEmpty {
+            call.run = chunk.run
+        } else if chunk.run != call.run {
+            stats.otherRunChunks += 1
+            return (nil, .otherRun)
+        }
+        guard call.chunks[chunk.index] == nil else { return (nil, .staleChunk) }
         call.chunks[chunk.index] = chunk
-        var run: [StreamChunk] = []
+        var ready: [StreamChunk] = []
         if call.onChunk != nil {
             while let next = call.chunks[call.nextChunk] {
-                run.append(next)
+                ready.append(next)
                 call.nextChunk += 1
             }
         }
         calls[chunk.requestID] = call
-        guard let handler = call.onChunk, !run.isEmpty else { return (nil, .chunk) }
-        return (.chunks(handler, run), .chunk)
+        guard let handler = call.onChunk, !ready.isEmpty else { return (nil, .chunk) }
+        return (.chunks(handler, ready), .chunk)
     }
 
     private mutating func receiveFinal(
-        _ requestID: String, _ outcome: ProviderCallResult.Outcome, envelope: SignalEnvelope, at now: ContinuousClock.Instant
+        _ requestID: String, _ outcome: ProviderCallResult.Outcome, envelope: SignalEnvelope,
+        at now: ContinuousClock.Instant
     ) -> (Delivery?, Disposition) {
         if var call = calls[requestID] {
             if call.answer != nil {
@@ -280,7 +332,8 @@ struct PendingCalls: Sendable {
             stats.answered += 1
             let result = ProviderCallResult(
                 requestID: requestID, outcome: outcome, envelope: envelope,
-                chunks: call.chunks.sorted { $0.key < $1.key }.map(\.value), latency: now - (call.sentAt ?? call.registeredAt)
+                chunks: call.chunks.sorted { $0.key < $1.key }.map(\.value),
+                latency: now - (call.sentAt ?? call.registeredAt)
             )
             if let waiter = call.waiter {
                 finish(requestID, .answered, duplicates: call.duplicates)
@@ -330,6 +383,7 @@ struct PendingCalls: Sendable {
     }
 
     static func cancelled(_ requestID: String) -> ProviderClientError {
-        ProviderClientError(code: .cancelled, message: "the task awaiting request '\(requestID)' was cancelled", requestID: requestID)
+        ProviderClientError(
+            code: .cancelled, message: "the task awaiting request '\(requestID)' was cancelled", requestID: requestID)
     }
 }

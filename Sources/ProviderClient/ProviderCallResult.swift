@@ -14,12 +14,15 @@ public struct ProviderCallResult: Sendable, Hashable {
     public var outcome: Outcome
     /// The final answer's envelope as received (its `id`, `source`, `time`).
     public var envelope: SignalEnvelope
-    /// The stream's chunks, one per index, in index order (empty when nothing was streamed).
+    /// The stream's chunks, one per index, in index order (empty when nothing was streamed), all
+    /// of one run: the first run the client saw (`ProviderClientStats.otherRunChunks`).
     public var chunks: [StreamChunk]
     /// From the acknowledged send to the final answer's arrival at this client.
     public var latency: Duration
 
-    public init(requestID: String, outcome: Outcome, envelope: SignalEnvelope, chunks: [StreamChunk] = [], latency: Duration) {
+    public init(
+        requestID: String, outcome: Outcome, envelope: SignalEnvelope, chunks: [StreamChunk] = [], latency: Duration
+    ) {
         self.requestID = requestID
         self.outcome = outcome
         self.envelope = envelope

@@ -1,3 +1,4 @@
+import Common
 public import Kafka
 import Logging
 public import Signals
@@ -21,7 +22,9 @@ extension ProviderClient {
     ///   exist or the delivery failed, ``ProviderClientError/Code/shutDown`` after shutdown, and
     ///   whatever ``start()`` throws.
     @discardableResult
-    public func send(_ request: ProviderRequest, as kind: ProviderRequestKind? = nil, to topic: String? = nil) async throws(ProviderClientError) -> KafkaDeliveryReceipt {
+    public func send(_ request: ProviderRequest, as kind: ProviderRequestKind? = nil, to topic: String? = nil)
+        async throws(ProviderClientError) -> KafkaDeliveryReceipt
+    {
         try await publish(request, as: kind, to: topic, onChunk: nil)
     }
 
@@ -34,7 +37,9 @@ extension ProviderClient {
     ///   ``ProviderClientError/Code/cancelled``, ``ProviderClientError/Code/shutDown``,
     ///   ``ProviderClientError/Code/unknownRequest`` for a request this client did not send (or
     ///   whose answer was already taken), ``ProviderClientError/Code/alreadyAwaited``.
-    public func response(for requestID: String, timeout: Duration? = nil) async throws(ProviderClientError) -> ProviderCallResult {
+    public func response(for requestID: String, timeout: Duration? = nil) async throws(ProviderClientError)
+        -> ProviderCallResult
+    {
         let timeout = timeout ?? configuration.defaultTimeout
         return try await wait(for: requestID, deadline: .now + timeout, timeout: timeout)
     }
@@ -49,7 +54,8 @@ extension ProviderClient {
     ///   - onChunk: gets each `stream_chunk` once, in index order, as it arrives (a chunk after a
     ///     gap waits for the missing one). Called on the client's reader task: keep it short.
     public func call(
-        _ request: ProviderRequest, as kind: ProviderRequestKind? = nil, to topic: String? = nil, timeout: Duration? = nil,
+        _ request: ProviderRequest, as kind: ProviderRequestKind? = nil, to topic: String? = nil,
+        timeout: Duration? = nil,
         onChunk: (@Sendable (StreamChunk) -> Void)? = nil
     ) async throws(ProviderClientError) -> ProviderCallResult {
         let timeout = timeout ?? configuration.defaultTimeout
@@ -67,20 +73,26 @@ extension ProviderClient {
     /// fails with ``ProviderClientError/Code/cancelled``; a later answer counts as late.
     public func discard(_ requestID: String) {
         let completion = book.withLock { $0.discard(requestID) }
-        completion?(.failure(ProviderClientError(code: .cancelled, message: "request '\(requestID)' was discarded", requestID: requestID)))
+        completion?(
+            .failure(
+                ProviderClientError(
+                    code: .cancelled, message: "request '\(requestID)' was discarded", requestID: requestID)))
     }
 
     // MARK: Internals
 
     func publish(
-        _ request: ProviderRequest, as kind: ProviderRequestKind?, to topic: String?, onChunk: PendingCalls.ChunkHandler?
+        _ request: ProviderRequest, as kind: ProviderRequestKind?, to topic: String?,
+        onChunk: PendingCalls.ChunkHandler?
     ) async throws(ProviderClientError) -> KafkaDeliveryReceipt {
         try await start()
         var request = request
         let requestID = request.requestID
         if let replyTo = request.replyTo, replyTo != replyTopic {
             throw ProviderClientError(
-                code: .invalidRequest, message: "request '\(requestID)' names reply_to '\(replyTo)', but this client reads '\(replyTopic)'", requestID: requestID
+                code: .invalidRequest,
+                message: "request '\(requestID)' names reply_to '\(replyTo)', but this client reads '\(replyTopic)'",
+                requestID: requestID
             )
         }
         request.replyTo = replyTopic
@@ -91,7 +103,9 @@ extension ProviderClient {
         do {
             value = try envelope.encoded()
         } catch {
-            throw ProviderClientError(code: .invalidRequest, message: "request '\(requestID)' cannot be encoded: \(error)", requestID: requestID)
+            throw ProviderClientError(
+                code: .invalidRequest, message: "request '\(requestID)' cannot be encoded: \(error)",
+                requestID: requestID)
         }
         let message = KafkaProducerMessage(
             topic: destination, key: envelope.messageKey.map { Array($0.utf8) }, value: value,
@@ -107,10 +121,14 @@ extension ProviderClient {
         } catch {
             let waiter = book.withLock { $0.unregister(requestID) }
             let failure = ProviderClientError(
-                code: .sendFailed, message: "request '\(requestID)' could not be sent to '\(destination)': \(error.message)", requestID: requestID, kafkaError: error
+                code: .sendFailed,
+                message: "request '\(requestID)' could not be sent to '\(destination)': \(error.message)",
+                requestID: requestID, kafkaError: error
             )
             waiter?(.failure(failure))
-            logger.debug("request not sent", metadata: ["client.request_id": "\(requestID)", "kafka.topic": "\(destination)", "kafka.error": "\(error)"])
+            logger.debug(
+                "request not sent",
+                metadata: [LogKey.requestID: "\(requestID)", LogKey.topic: "\(destination)", LogKey.error: "\(error)"])
             throw failure
         }
     }
@@ -138,20 +156,26 @@ extension ProviderClient {
             _ = try await producer.metadata(timeout: configuration.connectTimeout).partitionCount(of: topic)
             return .success(())
         } catch {
-            let message = error.code == .unknownTopic
+            let message =
+                error.code == .unknownTopic
                 ? "topic '\(topic)' does not exist on the cluster at \(configuration.common.bootstrapServers)"
                 : "could not check topic '\(topic)': \(error.message)"
             return .failure(ProviderClientError(code: .sendFailed, message: message, kafkaError: error))
         }
     }
 
-    func wait(for requestID: String, deadline: ContinuousClock.Instant, timeout: Duration) async throws(ProviderClientError) -> ProviderCallResult {
+    func wait(for requestID: String, deadline: ContinuousClock.Instant, timeout: Duration)
+        async throws(ProviderClientError) -> ProviderCallResult
+    {
         let token = waiterTokens.add(1, ordering: .relaxed).newValue
         let result = await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Result<ProviderCallResult, ProviderClientError>, Never>) in
+            await withCheckedContinuation {
+                (continuation: CheckedContinuation<Result<ProviderCallResult, ProviderClientError>, Never>) in
                 let immediate = self.book.withLock { book in
                     // Cancellation is checked under the lock the cancellation handler takes.
-                    book.attach(requestID, token: token, deadline: deadline, timeout: timeout, cancelled: Task.isCancelled) { result in
+                    book.attach(
+                        requestID, token: token, deadline: deadline, timeout: timeout, cancelled: Task.isCancelled
+                    ) { result in
                         continuation.resume(returning: result)
                     }
                 }

@@ -1,3 +1,4 @@
+import Common
 import Kafka
 import Logging
 import Signals
@@ -13,9 +14,11 @@ extension ProviderClient {
             }
         } catch {
             let failure = ProviderClientError(
-                code: .replyTopicLost, message: "reply topic '\(replyTopic)' can no longer be read: \(error.message)", kafkaError: error
+                code: .replyTopicLost, message: "reply topic '\(replyTopic)' can no longer be read: \(error.message)",
+                kafkaError: error
             )
-            logger.info("reply topic no longer read", metadata: ["client.reply_topic": "\(replyTopic)", "kafka.error": "\(error)"])
+            logger.info(
+                "reply topic no longer read", metadata: [LogKey.replyTopic: "\(replyTopic)", LogKey.error: "\(error)"])
             lifecycle.withLock { state in
                 state.failure = failure
                 state.phase = .stopped
@@ -34,7 +37,7 @@ extension ProviderClient {
                 return false
             }
             guard known else {
-                logger.trace("answer for another client ignored", metadata: ["client.request_id": "\(requestID)"])
+                logger.trace("answer for another client ignored", metadata: [LogKey.requestID: "\(requestID)"])
                 return
             }
         }
@@ -43,9 +46,12 @@ extension ProviderClient {
             envelope = try decoder.decode(message.value)
         } catch {
             book.withLock { $0.countUndecodable() }
-            logger.debug("reply not decodable", metadata: [
-                "kafka.partition": "\(message.partition)", "kafka.offset": "\(message.offset)", "client.error": "\(error.message)",
-            ])
+            logger.debug(
+                "reply not decodable",
+                metadata: [
+                    LogKey.partition: "\(message.partition)", LogKey.offset: "\(message.offset)",
+                    LogKey.error: "\(error.message)",
+                ])
             return
         }
         let now = ContinuousClock.now
@@ -61,15 +67,25 @@ extension ProviderClient {
         let requestID = envelope.signal.requestID ?? ""
         switch disposition {
         case .duplicate(let count):
-            logger.debug("duplicate answer dropped", metadata: ["client.request_id": "\(requestID)", "client.duplicates": "\(count)"])
+            logger.debug(
+                "duplicate answer dropped", metadata: [LogKey.requestID: "\(requestID)", LogKey.duplicates: "\(count)"])
         case .late:
-            logger.debug("answer after the call gave up dropped", metadata: ["client.request_id": "\(requestID)"])
+            logger.debug("answer after the call gave up dropped", metadata: [LogKey.requestID: "\(requestID)"])
+        case .otherRun:
+            var run = "none"
+            if case .streamChunk(let chunk) = envelope.signal, let named = chunk.run { run = named }
+            logger.debug(
+                "chunk of another run dropped",
+                metadata: [
+                    LogKey.requestID: "\(requestID)", LogKey.run: "\(run)",
+                ])
         case .nonFinal:
-            logger.trace("error handed back to the routers ignored", metadata: ["client.request_id": "\(requestID)"])
+            logger.trace("error handed back to the routers ignored", metadata: [LogKey.requestID: "\(requestID)"])
         case .foreign:
-            logger.trace("answer for another client ignored", metadata: ["client.request_id": "\(requestID)"])
+            logger.trace("answer for another client ignored", metadata: [LogKey.requestID: "\(requestID)"])
         case .ignored:
-            logger.trace("signal on the reply topic ignored", metadata: ["signal.type": "\(envelope.type.rawValue)"])
+            logger.trace(
+                "signal on the reply topic ignored", metadata: [LogKey.signalType: "\(envelope.type.rawValue)"])
         case .chunk, .staleChunk, .answered:
             break
         }
@@ -86,7 +102,7 @@ extension ProviderClient {
             let expired = book.withLock { $0.expire(at: .now) }
             for (completion, error) in expired {
                 completion(.failure(error))
-                logger.debug("call timed out", metadata: ["client.request_id": "\(error.requestID ?? "")"])
+                logger.debug("call timed out", metadata: [LogKey.requestID: "\(error.requestID ?? "")"])
             }
         }
     }

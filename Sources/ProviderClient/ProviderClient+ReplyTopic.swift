@@ -1,3 +1,4 @@
+import Common
 import Kafka
 import Logging
 
@@ -19,7 +20,9 @@ extension ProviderClient {
             do {
                 try reader.assign(positions)
             } catch {
-                throw ProviderClientError(code: .connectionFailed, message: "could not assign reply topic '\(replyTopic)': \(error.message)", kafkaError: error)
+                throw ProviderClientError(
+                    code: .connectionFailed, message: "could not assign reply topic '\(replyTopic)': \(error.message)",
+                    kafkaError: error)
             }
             partitionCount = partitions.count
         } catch {
@@ -27,7 +30,9 @@ extension ProviderClient {
                 if state.phase == .starting { state.phase = .created }
                 state.start = nil
             }
-            logger.info("provider client start failed", metadata: ["client.reply_topic": "\(replyTopic)", "client.error": "\(error.message)"])
+            logger.error(
+                "provider client start failed",
+                metadata: [LogKey.replyTopic: "\(replyTopic)", LogKey.error: "\(error.message)"])
             return .failure(error)
         }
         let started = lifecycle.withLock { state -> Bool in
@@ -38,14 +43,19 @@ extension ProviderClient {
             return true
         }
         guard started else { return .failure(shutDownError()) }
-        logger.info("provider client ready", metadata: [
-            "client.id": "\(configuration.clientID)", "client.reply_topic": "\(replyTopic)", "client.partitions": "\(partitionCount)",
-        ])
+        logger.info(
+            "provider client ready",
+            metadata: [
+                LogKey.clientID: "\(configuration.clientID)", LogKey.replyTopic: "\(replyTopic)",
+                LogKey.partitions: "\(partitionCount)",
+            ])
         return .success(())
     }
 
     /// The reply topic's partitions; the per-client topic is created first when missing.
-    private func replyPartitions(until deadline: ContinuousClock.Instant) async throws(ProviderClientError) -> [TopicPartition] {
+    private func replyPartitions(until deadline: ContinuousClock.Instant) async throws(ProviderClientError)
+        -> [TopicPartition]
+    {
         var createdOrFound = false
         var lastProblem = "not in the cluster's metadata"
         var timeout = configuration.connectTimeout
@@ -55,7 +65,8 @@ extension ProviderClient {
                 metadata = try await reader.metadata(timeout: timeout)
                 timeout = Self.remaining(until: deadline)
             } catch {
-                throw ProviderClientError(code: .connectionFailed, message: "could not reach the broker: \(error.message)", kafkaError: error)
+                throw ProviderClientError(
+                    code: .connectionFailed, message: "could not reach the broker: \(error.message)", kafkaError: error)
             }
             if let topic = metadata.topics[replyTopic] {
                 if topic.error == nil, topic.partitionCount > 0 {
@@ -67,8 +78,16 @@ extension ProviderClient {
                 guard configuration.createsReplyTopic else {
                     throw ProviderClientError(
                         code: .connectionFailed,
-                        message: "reply topic '\(replyTopic)' does not exist on the cluster at \(configuration.common.bootstrapServers) "
-                            + "(a reply topic given explicitly is never created: give an existing one, or none for the per-client topic)"
+                        message:
+                            """
+                            reply topic '\(replyTopic)' does not exist on the cluster at \
+                            \(configuration.common.bootstrapServers) \
+
+                            """
+                                + """
+                                (a reply topic given explicitly is never created: give an existing one, or none for \
+                                the per-client topic)
+                                """
                     )
                 }
                 try await createReplyTopic(until: deadline)
@@ -78,7 +97,12 @@ extension ProviderClient {
             // Metadata lags a creation by a moment.
             guard ContinuousClock.now < deadline else {
                 throw ProviderClientError(
-                    code: .connectionFailed, message: "reply topic '\(replyTopic)' not ready within \(configuration.connectTimeout.spoken): \(lastProblem)"
+                    code: .connectionFailed,
+                    message:
+                        """
+                        reply topic '\(replyTopic)' not ready within \(configuration.connectTimeout.spoken): \
+                        \(lastProblem)
+                        """
                 )
             }
             try? await Task.sleep(for: .milliseconds(100))
@@ -91,28 +115,42 @@ extension ProviderClient {
             let admin = try KafkaAdmin(configuration: configuration.common, logger: logger)
             let outcome = try await admin.createTopics([spec], timeout: Self.remaining(until: deadline))
             if outcome[spec.name] == .created {
-                logger.info("reply topic created", metadata: [
-                    "client.reply_topic": "\(spec.name)", "client.partitions": "\(spec.partitions)", "kafka.retention_ms": "\(spec.configs["retention.ms"] ?? "")",
-                ])
+                logger.info(
+                    "reply topic created",
+                    metadata: [
+                        LogKey.replyTopic: "\(spec.name)", LogKey.partitions: "\(spec.partitions)",
+                        LogKey.retentionMs: "\(spec.configs["retention.ms"] ?? "")",
+                    ])
             }
         } catch {
-            throw ProviderClientError(code: .connectionFailed, message: "could not create reply topic '\(spec.name)': \(error.message)", kafkaError: error)
+            throw ProviderClientError(
+                code: .connectionFailed, message: "could not create reply topic '\(spec.name)': \(error.message)",
+                kafkaError: error)
         }
     }
 
     /// The partition's high watermark (the next offset to be written), asked until `deadline`
     /// (a partition just created may have no leader for a moment).
-    private func endOffset(of partition: TopicPartition, until deadline: ContinuousClock.Instant) async throws(ProviderClientError) -> Int64 {
+    private func endOffset(of partition: TopicPartition, until deadline: ContinuousClock.Instant)
+        async throws(ProviderClientError) -> Int64
+    {
         while true {
             let failure: KafkaError
             do {
-                return try await reader.watermarks(of: partition, timeout: min(Self.remaining(until: deadline), .seconds(5))).high
+                return try await reader.watermarks(
+                    of: partition, timeout: min(Self.remaining(until: deadline), .seconds(5))
+                ).high
             } catch {
                 failure = error
             }
             guard ContinuousClock.now < deadline else {
                 throw ProviderClientError(
-                    code: .connectionFailed, message: "could not find the end of reply topic partition \(partition) within \(configuration.connectTimeout.spoken): \(failure.message)",
+                    code: .connectionFailed,
+                    message:
+                        """
+                        could not find the end of reply topic partition \(partition) within \
+                        \(configuration.connectTimeout.spoken): \(failure.message)
+                        """,
                     kafkaError: failure
                 )
             }

@@ -1,4 +1,5 @@
-public import Kafka
+import Common
+import Kafka
 public import Logging
 public import ServiceLifecycle
 public import Signals
@@ -59,7 +60,9 @@ public final class ProviderClient: Service, Sendable {
     }
 
     /// Creates the Kafka clients; nothing talks to the broker before ``start()``.
-    public init(configuration: ProviderClientConfiguration, logger: Logger = Logger(label: "provider-client")) throws(ProviderClientError) {
+    public init(configuration: ProviderClientConfiguration, logger: Logger = Logger(label: "provider-client"))
+        throws(ProviderClientError)
+    {
         if let problem = configuration.problem() {
             throw ProviderClientError(code: .invalidConfiguration, message: problem)
         }
@@ -68,7 +71,8 @@ public final class ProviderClient: Service, Sendable {
         replyTopic = configuration.effectiveReplyTopic
         source = "client/\(configuration.clientID)"
         decoder = SignalDecoder(maxBytes: configuration.maxAnswerBytes)
-        book = Mutex(PendingCalls(replyTopic: configuration.effectiveReplyTopic, capacity: configuration.rememberedRequests))
+        book = Mutex(
+            PendingCalls(replyTopic: configuration.effectiveReplyTopic, capacity: configuration.rememberedRequests))
         do {
             producer = try KafkaProducer(configuration: configuration.producerConfiguration, logger: logger)
             reader = try KafkaConsumer(configuration: configuration.readerConfiguration, logger: logger)
@@ -134,7 +138,7 @@ public final class ProviderClient: Service, Sendable {
         await replies?.value
         await timer?.value
         await producer.close(timeout: configuration.deliveryTimeout)
-        logger.debug("provider client stopped", metadata: ["client.reply_topic": "\(replyTopic)"])
+        logger.debug("provider client stopped", metadata: [LogKey.replyTopic: "\(replyTopic)"])
     }
 
     /// Ends the reply reader (it wakes from its poll); ``run()`` then shuts down.
@@ -146,7 +150,9 @@ public final class ProviderClient: Service, Sendable {
         let waiting = book.withLock { $0.close(because: error) }
         for (completion, failure) in waiting { completion(.failure(failure)) }
         if !waiting.isEmpty {
-            logger.debug("waiting calls failed", metadata: ["client.calls": "\(waiting.count)", "client.reason": "\(error.message)"])
+            logger.debug(
+                "waiting calls failed",
+                metadata: [LogKey.inFlight: "\(waiting.count)", LogKey.reason: "\(error.message)"])
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 public import Kafka
+import Topics
 
 /// Settings of a ``ProviderClient``. Every member has a documented default; ``common`` carries
 /// the bootstrap servers and passes any librdkafka property through (TLS, SASL, tuning), applied
@@ -43,8 +44,11 @@ public struct ProviderClientConfiguration: Sendable, Hashable {
     /// completes or throws within it. Default 30 s.
     public var deliveryTimeout: Duration
     /// Longest the reply reader's fetch waits at the broker when there is nothing to read
-    /// (`fetch.wait.max.ms`). Default 100 ms; answers are returned as soon as they exist.
+    /// (`fetch.wait.max.ms`). Default: the latency profile's (5 ms in `balanced`).
     public var fetchMaxWait: Duration
+    /// How long the request producer waits to batch (`linger.ms`). Default: the latency
+    /// profile's (none in `balanced`).
+    public var linger: Duration
     /// How often expired calls are looked for: a call's timeout fires up to this late. Default 50 ms.
     public var timeoutResolution: Duration
     /// How many answered (or given up) request ids are remembered, so that later answers for
@@ -70,7 +74,8 @@ public struct ProviderClientConfiguration: Sendable, Hashable {
         defaultTimeout: Duration = .seconds(120),
         connectTimeout: Duration = .seconds(10),
         deliveryTimeout: Duration = .seconds(30),
-        fetchMaxWait: Duration = .milliseconds(100),
+        fetchMaxWait: Duration = LatencyProfile.balanced.fetchWait,
+        linger: Duration = LatencyProfile.balanced.linger,
         timeoutResolution: Duration = .milliseconds(50),
         rememberedRequests: Int = 100_000,
         propagatesTimeout: Bool = true,
@@ -87,6 +92,7 @@ public struct ProviderClientConfiguration: Sendable, Hashable {
         self.connectTimeout = connectTimeout
         self.deliveryTimeout = deliveryTimeout
         self.fetchMaxWait = fetchMaxWait
+        self.linger = linger
         self.timeoutResolution = timeoutResolution
         self.rememberedRequests = rememberedRequests
         self.propagatesTimeout = propagatesTimeout
@@ -94,17 +100,22 @@ public struct ProviderClientConfiguration: Sendable, Hashable {
     }
 
     public init(bootstrapServers: String, clientID: String = ProviderClientConfiguration.defaultClientID()) {
-        self.init(common: KafkaConfiguration(bootstrapServers: bootstrapServers, clientID: "provider-client-\(clientID)"), clientID: clientID)
+        self.init(
+            common: KafkaConfiguration(bootstrapServers: bootstrapServers, clientID: "provider-client-\(clientID)"),
+            clientID: clientID)
     }
 
     /// The router's request topic: where ``ProviderClient/send(_:as:to:)`` sends by default.
-    public var routerTopic: String { topicPrefix + "llm.router.requests" }
+    public var routerTopic: String { topics.routerRequests }
 
     /// A provider's request topic, for sending straight to its agents (no router, no fallback).
-    public func providerTopic(_ provider: String) -> String { topicPrefix + "llm.requests.\(provider)" }
+    public func providerTopic(_ provider: String) -> String { topics.requests(provider) }
 
     /// The reply topic in effect: ``replyTopic``, else the per-client topic.
-    public var effectiveReplyTopic: String { replyTopic ?? topicPrefix + "llm.replies.\(clientID)" }
+    public var effectiveReplyTopic: String { replyTopic ?? topics.clientReplies(clientID) }
+
+    /// Every topic name, behind ``topicPrefix``.
+    private var topics: TopicNames { TopicNames(prefix: topicPrefix) }
 
     /// Whether the client creates its reply topic when it is missing (only the per-client one).
     public var createsReplyTopic: Bool { replyTopic == nil }
@@ -124,12 +135,16 @@ public struct ProviderClientConfiguration: Sendable, Hashable {
 
     /// What is wrong with these settings, if anything.
     func problem() -> String? {
-        if clientID.isEmpty || clientID.count > 200 || !clientID.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) {
+        if clientID.isEmpty || clientID.count > 200
+            || !clientID.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) })
+        {
             return "clientID '\(clientID)' must be 1 to 200 ASCII letters, digits, '.', '_' or '-'"
         }
         if let replyTopic, replyTopic.isEmpty { return "replyTopic must not be empty (nil means the per-client topic)" }
         if replyTopicPartitions < 1 { return "replyTopicPartitions must be at least 1, got \(replyTopicPartitions)" }
-        if replyTopicReplicationFactor < 1 { return "replyTopicReplicationFactor must be at least 1, got \(replyTopicReplicationFactor)" }
+        if replyTopicReplicationFactor < 1 {
+            return "replyTopicReplicationFactor must be at least 1, got \(replyTopicReplicationFactor)"
+        }
         if replyTopicRetention < .milliseconds(1) { return "replyTopicRetention must be at least 1 ms" }
         if defaultTimeout <= .zero { return "defaultTimeout must be positive" }
         if connectTimeout <= .zero { return "connectTimeout must be positive" }
@@ -140,8 +155,14 @@ public struct ProviderClientConfiguration: Sendable, Hashable {
         return nil
     }
 
+    /// Takes a latency profile's fetch wait and linger.
+    public mutating func apply(_ profile: LatencyProfile) {
+        fetchMaxWait = profile.fetchWait
+        linger = profile.linger
+    }
+
     var producerConfiguration: KafkaProducerConfiguration {
-        KafkaProducerConfiguration(common: common, deliveryTimeout: deliveryTimeout)
+        KafkaProducerConfiguration(common: common, linger: linger, deliveryTimeout: deliveryTimeout)
     }
 
     /// A reader of assigned partitions: no subscription, nothing stored or committed.

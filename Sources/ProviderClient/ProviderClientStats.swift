@@ -9,6 +9,10 @@ public struct ProviderClientStats: Sendable, Hashable {
     public var duplicates = 0
     /// First final answers that arrived after their call had timed out or been cancelled: dropped.
     public var late = 0
+    /// `stream_chunk`s of another run than the one a call keeps (the first run it saw): a
+    /// provider called again for the same request, after a crash mid-stream, streams from index
+    /// 0 again. Dropped, never handed to `onChunk` nor put in the result.
+    public var otherRunChunks = 0
     /// Signals on the reply topic for request ids this client did not send (or no longer
     /// remembers): ignored. On a shared reply topic these are the other clients' answers.
     public var foreign = 0

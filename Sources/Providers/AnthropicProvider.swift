@@ -19,7 +19,10 @@ public final class AnthropicProvider: LLMProvider {
 
     public static let defaultMaxTokens = 1024
 
-    public init(name: String = "anthropic", configuration: HTTPProviderConfiguration, version: String = "2023-06-01", client: HTTPClient = .shared) {
+    public init(
+        name: String = "anthropic", configuration: HTTPProviderConfiguration, version: String = "2023-06-01",
+        client: HTTPClient = .shared
+    ) {
         self.name = name
         self.configuration = configuration
         self.version = version
@@ -34,11 +37,13 @@ public final class AnthropicProvider: LLMProvider {
 
     public func complete(_ request: ProviderRequest) async throws(ProviderCallError) -> Completion {
         let response = try await send(request, streaming: false)
-        return try Self.completion(from: try await upstream.body(of: response), requestedModel: request.model ?? "")
+        let body = try await upstream.bodyBuffer(of: response)
+        return try Self.completion(from: body, requestedModel: request.model ?? "")
     }
 
     public func stream(_ request: ProviderRequest) -> AsyncThrowingStream<StreamEvent, any Error> {
-        HTTPUpstream.stream(timeout: configuration.requestTimeout, open: { () throws(ProviderCallError) in try await self.send(request, streaming: true) }) { response, continuation in
+        let open = { @Sendable () async throws(ProviderCallError) in try await self.send(request, streaming: true) }
+        return upstream.stream(open: open) { response, continuation in
             var parser = ServerSentEvents()
             var accumulator = StreamAccumulator(model: request.model ?? "")
             for try await buffer in response.body {
@@ -47,7 +52,9 @@ public final class AnthropicProvider: LLMProvider {
                 }
             }
             guard accumulator.stopped else {
-                throw ProviderCallError(type: .providerError, message: "the stream was cut mid-way: it ended before message_stop", retryable: true, breakerKind: .connection)
+                throw ProviderCallError(
+                    type: .providerError, message: "the stream was cut mid-way: it ended before message_stop",
+                    retryable: true, breakerKind: .connection)
             }
             continuation.yield(.finished(try accumulator.completion()))
         }
@@ -55,24 +62,35 @@ public final class AnthropicProvider: LLMProvider {
 
     // MARK: HTTP
 
-    private func send(_ request: ProviderRequest, streaming: Bool) async throws(ProviderCallError) -> HTTPClientResponse {
+    private func send(_ request: ProviderRequest, streaming: Bool) async throws(ProviderCallError) -> HTTPClientResponse
+    {
         let model = request.model ?? ""
         let window = configuration.models.first { $0.id == model }?.contextWindow ?? 200_000
         let estimate = AdmissionController.estimatedTokens(request, defaultMaxTokens: Self.defaultMaxTokens)
         guard estimate <= window else {
             throw ProviderCallError(
                 type: .contextLengthExceeded,
-                message: "about \(estimate) tokens (prompt estimate + max_tokens) exceed the \(window)-token context window of '\(model)'",
+                message:
+                    """
+                    about \(estimate) tokens (prompt estimate + max_tokens) exceed the \(window)-token context \
+                    window of '\(model)'
+                    """,
                 retryable: false
             )
         }
         try ImageChecks.check(request, maxImages: configuration.maxImages, maxImageBytes: configuration.maxImageBytes)
-        let body = try Self.body(of: request, streaming: streaming)
         var headers = [("anthropic-version", version)]
         if let key = configuration.apiKey { headers.append(("x-api-key", key)) }
-        return try await upstream.post("/v1/messages", headers: headers, json: body) { status, text, headers in
+        let errorFor = { (status: Int, text: String, headers: [String: String]) in
             Self.error(status: status, body: text, headers: headers)
         }
+        if let body = Self.directBody(of: request, streaming: streaming) {
+            return try await upstream.post(
+                "/v1/messages", headers: headers, body: body, model: model, errorFor: errorFor
+            )
+        }
+        let body = try Self.body(of: request, streaming: streaming)
+        return try await upstream.post("/v1/messages", headers: headers, json: body, errorFor: errorFor)
     }
 
     /// Anthropic specifics first (529 overloaded, a spend limit), then the shared mapping.
@@ -87,7 +105,9 @@ public final class AnthropicProvider: LLMProvider {
             )
         }
         if status == 429, ["spend", "credit", "billing"].contains(where: message.lowercased().contains) {
-            return ProviderCallError(type: .rateLimited, message: "upstream spend limit reached (429): \(message)", retryable: false, breakerKind: .other)
+            return ProviderCallError(
+                type: .rateLimited, message: "upstream spend limit reached (429): \(message)", retryable: false,
+                breakerKind: .other)
         }
         return HTTPErrorMapping.error(status: status, message: message, headers: headers)
     }
@@ -95,7 +115,8 @@ public final class AnthropicProvider: LLMProvider {
     // MARK: Wire format
 
     static let stopReasons: [String: String] = [
-        "end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length", "tool_use": "tool_calls", "pause_turn": "stop", "refusal": "content_filter",
+        "end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length", "tool_use": "tool_calls",
+        "pause_turn": "stop", "refusal": "content_filter",
     ]
 
     /// The request in Anthropic's shape; a tool choice, tool call or tool result it cannot carry
@@ -107,8 +128,10 @@ public final class AnthropicProvider: LLMProvider {
             let converted = try Self.message(message, at: index)
             // Tool results of one turn go back together, in one user message.
             if message.role == .tool, var last = messages.last, last["role"] as? String == "user",
-               var blocks = last["content"] as? [[String: Any]], blocks.allSatisfy({ $0["type"] as? String == "tool_result" }),
-               let more = converted["content"] as? [[String: Any]] {
+                var blocks = last["content"] as? [[String: Any]],
+                blocks.allSatisfy({ $0["type"] as? String == "tool_result" }),
+                let more = converted["content"] as? [[String: Any]]
+            {
                 blocks += more
                 last["content"] = blocks
                 messages[messages.count - 1] = last
@@ -127,7 +150,10 @@ public final class AnthropicProvider: LLMProvider {
         if let value = request.stop { body["stop_sequences"] = value }
         if let tools = request.tools, !tools.isEmpty {
             body["tools"] = tools.map { tool -> [String: Any] in
-                var object: [String: Any] = ["name": tool.function.name, "input_schema": tool.function.parameters.flatMap(JSONBodyWriter.value(of:)) ?? ["type": "object"]]
+                var object: [String: Any] = [
+                    "name": tool.function.name,
+                    "input_schema": tool.function.parameters.flatMap(JSONBodyWriter.value(of:)) ?? ["type": "object"],
+                ]
                 if let description = tool.function.description { object["description"] = description }
                 return object
             }
@@ -150,32 +176,51 @@ public final class AnthropicProvider: LLMProvider {
         case .string("required"), .string("any"): return ["type": "any"]
         case .string("none"): return ["type": "none"]
         case .object(let object):
-            if case .object(let function)? = object["function"], case .string(let name)? = function["name"], !name.isEmpty {
+            if case .object(let function)? = object["function"], case .string(let name)? = function["name"],
+                !name.isEmpty
+            {
                 return ["type": "tool", "name": name]
             }
-            if case .string(let type)? = object["type"], ["auto", "any", "none"].contains(type) { return ["type": type] }
-            if case .string("tool")? = object["type"], case .string(let name)? = object["name"], !name.isEmpty { return ["type": "tool", "name": name] }
+            if case .string(let type)? = object["type"], ["auto", "any", "none"].contains(type) {
+                return ["type": type]
+            }
+            if case .string("tool")? = object["type"], case .string(let name)? = object["name"], !name.isEmpty {
+                return ["type": "tool", "name": name]
+            }
         default:
             break
         }
-        throw .invalidRequest("tool_choice: expected \"auto\", \"required\", \"none\" or {\"type\": \"function\", \"function\": {\"name\": ...}}")
+        throw .invalidRequest(
+            """
+            tool_choice: expected \"auto\", \"required\", \"none\" or {\"type\": \"function\", \"function\": \
+            {\"name\": ...}}
+            """
+        )
     }
 
     static func message(_ message: ChatMessage, at index: Int) throws(ProviderCallError) -> [String: Any] {
         switch message.role {
         case .tool:
             guard let id = message.toolCallID, !id.isEmpty else {
-                throw .invalidRequest("messages[\(index)]: a tool message needs tool_call_id (the id of the call it answers)")
+                throw .invalidRequest(
+                    "messages[\(index)]: a tool message needs tool_call_id (the id of the call it answers)")
             }
-            return ["role": "user", "content": [["type": "tool_result", "tool_use_id": id, "content": message.content.plainText] as [String: Any]]]
+            return [
+                "role": "user",
+                "content": [
+                    ["type": "tool_result", "tool_use_id": id, "content": message.content.plainText] as [String: Any]
+                ],
+            ]
         case .assistant where !(message.toolCalls ?? []).isEmpty:
             var blocks: [[String: Any]] = []
             let text = message.content.plainText
             if !text.isEmpty { blocks.append(["type": "text", "text": text]) }
             for (callIndex, call) in (message.toolCalls ?? []).enumerated() {
                 let arguments = call.function.arguments.isEmpty ? "{}" : call.function.arguments
-                guard let input = try? JSONSerialization.jsonObject(with: Data(arguments.utf8)), input is [String: Any] else {
-                    throw .invalidRequest("messages[\(index)].tool_calls[\(callIndex)]: arguments are not a JSON object")
+                guard let input = try? JSONSerialization.jsonObject(with: Data(arguments.utf8)), input is [String: Any]
+                else {
+                    throw .invalidRequest(
+                        "messages[\(index)].tool_calls[\(callIndex)]: arguments are not a JSON object")
                 }
                 blocks.append(["type": "tool_use", "id": call.id, "name": call.function.name, "input": input])
             }
@@ -191,56 +236,87 @@ public final class AnthropicProvider: LLMProvider {
         case .text(let text):
             return ["role": role, "content": text]
         case .parts(let parts):
-            return ["role": role, "content": parts.map { part -> [String: Any] in
-                switch part {
-                case .text(let text): return ["type": "text", "text": text]
-                case .imageURL(let url, _):
-                    // A data URL carries the image itself: Anthropic takes it as a base64 block.
-                    if url.hasPrefix("data:"), let comma = url.firstIndex(of: ","), url[..<comma].hasSuffix(";base64") {
-                        let mediaType = String(url[url.index(url.startIndex, offsetBy: 5)..<comma].dropLast(";base64".count))
-                        return ["type": "image", "source": ["type": "base64", "media_type": mediaType, "data": String(url[url.index(after: comma)...])]]
+            return [
+                "role": role,
+                "content": parts.map { part -> [String: Any] in
+                    switch part {
+                    case .text(let text): return ["type": "text", "text": text]
+                    case .imageURL(let url, _):
+                        // A data URL carries the image itself: Anthropic takes it as a base64 block.
+                        if url.hasPrefix("data:"), let comma = url.firstIndex(of: ","),
+                            url[..<comma].hasSuffix(";base64")
+                        {
+                            let mediaType = String(
+                                url[url.index(url.startIndex, offsetBy: 5)..<comma].dropLast(";base64".count))
+                            return [
+                                "type": "image",
+                                "source": [
+                                    "type": "base64", "media_type": mediaType,
+                                    "data": String(url[url.index(after: comma)...]),
+                                ],
+                            ]
+                        }
+                        return ["type": "image", "source": ["type": "url", "url": url]]
+                    case .image(let source):
+                        if let url = source.url { return ["type": "image", "source": ["type": "url", "url": url]] }
+                        return [
+                            "type": "image",
+                            "source": [
+                                "type": "base64", "media_type": source.mediaType ?? "image/png",
+                                "data": source.data ?? "",
+                            ],
+                        ]
                     }
-                    return ["type": "image", "source": ["type": "url", "url": url]]
-                case .image(let source):
-                    if let url = source.url { return ["type": "image", "source": ["type": "url", "url": url]] }
-                    return ["type": "image", "source": ["type": "base64", "media_type": source.mediaType ?? "image/png", "data": source.data ?? ""]]
-                }
-            }]
+                },
+            ]
         }
     }
-
 
     /// A `tool_use` block as a tool call (the input as a JSON text).
     static func toolCall(_ block: [String: Any]) -> ToolCall? {
         guard let id = block["id"] as? String, let name = block["name"] as? String else { return nil }
         let input = block["input"] ?? [String: Any]()
-        let arguments = (try? JSONSerialization.data(withJSONObject: input, options: [.sortedKeys, .fragmentsAllowed])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        let arguments =
+            (try? JSONSerialization.data(withJSONObject: input, options: [.sortedKeys, .fragmentsAllowed])).map {
+                String(decoding: $0, as: UTF8.self)
+            } ?? "{}"
         return ToolCall(id: id, function: .init(name: name, arguments: arguments))
     }
 
     static func completion(from data: Data, requestedModel: String) throws(ProviderCallError) -> Completion {
         guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw ProviderCallError(type: .providerError, message: "upstream answer is not JSON: \(String(decoding: data.prefix(200), as: UTF8.self))", retryable: true, breakerKind: .upstreamServerError)
+            throw ProviderCallError(
+                type: .providerError,
+                message: "upstream answer is not JSON: \(String(decoding: data.prefix(200), as: UTF8.self))",
+                retryable: true, breakerKind: .upstreamServerError)
         }
         guard let blocks = object["content"] as? [[String: Any]] else {
-            throw ProviderCallError(type: .providerError, message: "upstream answer has no content blocks", retryable: true, breakerKind: .upstreamServerError)
+            throw ProviderCallError(
+                type: .providerError, message: "upstream answer has no content blocks", retryable: true,
+                breakerKind: .upstreamServerError)
         }
         let stop = object["stop_reason"] as? String ?? "end_turn"
         guard let finishReason = stopReasons[stop] else {
-            throw ProviderCallError(type: .providerError, message: "upstream answer has an unknown stop_reason '\(stop)'", retryable: false, breakerKind: .other)
+            throw ProviderCallError(
+                type: .providerError, message: "upstream answer has an unknown stop_reason '\(stop)'", retryable: false,
+                breakerKind: .other)
         }
         let usage = object["usage"] as? [String: Any]
         let toolBlocks = blocks.filter { $0["type"] as? String == "tool_use" }
         let toolCalls = toolBlocks.compactMap(toolCall)
         guard toolCalls.count == toolBlocks.count else {
-            throw ProviderCallError(type: .providerError, message: "upstream answer has a tool_use block without id or name", retryable: true, breakerKind: .upstreamServerError)
+            throw ProviderCallError(
+                type: .providerError, message: "upstream answer has a tool_use block without id or name",
+                retryable: true, breakerKind: .upstreamServerError)
         }
         return Completion(
             model: object["model"] as? String ?? requestedModel,
             content: blocks.compactMap { $0["type"] as? String == "text" ? $0["text"] as? String : nil }.joined(),
             toolCalls: toolCalls.isEmpty ? nil : toolCalls,
             finishReason: finishReason,
-            usage: TokenUsage(promptTokens: usage?["input_tokens"] as? Int ?? 0, completionTokens: usage?["output_tokens"] as? Int ?? 0)
+            usage: TokenUsage(
+                promptTokens: usage?["input_tokens"] as? Int ?? 0,
+                completionTokens: usage?["output_tokens"] as? Int ?? 0)
         )
     }
 
@@ -255,9 +331,20 @@ public final class AnthropicProvider: LLMProvider {
         /// `tool_use` blocks by index: id, name, and the `partial_json` fragments so far.
         var toolBlocks: [Int: (id: String, name: String, json: String)] = [:]
 
+        /// The text delta of one event, if any.
         mutating func add(_ event: ServerSentEvents.Event) throws(ProviderCallError) -> String? {
+            if let object = ResponseJSONParser.parse(event.data), let delta = add(fast: object, event: event.event) {
+                return delta
+            }
+            return try add(slow: event)
+        }
+
+        /// `add(_:)` through `JSONSerialization`: every event, errors classified.
+        mutating func add(slow event: ServerSentEvents.Event) throws(ProviderCallError) -> String? {
             guard let object = (try? JSONSerialization.jsonObject(with: Data(event.data.utf8))) as? [String: Any] else {
-                throw ProviderCallError(type: .providerError, message: "upstream stream event is not JSON: \(event.data.prefix(200))", retryable: true, breakerKind: .upstreamServerError)
+                throw ProviderCallError(
+                    type: .providerError, message: "upstream stream event is not JSON: \(event.data.prefix(200))",
+                    retryable: true, breakerKind: .upstreamServerError)
             }
             switch object["type"] as? String ?? event.event {
             case "message_start":
@@ -269,8 +356,13 @@ public final class AnthropicProvider: LLMProvider {
             case "content_block_start":
                 let block = object["content_block"] as? [String: Any]
                 if block?["type"] as? String == "tool_use" {
-                    guard let index = object["index"] as? Int, let id = block?["id"] as? String, let name = block?["name"] as? String else {
-                        throw ProviderCallError(type: .providerError, message: "upstream stream has a tool_use block without index, id or name", retryable: true, breakerKind: .upstreamServerError)
+                    guard let index = object["index"] as? Int, let id = block?["id"] as? String,
+                        let name = block?["name"] as? String
+                    else {
+                        throw ProviderCallError(
+                            type: .providerError,
+                            message: "upstream stream has a tool_use block without index, id or name", retryable: true,
+                            breakerKind: .upstreamServerError)
                     }
                     toolBlocks[index] = (id, name, "")
                 }
@@ -278,12 +370,16 @@ public final class AnthropicProvider: LLMProvider {
                 let delta = object["delta"] as? [String: Any]
                 if delta?["type"] as? String == "input_json_delta" {
                     guard let index = object["index"] as? Int, toolBlocks[index] != nil else {
-                        throw ProviderCallError(type: .providerError, message: "upstream stream has input_json_delta for a block that is not a tool_use", retryable: true, breakerKind: .upstreamServerError)
+                        throw ProviderCallError(
+                            type: .providerError,
+                            message: "upstream stream has input_json_delta for a block that is not a tool_use",
+                            retryable: true, breakerKind: .upstreamServerError)
                     }
                     toolBlocks[index]?.json += delta?["partial_json"] as? String ?? ""
                     return nil
                 }
-                guard delta?["type"] as? String == "text_delta", let text = delta?["text"] as? String, !text.isEmpty else { return nil }
+                guard delta?["type"] as? String == "text_delta", let text = delta?["text"] as? String, !text.isEmpty
+                else { return nil }
                 content += text
                 return text
             case "message_delta":
@@ -295,7 +391,8 @@ public final class AnthropicProvider: LLMProvider {
                 let error = object["error"] as? [String: Any]
                 let overloaded = error?["type"] as? String == "overloaded_error"
                 throw ProviderCallError(
-                    type: overloaded ? .overloaded : .providerError, message: "upstream stream error: \(error?["message"] as? String ?? "unknown")",
+                    type: overloaded ? .overloaded : .providerError,
+                    message: "upstream stream error: \(error?["message"] as? String ?? "unknown")",
                     retryable: true, breakerKind: .upstreamServerError
                 )
             default:
@@ -307,13 +404,19 @@ public final class AnthropicProvider: LLMProvider {
         func completion() throws(ProviderCallError) -> Completion {
             let stop = stopReason ?? "end_turn"
             guard let finishReason = AnthropicProvider.stopReasons[stop] else {
-                throw ProviderCallError(type: .providerError, message: "upstream stream has an unknown stop_reason '\(stop)'", retryable: false, breakerKind: .other)
+                throw ProviderCallError(
+                    type: .providerError, message: "upstream stream has an unknown stop_reason '\(stop)'",
+                    retryable: false, breakerKind: .other)
             }
             var calls: [ToolCall] = []
             for (index, block) in toolBlocks.sorted(by: { $0.key < $1.key }) {
                 let json = block.json.isEmpty ? "{}" : block.json
                 guard (try? JSONSerialization.jsonObject(with: Data(json.utf8))) is [String: Any] else {
-                    throw ProviderCallError(type: .providerError, message: "upstream stream's tool_use block \(index) input is not a JSON object: \(json.prefix(200))", retryable: true, breakerKind: .upstreamServerError)
+                    throw ProviderCallError(
+                        type: .providerError,
+                        message:
+                            "upstream stream's tool_use block \(index) input is not a JSON object: \(json.prefix(200))",
+                        retryable: true, breakerKind: .upstreamServerError)
                 }
                 calls.append(ToolCall(id: block.id, function: .init(name: block.name, arguments: json)))
             }

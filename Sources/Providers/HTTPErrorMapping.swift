@@ -9,17 +9,24 @@ enum HTTPErrorMapping {
         case 400, 413, 422:
             return .invalidRequest("upstream refused the request (\(status)): \(message)")
         case 401, 403:
-            return ProviderCallError(type: .authentication, message: "upstream refused the credentials (\(status)): \(message)", retryable: false, breakerKind: .authentication)
+            return ProviderCallError(
+                type: .authentication, message: "upstream refused the credentials (\(status)): \(message)",
+                retryable: false, breakerKind: .authentication)
         case 404:
-            return ProviderCallError(type: .modelUnavailable, message: "upstream does not know it (404): \(message)", retryable: false)
+            return ProviderCallError(
+                type: .modelUnavailable, message: "upstream does not know it (404): \(message)", retryable: false)
         case 408:
             return .timeout("upstream timed out (408): \(message)")
         case 429:
             return .rateLimited("upstream rate limit (429): \(message)", retryAfter: retryAfter(headers))
         case 500...599:
-            return ProviderCallError(type: .providerError, message: "upstream failed (\(status)): \(message)", retryable: true, retryAfter: retryAfter(headers), breakerKind: .upstreamServerError)
+            return ProviderCallError(
+                type: .providerError, message: "upstream failed (\(status)): \(message)", retryable: true,
+                retryAfter: retryAfter(headers), breakerKind: .upstreamServerError)
         default:
-            return ProviderCallError(type: .providerError, message: "upstream answered \(status): \(message)", retryable: false, breakerKind: .other)
+            return ProviderCallError(
+                type: .providerError, message: "upstream answered \(status): \(message)", retryable: false,
+                breakerKind: .other)
         }
     }
 
@@ -40,40 +47,43 @@ enum HTTPErrorMapping {
                 return .milliseconds(Int64(max(0, date.timeIntervalSinceNow) * 1000))
             }
         }
-        let resets = ["x-ratelimit-reset-requests", "x-ratelimit-reset-tokens"].compactMap { headers[$0].flatMap(parseResetDuration) }
+        let resets = ["x-ratelimit-reset-requests", "x-ratelimit-reset-tokens"].compactMap {
+            headers[$0].flatMap(parseResetDuration)
+        }
         return resets.max()
     }
 
-    /// OpenAI's reset format: `6ms`, `1s`, `1.5s`, `1m30s`, `2h0m0s`.
+    /// OpenAI's reset format: `6ms`, `1s`, `1.5s`, `1m30s`, `2h0m0s`. Read byte by byte (it comes
+    /// with every answer); anything but ASCII digits, `.` and the units is `nil`.
     static func parseResetDuration(_ text: String) -> Duration? {
+        let bytes = Array(text.utf8)
         var total = 0.0
-        var number = ""
-        var index = text.startIndex
+        var numberStart = 0
+        var index = 0
         var parsedAny = false
-        while index < text.endIndex {
-            let character = text[index]
-            if character.isNumber || character == "." {
-                number.append(character)
-                index = text.index(after: index)
+        while index < bytes.count {
+            let byte = bytes[index]
+            if (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: ".") {
+                index += 1
                 continue
             }
-            guard let value = Double(number) else { return nil }
-            number = ""
-            if text[index...].hasPrefix("ms") {
+            guard let value = Double(String(decoding: bytes[numberStart..<index], as: UTF8.self)) else { return nil }
+            if byte == UInt8(ascii: "m"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "s") {
                 total += value / 1000
-                index = text.index(index, offsetBy: 2)
+                index += 2
             } else {
-                switch character {
-                case "h": total += value * 3600
-                case "m": total += value * 60
-                case "s": total += value
+                switch byte {
+                case UInt8(ascii: "h"): total += value * 3600
+                case UInt8(ascii: "m"): total += value * 60
+                case UInt8(ascii: "s"): total += value
                 default: return nil
                 }
-                index = text.index(after: index)
+                index += 1
             }
+            numberStart = index
             parsedAny = true
         }
-        guard parsedAny, number.isEmpty else { return nil }
+        guard parsedAny, numberStart == bytes.count else { return nil }
         return .milliseconds(Int64(total * 1000))
     }
 }

@@ -10,6 +10,8 @@ import NIOHTTP1
 struct HTTPUpstream: Sendable {
     let configuration: HTTPProviderConfiguration
     let client: HTTPClient
+    typealias EventContinuation = AsyncThrowingStream<StreamEvent, any Error>.Continuation
+
     /// The rate-limit headers of every answer, per model (the request body's `model`).
     let rateLimits = UpstreamRateLimitTracker()
 
@@ -19,46 +21,63 @@ struct HTTPUpstream: Sendable {
         _ path: String, headers: [(String, String)], json: Any,
         errorFor: (Int, String, [String: String]) -> ProviderCallError
     ) async throws(ProviderCallError) -> HTTPClientResponse {
+        let bytes: [UInt8]
+        if let direct = JSONBodyWriter.encode(json) {
+            bytes = direct
+        } else {
+            do {
+                bytes = Array(try JSONSerialization.data(withJSONObject: json))
+            } catch {
+                throw .invalidRequest("the request cannot be written as JSON: \(error)")
+            }
+        }
+        let model = (json as? [String: Any])?["model"] as? String
+        return try await post(path, headers: headers, body: bytes, model: model, errorFor: errorFor)
+    }
+
+    /// POSTs the JSON `body` to `path` with `headers` (plus the configured extra headers); the
+    /// answer's rate-limit headers are remembered for `model`; a non-2xx answer is thrown as
+    /// `errorFor(status, body text, lowercased headers)`.
+    func post(
+        _ path: String, headers: [(String, String)], body: [UInt8], model: String?,
+        errorFor: (Int, String, [String: String]) -> ProviderCallError
+    ) async throws(ProviderCallError) -> HTTPClientResponse {
         var http = HTTPClientRequest(url: configuration.baseURL + path)
         http.method = .POST
         http.headers.add(name: "content-type", value: "application/json")
         for (name, value) in headers { http.headers.add(name: name, value: value) }
         for (name, value) in configuration.extraHeaders { http.headers.add(name: name, value: value) }
-        if let bytes = JSONBodyWriter.encode(json) {
-            http.body = .bytes(ByteBuffer(bytes: bytes))
-        } else {
-            let body: Data
-            do {
-                body = try JSONSerialization.data(withJSONObject: json)
-            } catch {
-                throw .invalidRequest("the request cannot be written as JSON: \(error)")
-            }
-            http.body = .bytes(ByteBuffer(bytes: body))
-        }
+        http.body = .bytes(ByteBuffer(bytes: body))
         let response: HTTPClientResponse
         do {
             let timeout = configuration.requestTimeout.components
-            response = try await client.execute(http, timeout: .nanoseconds(timeout.seconds * 1_000_000_000 + timeout.attoseconds / 1_000_000_000))
+            response = try await client.execute(
+                http, timeout: .nanoseconds(timeout.seconds * 1_000_000_000 + timeout.attoseconds / 1_000_000_000))
         } catch {
             throw Self.transportError(error)
         }
         let status = Int(response.status.code)
-        var fields: [String: String] = [:]
-        for header in response.headers { fields[header.name.lowercased()] = header.value }
-        if let model = (json as? [String: Any])?["model"] as? String {
-            rateLimits.record(model: model, headers: fields)
-        }
         guard (200..<300).contains(status) else {
+            var fields: [String: String] = [:]
+            for header in response.headers { fields[header.name.lowercased()] = header.value }
+            if let model { rateLimits.record(model: model, headers: fields) }
             let text = (try? await response.body.collect(upTo: 64 * 1024)).map { String(buffer: $0) } ?? ""
             throw errorFor(status, text, fields)
         }
+        // A success needs only the rate-limit headers: no lowercased copy of every header.
+        if let model { rateLimits.record(model: model, headers: UpstreamRateLimitTracker.fields(of: response.headers)) }
         return response
     }
 
     /// The whole (non-streamed) body, at most `maxResponseBytes`.
     func body(of response: HTTPClientResponse) async throws(ProviderCallError) -> Data {
+        Data(try await bodyBuffer(of: response).readableBytesView)
+    }
+
+    /// The whole (non-streamed) body as it was read, at most `maxResponseBytes` (no copy).
+    func bodyBuffer(of response: HTTPClientResponse) async throws(ProviderCallError) -> ByteBuffer {
         do {
-            return Data(try await response.body.collect(upTo: configuration.maxResponseBytes).readableBytesView)
+            return try await response.body.collect(upTo: configuration.maxResponseBytes)
         } catch {
             throw Self.transportError(error)
         }
@@ -66,37 +85,39 @@ struct HTTPUpstream: Sendable {
 
     /// A stream of events: `open` makes the request, `read` turns its body into events. Errors
     /// are classified; a connection that fails once the answer began is "cut mid-way". The whole
-    /// stream, first byte to last, must end within `timeout` (the client's deadline covers only
-    /// the answer's head): a stream that stalls is a `timeout`, not a hang.
-    static func stream(
-        timeout: Duration,
+    /// stream, first byte to last, must end within the request timeout (the client's deadline
+    /// covers only the answer's head): a stream that stalls is a `timeout`, not a hang.
+    func stream(
         open: @escaping @Sendable () async throws(ProviderCallError) -> HTTPClientResponse,
-        read: @escaping @Sendable (HTTPClientResponse, AsyncThrowingStream<StreamEvent, any Error>.Continuation) async throws -> Void
+        read: @escaping @Sendable (HTTPClientResponse, EventContinuation) async throws -> Void
     ) -> AsyncThrowingStream<StreamEvent, any Error> {
-        AsyncThrowingStream { continuation in
+        let timeout = configuration.requestTimeout
+        let eventLoop = client.eventLoopGroup.any()
+        return AsyncThrowingStream { continuation in
+            let deadline = StreamDeadline()
             let task = Task {
                 do {
-                    try await withThrowingTaskGroup(of: Void.self) { group in
-                        group.addTask { try await classified(open: open, read: read, continuation) }
-                        group.addTask {
-                            try await Task.sleep(for: timeout)
-                            throw ProviderCallError.timeout("upstream did not finish the stream within the request timeout (\(timeout))")
-                        }
-                        try await group.next()
-                        group.cancelAll()
-                    }
+                    try await Self.classified(open: open, read: read, continuation)
                     continuation.finish()
                 } catch {
-                    continuation.finish(throwing: error)
+                    guard deadline.hasFired else { return continuation.finish(throwing: error) }
+                    let message = "upstream did not finish the stream within the request timeout (\(timeout))"
+                    continuation.finish(throwing: ProviderCallError.timeout(message))
                 }
             }
-            continuation.onTermination = { _ in task.cancel() }
+            deadline.arm(on: eventLoop, after: timeout, cancelling: task)
+            continuation.onTermination = { _ in
+                task.cancel()
+                deadline.cancel()
+            }
         }
     }
 
     private static func classified(
         open: @Sendable () async throws(ProviderCallError) -> HTTPClientResponse,
-        read: @Sendable (HTTPClientResponse, AsyncThrowingStream<StreamEvent, any Error>.Continuation) async throws -> Void,
+        read:
+            @Sendable (HTTPClientResponse, AsyncThrowingStream<StreamEvent, any Error>.Continuation) async throws ->
+            Void,
         _ continuation: AsyncThrowingStream<StreamEvent, any Error>.Continuation
     ) async throws(ProviderCallError) {
         var started = false
@@ -124,6 +145,8 @@ struct HTTPUpstream: Sendable {
                 break
             }
         }
-        return ProviderCallError(type: .providerError, message: "upstream connection failed: \(error)", retryable: true, breakerKind: .connection)
+        return ProviderCallError(
+            type: .providerError, message: "upstream connection failed: \(error)", retryable: true,
+            breakerKind: .connection)
     }
 }

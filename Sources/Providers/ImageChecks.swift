@@ -23,11 +23,13 @@ enum ImageChecks {
                 case .image(let source):
                     switch source.type {
                     case "base64":
-                        try inline(mediaType: source.mediaType, data: source.data ?? "", at: place, maxBytes: maxImageBytes)
+                        try inline(
+                            mediaType: source.mediaType, data: source.data ?? "", at: place, maxBytes: maxImageBytes)
                     case "url":
                         try web(source.url ?? "", at: place)
                     default:
-                        throw .invalidRequest("\(place): image source type '\(source.type)' is not supported (expected base64 or url)")
+                        throw .invalidRequest(
+                            "\(place): image source type '\(source.type)' is not supported (expected base64 or url)")
                     }
                 case .imageURL(let url, _):
                     if url.hasPrefix("data:") {
@@ -44,21 +46,30 @@ enum ImageChecks {
         }
     }
 
-    private static func inline(mediaType: String?, data: String, at place: String, maxBytes: Int) throws(ProviderCallError) {
+    private static func inline(mediaType: String?, data: String, at place: String, maxBytes: Int)
+        throws(ProviderCallError)
+    {
         guard let mediaType, mediaTypes.contains(mediaType.lowercased()) else {
-            throw .invalidRequest("\(place): image media type '\(mediaType ?? "")' is not supported (expected \(mediaTypes.joined(separator: ", ")))")
+            throw .invalidRequest(
+                """
+                \(place): image media type '\(mediaType ?? "")' is not supported (expected \
+                \(mediaTypes.joined(separator: ", ")))
+                """
+            )
         }
         // The decoded size from the text's length first: an oversized image is refused without decoding it.
         let padding = data.hasSuffix("==") ? 2 : data.hasSuffix("=") ? 1 : 0
         let estimate = data.utf8.count / 4 * 3 - padding
         guard estimate <= maxBytes else {
-            throw .invalidRequest("\(place): image is \(estimate) bytes; at most \(maxBytes) bytes are allowed per image")
+            throw .invalidRequest(
+                "\(place): image is \(estimate) bytes; at most \(maxBytes) bytes are allowed per image")
         }
         guard !data.isEmpty, let decoded = Data(base64Encoded: data) else {
             throw .invalidRequest("\(place): image data is not valid base64")
         }
         guard decoded.count <= maxBytes else {
-            throw .invalidRequest("\(place): image is \(decoded.count) bytes; at most \(maxBytes) bytes are allowed per image")
+            throw .invalidRequest(
+                "\(place): image is \(decoded.count) bytes; at most \(maxBytes) bytes are allowed per image")
         }
     }
 
@@ -72,7 +83,9 @@ enum ImageChecks {
     }
 
     private static func web(_ text: String, at place: String) throws(ProviderCallError) {
-        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), url.host?.isEmpty == false else {
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
+            url.host?.isEmpty == false
+        else {
             throw .invalidRequest("\(place): image URL '\(text.prefix(100))' is not an http(s) URL")
         }
     }

@@ -40,9 +40,9 @@ public final class LlamaCppProvider: LLMProvider {
         http.method = .GET
         guard let response = try? await client.execute(http, timeout: .seconds(2)) else { return .unavailable }
         guard response.status == .ok,
-              let body = try? await response.body.collect(upTo: 64 * 1024),
-              let object = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any],
-              object["status"] as? String == "ok"
+            let body = try? await response.body.collect(upTo: 64 * 1024),
+            let object = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any],
+            object["status"] as? String == "ok"
         else { return .degraded }
         return .healthy
     }

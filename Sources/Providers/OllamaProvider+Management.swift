@@ -13,19 +13,26 @@ extension OllamaProvider: LocalModelManaging {
         let object = try await json(try await post("/api/chat", body))
         let measured = ContinuousClock.now - started
         guard object["done"] as? Bool == true else {
-            throw ProviderCallError(type: .providerError, message: "upstream did not confirm the load of '\(model)'", retryable: true, breakerKind: .upstreamServerError)
+            throw ProviderCallError(
+                type: .providerError, message: "upstream did not confirm the load of '\(model)'", retryable: true,
+                breakerKind: .upstreamServerError)
         }
         // Ollama's own figure; 0 when the model was already loaded.
         let reported = (object["load_duration"] as? Int).map { Duration.nanoseconds($0) }
         let size = try? await loadedModels().first { $0.name == model }
-        return LoadedModel(name: model, sizeBytes: size?.sizeBytes, vramBytes: size?.vramBytes, loadDuration: reported ?? measured)
+        return LoadedModel(
+            name: model, sizeBytes: size?.sizeBytes, vramBytes: size?.vramBytes, loadDuration: reported ?? measured)
     }
 
     public func unload(model: String) async throws(ProviderCallError) -> Int? {
         let before = try? await loadedModels().first { $0.name == model }
-        let object = try await json(try await post("/api/chat", ["model": model, "messages": [[String: Any]](), "keep_alive": 0, "stream": false]))
+        let object = try await json(
+            try await post(
+                "/api/chat", ["model": model, "messages": [[String: Any]](), "keep_alive": 0, "stream": false]))
         guard object["done"] as? Bool == true else {
-            throw ProviderCallError(type: .providerError, message: "upstream did not confirm the unload of '\(model)'", retryable: true, breakerKind: .upstreamServerError)
+            throw ProviderCallError(
+                type: .providerError, message: "upstream did not confirm the unload of '\(model)'", retryable: true,
+                breakerKind: .upstreamServerError)
         }
         return before?.sizeBytes
     }
@@ -33,7 +40,9 @@ extension OllamaProvider: LocalModelManaging {
     public func loadedModels() async throws(ProviderCallError) -> [LoadedModel] {
         let object = try await get("/api/ps")
         guard let entries = object["models"] as? [[String: Any]] else {
-            throw ProviderCallError(type: .providerError, message: "upstream /api/ps answer has no models list", retryable: true, breakerKind: .upstreamServerError)
+            throw ProviderCallError(
+                type: .providerError, message: "upstream /api/ps answer has no models list", retryable: true,
+                breakerKind: .upstreamServerError)
         }
         return entries.compactMap { entry in
             guard let name = entry["model"] as? String ?? entry["name"] as? String else { return nil }
@@ -44,16 +53,19 @@ extension OllamaProvider: LocalModelManaging {
     public func availableModels() async throws(ProviderCallError) -> [LocalModel] {
         let object = try await get("/api/tags")
         guard let entries = object["models"] as? [[String: Any]] else {
-            throw ProviderCallError(type: .providerError, message: "upstream /api/tags answer has no models list", retryable: true, breakerKind: .upstreamServerError)
+            throw ProviderCallError(
+                type: .providerError, message: "upstream /api/tags answer has no models list", retryable: true,
+                breakerKind: .upstreamServerError)
         }
         var models: [LocalModel] = []
         for entry in entries {
             guard let name = entry["model"] as? String ?? entry["name"] as? String else { continue }
             let details = entry["details"] as? [String: Any]
-            models.append(LocalModel(
-                name: name, sizeBytes: entry["size"] as? Int, family: details?["family"] as? String,
-                contextLength: try? await contextLength(model: name)
-            ))
+            models.append(
+                LocalModel(
+                    name: name, sizeBytes: entry["size"] as? Int, family: details?["family"] as? String,
+                    contextLength: try? await contextLength(model: name)
+                ))
         }
         return models
     }
@@ -64,7 +76,8 @@ extension OllamaProvider: LocalModelManaging {
         let object = try await json(try await post("/api/show", ["model": model]))
         guard let info = object["model_info"] as? [String: Any] else { return nil }
         let architecture = info["general.architecture"] as? String
-        let length = architecture.flatMap { info["\($0).context_length"] as? Int }
+        let length =
+            architecture.flatMap { info["\($0).context_length"] as? Int }
             ?? info.first { $0.key.hasSuffix(".context_length") }?.value as? Int
         if let length { contextLengths.withLock { $0[model] = length } }
         return length
@@ -79,13 +92,15 @@ extension OllamaProvider: LocalModelManaging {
         let response: HTTPClientResponse
         do {
             let timeout = configuration.requestTimeout.components
-            response = try await client.execute(http, timeout: .nanoseconds(timeout.seconds * 1_000_000_000 + timeout.attoseconds / 1_000_000_000))
+            response = try await client.execute(
+                http, timeout: .nanoseconds(timeout.seconds * 1_000_000_000 + timeout.attoseconds / 1_000_000_000))
         } catch {
             throw HTTPUpstream.transportError(error)
         }
         guard response.status == .ok else {
             let text = (try? await response.body.collect(upTo: 64 * 1024)).map { String(buffer: $0) } ?? ""
-            throw HTTPErrorMapping.error(status: Int(response.status.code), message: String(text.prefix(300)), headers: [:])
+            throw HTTPErrorMapping.error(
+                status: Int(response.status.code), message: String(text.prefix(300)), headers: [:])
         }
         return try await json(response)
     }
@@ -93,7 +108,10 @@ extension OllamaProvider: LocalModelManaging {
     private func json(_ response: HTTPClientResponse) async throws(ProviderCallError) -> [String: Any] {
         let body = try await upstream.body(of: response)
         guard let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] else {
-            throw ProviderCallError(type: .providerError, message: "upstream answer is not JSON: \(String(decoding: body.prefix(200), as: UTF8.self))", retryable: true, breakerKind: .upstreamServerError)
+            throw ProviderCallError(
+                type: .providerError,
+                message: "upstream answer is not JSON: \(String(decoding: body.prefix(200), as: UTF8.self))",
+                retryable: true, breakerKind: .upstreamServerError)
         }
         return object
     }

@@ -27,11 +27,13 @@ public final class OpenAIProvider: LLMProvider {
 
     public func complete(_ request: ProviderRequest) async throws(ProviderCallError) -> Completion {
         let response = try await send(request, streaming: false)
-        return try Self.completion(from: try await upstream.body(of: response), requestedModel: request.model ?? "")
+        let body = try await upstream.bodyBuffer(of: response)
+        return try Self.completion(from: body, requestedModel: request.model ?? "")
     }
 
     public func stream(_ request: ProviderRequest) -> AsyncThrowingStream<StreamEvent, any Error> {
-        HTTPUpstream.stream(timeout: configuration.requestTimeout, open: { () throws(ProviderCallError) in try await self.send(request, streaming: true) }) { response, continuation in
+        let open = { @Sendable () async throws(ProviderCallError) in try await self.send(request, streaming: true) }
+        return upstream.stream(open: open) { response, continuation in
             var parser = ServerSentEvents()
             var accumulator = StreamAccumulator(model: request.model ?? "")
             var done = false
@@ -45,7 +47,9 @@ public final class OpenAIProvider: LLMProvider {
                 }
             }
             guard done else {
-                throw ProviderCallError(type: .providerError, message: "the stream was cut mid-way: it ended before [DONE]", retryable: true, breakerKind: .connection)
+                throw ProviderCallError(
+                    type: .providerError, message: "the stream was cut mid-way: it ended before [DONE]",
+                    retryable: true, breakerKind: .connection)
             }
             continuation.yield(.finished(try accumulator.completion()))
         }
@@ -53,20 +57,27 @@ public final class OpenAIProvider: LLMProvider {
 
     // MARK: HTTP
 
-    private func send(_ request: ProviderRequest, streaming: Bool) async throws(ProviderCallError) -> HTTPClientResponse {
+    private func send(_ request: ProviderRequest, streaming: Bool) async throws(ProviderCallError) -> HTTPClientResponse
+    {
         try ImageChecks.check(request, maxImages: configuration.maxImages, maxImageBytes: configuration.maxImageBytes)
-        return try await upstream.post(
-            "/v1/chat/completions", headers: configuration.apiKey.map { [("authorization", "Bearer \($0)")] } ?? [],
-            json: Self.body(of: request, streaming: streaming)
-        ) { status, text, headers in
+        let headers = configuration.apiKey.map { [("authorization", "Bearer \($0)")] } ?? []
+        let errorFor = { (status: Int, text: String, headers: [String: String]) in
             HTTPErrorMapping.error(status: status, message: Self.errorMessage(text), headers: headers)
         }
+        if let body = Self.directBody(of: request, streaming: streaming) {
+            return try await upstream.post(
+                "/v1/chat/completions", headers: headers, body: body, model: request.model ?? "", errorFor: errorFor
+            )
+        }
+        let json = Self.body(of: request, streaming: streaming)
+        return try await upstream.post("/v1/chat/completions", headers: headers, json: json, errorFor: errorFor)
     }
 
     /// The `error.message` of an OpenAI error body, else the text itself (clipped).
     static func errorMessage(_ text: String) -> String {
         if let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
-           let message = (object["error"] as? [String: Any])?["message"] as? String {
+            let message = (object["error"] as? [String: Any])?["message"] as? String
+        {
             return message
         }
         return text.count > 300 ? String(text.prefix(300)) + "…" : text
@@ -116,27 +127,40 @@ public final class OpenAIProvider: LLMProvider {
         return object
     }
 
-
     static func completion(from data: Data, requestedModel: String) throws(ProviderCallError) -> Completion {
         guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw ProviderCallError(type: .providerError, message: "upstream answer is not JSON: \(String(decoding: data.prefix(200), as: UTF8.self))", retryable: true, breakerKind: .upstreamServerError)
+            throw ProviderCallError(
+                type: .providerError,
+                message: "upstream answer is not JSON: \(String(decoding: data.prefix(200), as: UTF8.self))",
+                retryable: true, breakerKind: .upstreamServerError)
         }
-        guard let choice = (object["choices"] as? [[String: Any]])?.first, let message = choice["message"] as? [String: Any] else {
-            throw ProviderCallError(type: .providerError, message: "upstream answer has no choices[0].message", retryable: true, breakerKind: .upstreamServerError)
+        guard let choice = (object["choices"] as? [[String: Any]])?.first,
+            let message = choice["message"] as? [String: Any]
+        else {
+            throw ProviderCallError(
+                type: .providerError, message: "upstream answer has no choices[0].message", retryable: true,
+                breakerKind: .upstreamServerError)
         }
         let finishReason = choice["finish_reason"] as? String ?? "stop"
         guard finishReasons.contains(finishReason) else {
-            throw ProviderCallError(type: .providerError, message: "upstream answer has an unknown finish_reason '\(finishReason)'", retryable: false, breakerKind: .other)
+            throw ProviderCallError(
+                type: .providerError, message: "upstream answer has an unknown finish_reason '\(finishReason)'",
+                retryable: false, breakerKind: .other)
         }
         let usage = object["usage"] as? [String: Any]
         var toolCalls: [ToolCall]?
-        if let calls = message["tool_calls"], let data = try? JSONSerialization.data(withJSONObject: calls) {
+        // `isValidJSONObject` first: `data(withJSONObject:)` traps on a top-level null or string.
+        if let calls = message["tool_calls"], JSONSerialization.isValidJSONObject(calls),
+            let data = try? JSONSerialization.data(withJSONObject: calls)
+        {
             toolCalls = try? JSONDecoder().decode([ToolCall].self, from: data)
         }
         return Completion(
             model: object["model"] as? String ?? requestedModel, content: message["content"] as? String ?? "",
             toolCalls: toolCalls, finishReason: finishReason,
-            usage: TokenUsage(promptTokens: usage?["prompt_tokens"] as? Int ?? 0, completionTokens: usage?["completion_tokens"] as? Int ?? 0)
+            usage: TokenUsage(
+                promptTokens: usage?["prompt_tokens"] as? Int ?? 0,
+                completionTokens: usage?["completion_tokens"] as? Int ?? 0)
         )
     }
 
@@ -151,15 +175,27 @@ public final class OpenAIProvider: LLMProvider {
 
         /// The content delta of one `data:` payload, if any.
         mutating func add(_ payload: String) throws(ProviderCallError) -> String? {
+            if let chunk = ResponseJSONParser.parse(payload), let delta = add(fast: chunk) { return delta }
+            return try add(slow: payload)
+        }
+
+        /// `add(_:)` through `JSONSerialization`: every chunk, errors classified.
+        mutating func add(slow payload: String) throws(ProviderCallError) -> String? {
             guard let object = (try? JSONSerialization.jsonObject(with: Data(payload.utf8))) as? [String: Any] else {
-                throw ProviderCallError(type: .providerError, message: "upstream stream chunk is not JSON: \(payload.prefix(200))", retryable: true, breakerKind: .upstreamServerError)
+                throw ProviderCallError(
+                    type: .providerError, message: "upstream stream chunk is not JSON: \(payload.prefix(200))",
+                    retryable: true, breakerKind: .upstreamServerError)
             }
             if let error = object["error"] as? [String: Any] {
-                throw ProviderCallError(type: .providerError, message: "upstream stream error: \(error["message"] as? String ?? "unknown")", retryable: true, breakerKind: .upstreamServerError)
+                throw ProviderCallError(
+                    type: .providerError, message: "upstream stream error: \(error["message"] as? String ?? "unknown")",
+                    retryable: true, breakerKind: .upstreamServerError)
             }
             if let value = object["model"] as? String { model = value }
             if let value = object["usage"] as? [String: Any] {
-                usage = TokenUsage(promptTokens: value["prompt_tokens"] as? Int ?? 0, completionTokens: value["completion_tokens"] as? Int ?? 0)
+                usage = TokenUsage(
+                    promptTokens: value["prompt_tokens"] as? Int ?? 0,
+                    completionTokens: value["completion_tokens"] as? Int ?? 0)
             }
             guard let choice = (object["choices"] as? [[String: Any]])?.first else { return nil }
             if let reason = choice["finish_reason"] as? String { finishReason = reason }
@@ -172,7 +208,9 @@ public final class OpenAIProvider: LLMProvider {
 
         private mutating func addToolCall(_ fragment: [String: Any]) throws(ProviderCallError) {
             guard let index = fragment["index"] as? Int else {
-                throw ProviderCallError(type: .providerError, message: "upstream stream has a tool call fragment without an index", retryable: true, breakerKind: .upstreamServerError)
+                throw ProviderCallError(
+                    type: .providerError, message: "upstream stream has a tool call fragment without an index",
+                    retryable: true, breakerKind: .upstreamServerError)
             }
             let function = fragment["function"] as? [String: Any]
             var call = toolCalls[index] ?? ToolCall(id: "", function: .init(name: "", arguments: ""))
@@ -186,12 +224,19 @@ public final class OpenAIProvider: LLMProvider {
         func completion() throws(ProviderCallError) -> Completion {
             let reason = finishReason ?? "stop"
             guard OpenAIProvider.finishReasons.contains(reason) else {
-                throw ProviderCallError(type: .providerError, message: "upstream stream has an unknown finish_reason '\(reason)'", retryable: false, breakerKind: .other)
+                throw ProviderCallError(
+                    type: .providerError, message: "upstream stream has an unknown finish_reason '\(reason)'",
+                    retryable: false, breakerKind: .other)
             }
             let calls = toolCalls.sorted { $0.key < $1.key }.map(\.value)
             if let incomplete = calls.first(where: { $0.id.isEmpty || $0.function.name.isEmpty }) {
                 throw ProviderCallError(
-                    type: .providerError, message: "upstream stream has a tool call without \(incomplete.id.isEmpty ? "an id" : "a function name")",
+                    type: .providerError,
+                    message:
+                        """
+                        upstream stream has a tool call without \
+                        \(incomplete.id.isEmpty ? "an id" : "a function name")
+                        """,
                     retryable: true, breakerKind: .upstreamServerError
                 )
             }

@@ -1,5 +1,4 @@
 import Foundation
-public import AgentCore
 public import Signals
 
 /// Health of one agent instance as the router sees it.
@@ -69,7 +68,9 @@ public struct ProviderSummary: Sendable, Hashable {
     }
     /// Live instances per breaker state (`closed`, `open`, `half_open`).
     public var breakerStates: [String: Int] {
-        instances.filter { $0.health.isLive }.reduce(into: [:]) { $0[$1.lastStatus.circuitBreaker.state, default: 0] += 1 }
+        instances.filter { $0.health.isLive }.reduce(into: [:]) {
+            $0[$1.lastStatus.circuitBreaker.state, default: 0] += 1
+        }
     }
     /// The smallest `retry_after_ms` among live instances with an open breaker.
     public var breakerRetryAfterMs: Int? {
@@ -83,7 +84,8 @@ public struct ProviderSummary: Sendable, Hashable {
     public func p90LatencyMs(model: String? = nil) -> Double? {
         var figures: [(value: Double, weight: Double)] = []
         for state in instances where state.health.isLive {
-            let metrics = model.flatMap { state.lastStatus.modelMetrics?[$0] }.flatMap { $0.p90LatencyMs == nil ? nil : $0 }
+            let metrics =
+                model.flatMap { state.lastStatus.modelMetrics?[$0] }.flatMap { $0.p90LatencyMs == nil ? nil : $0 }
                 ?? state.lastStatus.metrics
             guard let p90 = metrics.p90LatencyMs else { continue }
             figures.append((p90, Double(max(metrics.totalRequests, 0))))
@@ -140,8 +142,10 @@ public struct ProviderRegistry: Sendable {
         case ignored
     }
 
-    public init(staleAfterMissedIntervals: Int = 3, defaultStatusInterval: Duration = .seconds(5),
-                statusIntervals: [String: Duration] = [:]) {
+    public init(
+        staleAfterMissedIntervals: Int = 3, defaultStatusInterval: Duration = .seconds(5),
+        statusIntervals: [String: Duration] = [:]
+    ) {
         self.staleAfterMissedIntervals = max(1, staleAfterMissedIntervals)
         self.defaultStatusInterval = defaultStatusInterval
         self.statusIntervals = statusIntervals
@@ -203,11 +207,13 @@ public struct ProviderRegistry: Sendable {
         return states.filter { $0.key.provider == provider }
             .map { key, stored in
                 // The interval the instance itself reports wins over the configured one.
-                let interval = stored.status.statusIntervalMs.flatMap { $0 > 0 ? Duration.milliseconds($0) : nil } ?? configured
+                let interval =
+                    stored.status.statusIntervalMs.flatMap { $0 > 0 ? Duration.milliseconds($0) : nil } ?? configured
                 let staleAfter = interval * staleAfterMissedIntervals
-                return InstanceState(provider: key.provider, instance: key.instance, lastStatus: stored.status,
-                              registeredAt: stored.registeredAt, lastSeen: stored.lastSeen, statusInterval: interval,
-                              health: Self.health(of: stored.status, age: now - stored.lastSeen, staleAfter: staleAfter))
+                return InstanceState(
+                    provider: key.provider, instance: key.instance, lastStatus: stored.status,
+                    registeredAt: stored.registeredAt, lastSeen: stored.lastSeen, statusInterval: interval,
+                    health: Self.health(of: stored.status, age: now - stored.lastSeen, staleAfter: staleAfter))
             }
             .sorted { $0.instance < $1.instance }
     }

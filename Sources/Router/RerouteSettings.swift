@@ -14,8 +14,10 @@ public struct RerouteSettings: Sendable, Hashable {
     /// only remaining candidates asking for another model are tried).
     public var contextFallbacks: [String: String]
 
-    public init(maxAttempts: Int = 3, totalDeadline: Duration = .seconds(300), backoffBase: Duration = .milliseconds(50),
-                backoffMax: Duration = .seconds(10), contextFallbacks: [String: String] = [:]) {
+    public init(
+        maxAttempts: Int = 3, totalDeadline: Duration = .seconds(300), backoffBase: Duration = .milliseconds(50),
+        backoffMax: Duration = .seconds(10), contextFallbacks: [String: String] = [:]
+    ) {
         self.maxAttempts = maxAttempts
         self.totalDeadline = totalDeadline
         self.backoffBase = backoffBase

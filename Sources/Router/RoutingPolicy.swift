@@ -1,4 +1,4 @@
-public import AgentCore
+public import Common
 public import Signals
 
 /// How the router orders the providers left after filtering.
@@ -26,8 +26,10 @@ public struct ProviderCapabilities: Sendable, Hashable {
     /// Models the provider serves, in addition to those its statuses report.
     public var models: [String]
 
-    public init(vision: Bool = false, tools: Bool = false, streaming: Bool = false, maxContextTokens: Int? = nil,
-                models: [String] = []) {
+    public init(
+        vision: Bool = false, tools: Bool = false, streaming: Bool = false, maxContextTokens: Int? = nil,
+        models: [String] = []
+    ) {
         self.vision = vision
         self.tools = tools
         self.streaming = streaming
@@ -49,7 +51,8 @@ public struct ProviderCapabilities: Sendable, Hashable {
 public struct RoutingConfiguration: Sendable, Hashable {
     /// Ordering strategy (default `least_loaded`).
     public var strategy: RoutingStrategy
-    /// Model name → providers that serve it (in preference order for the `priority` strategy). A key matches a model exactly,
+    /// Model name → providers that serve it (in preference order for the `priority` strategy). A key matches a model
+    /// exactly,
     /// else the longest key that is a prefix of the model wins (as in `PriceTable`: `claude-`
     /// maps `claude-3-opus`). When a model matches, only these providers are considered (default
     /// empty). An entry `provider/model` asks that provider for another model, so one name can
@@ -71,9 +74,11 @@ public struct RoutingConfiguration: Sendable, Hashable {
     /// Completion tokens assumed by `lowest_cost` when the request has no `max_tokens` (default 256).
     public var assumedCompletionTokens: Int
 
-    public init(strategy: RoutingStrategy = .leastLoaded, modelProviders: [String: [String]] = [:],
-                capabilities: [String: ProviderCapabilities] = [:], prices: [String: PriceTable] = [:],
-                weights: [String: Double] = [:], defaultWeight: Double = 1, assumedCompletionTokens: Int = 256) {
+    public init(
+        strategy: RoutingStrategy = .leastLoaded, modelProviders: [String: [String]] = [:],
+        capabilities: [String: ProviderCapabilities] = [:], prices: [String: PriceTable] = [:],
+        weights: [String: Double] = [:], defaultWeight: Double = 1, assumedCompletionTokens: Int = 256
+    ) {
         self.strategy = strategy
         self.modelProviders = modelProviders
         self.capabilities = capabilities
@@ -114,7 +119,8 @@ public struct RouteCandidate: Sendable, Hashable {
     public var model: String?
     public var routableInstances: Int
     public var inFlight: Int
-    /// In flight per routable instance: the statuses' figures plus the requests this router sent since (fading; `ProviderRegistry.recentForwards`).
+    /// In flight per routable instance: the statuses' figures plus the requests this router sent since (fading;
+    /// `ProviderRegistry.recentForwards`).
     public var load: Double
     public var p90LatencyMs: Double?
     /// Estimated cost of this request in USD; `nil` when the model is unpriced for this provider.
@@ -185,7 +191,9 @@ public struct RoutingPolicy: Sendable {
 
     /// Features `request` needs: `vision` when a message has an image, `tools` when tools are
     /// given, `streaming` when `stream` is true; plus `extra` (e.g. from the signal type).
-    public static func neededFeatures(of request: ProviderRequest, plus extra: Set<ProviderFeature> = []) -> Set<ProviderFeature> {
+    public static func neededFeatures(of request: ProviderRequest, plus extra: Set<ProviderFeature> = []) -> Set<
+        ProviderFeature
+    > {
         var needed = extra
         if request.messages.contains(where: { $0.content.hasImages }) { needed.insert(.vision) }
         if !(request.tools ?? []).isEmpty { needed.insert(.tools) }
@@ -194,8 +202,10 @@ public struct RoutingPolicy: Sendable {
     }
 
     /// Routes with the system random source (only `weighted` uses it).
-    public func route(_ request: ProviderRequest, features: Set<ProviderFeature> = [], registry: ProviderRegistry,
-                      at now: ContinuousClock.Instant) -> Result<RoutePlan, RoutingError> {
+    public func route(
+        _ request: ProviderRequest, features: Set<ProviderFeature> = [], registry: ProviderRegistry,
+        at now: ContinuousClock.Instant
+    ) -> Result<RoutePlan, RoutingError> {
         var random = SystemRandomNumberGenerator()
         return route(request, features: features, registry: registry, at: now, using: &random)
     }
@@ -203,9 +213,11 @@ public struct RoutingPolicy: Sendable {
     /// Explicit provider → model map → every provider serving the model; then drops providers
     /// lacking a needed capability, then those without a routable instance; orders the rest by
     /// the strategy.
-    public func route<R: RandomNumberGenerator>(_ request: ProviderRequest, features: Set<ProviderFeature> = [],
-                                                 registry: ProviderRegistry, at now: ContinuousClock.Instant,
-                                                 using random: inout R) -> Result<RoutePlan, RoutingError> {
+    public func route<R: RandomNumberGenerator>(
+        _ request: ProviderRequest, features: Set<ProviderFeature> = [],
+        registry: ProviderRegistry, at now: ContinuousClock.Instant,
+        using random: inout R
+    ) -> Result<RoutePlan, RoutingError> {
         let config = configuration
         let summaries = Dictionary(uniqueKeysWithValues: registry.providers(at: now).map { ($0.provider, $0) })
         let known = Set(summaries.keys).union(config.capabilities.keys).union(config.knownProviders)
@@ -219,7 +231,8 @@ public struct RoutingPolicy: Sendable {
             return config.mappedProviders(for: model)?.contains(provider) == true
         }
         func knownModels(_ provider: String) -> Set<String> {
-            (summaries[provider]?.models ?? []).union(config.capabilities[provider]?.models ?? []).union(config.providerModels[provider] ?? [])
+            (summaries[provider]?.models ?? []).union(config.capabilities[provider]?.models ?? []).union(
+                config.providerModels[provider] ?? [])
         }
 
         // 1. Candidates.
@@ -227,14 +240,18 @@ public struct RoutingPolicy: Sendable {
         if let explicit = request.provider {
             guard known.contains(explicit) else {
                 let list = known.sorted().joined(separator: ", ")
-                return .failure(RoutingError(code: .unknownProvider,
-                                             message: "unknown provider '\(explicit)' (known: \(list.isEmpty ? "none" : list))",
-                                             errorType: .invalidRequest, retryable: false))
+                return .failure(
+                    RoutingError(
+                        code: .unknownProvider,
+                        message: "unknown provider '\(explicit)' (known: \(list.isEmpty ? "none" : list))",
+                        errorType: .invalidRequest, retryable: false))
             }
             if let model, !knownModels(explicit).isEmpty, !serves(explicit, model) {
-                return .failure(RoutingError(code: .unknownModel,
-                                             message: "provider '\(explicit)' does not serve model '\(model)'",
-                                             errorType: .modelUnavailable, retryable: false))
+                return .failure(
+                    RoutingError(
+                        code: .unknownModel,
+                        message: "provider '\(explicit)' does not serve model '\(model)'",
+                        errorType: .modelUnavailable, retryable: false))
             }
             candidates = [RouteTarget(provider: explicit)]
         } else if let model {
@@ -244,20 +261,24 @@ public struct RoutingPolicy: Sendable {
                 candidates = known.filter { serves($0, model) }.sorted().map { RouteTarget(provider: $0) }
             }
             if candidates.isEmpty {
-                return .failure(RoutingError(code: .unknownModel, message: "no provider serves model '\(model)'",
-                                             errorType: .modelUnavailable, retryable: false))
+                return .failure(
+                    RoutingError(
+                        code: .unknownModel, message: "no provider serves model '\(model)'",
+                        errorType: .modelUnavailable, retryable: false))
             }
         } else {
             candidates = known.sorted().map { RouteTarget(provider: $0) }
             if candidates.isEmpty {
-                return .failure(RoutingError(code: .noLiveProvider, message: "no provider is known yet",
-                                             errorType: .modelUnavailable, retryable: true))
+                return .failure(
+                    RoutingError(
+                        code: .noLiveProvider, message: "no provider is known yet",
+                        errorType: .modelUnavailable, retryable: true))
             }
         }
 
         // 2. Capabilities.
         let needed = Self.neededFeatures(of: request, plus: features)
-        let tokens = AdmissionController.estimatedTokens(request, defaultMaxTokens: 0)
+        let tokens = request.estimatedTokens(defaultMaxTokens: 0)
         var lacking: [String] = []
         var contextTooSmall = false
         candidates = candidates.filter { target in
@@ -283,9 +304,11 @@ public struct RoutingPolicy: Sendable {
                 wanted.append("\(tokens) tokens of context")
             }
             let with = wanted.isEmpty ? "" : " with \(Self.list(wanted))"
-            return .failure(RoutingError(code: .noCapableProvider,
-                                         message: "no provider serves \(modelText)\(with); \(lacking.joined(separator: "; "))",
-                                         errorType: .unsupported, retryable: false))
+            return .failure(
+                RoutingError(
+                    code: .noCapableProvider,
+                    message: "no provider serves \(modelText)\(with); \(lacking.joined(separator: "; "))",
+                    errorType: .unsupported, retryable: false))
         }
 
         // 3. Liveness.
@@ -312,27 +335,33 @@ public struct RoutingPolicy: Sendable {
             let inFlight = routable.reduce(0) { $0 + $1.inFlight }
             var cost: Double?
             if let model, let table = config.prices[provider], table.price(for: model) != nil {
-                cost = table.cost(model: model, promptTokens: tokens - (request.maxTokens ?? 0),
-                                  completionTokens: request.maxTokens ?? config.assumedCompletionTokens)
+                cost = table.cost(
+                    model: model, promptTokens: tokens - (request.maxTokens ?? 0),
+                    completionTokens: request.maxTokens ?? config.assumedCompletionTokens)
             }
             // Load: what the statuses report plus what this router sent since (fading).
             let load = (Double(inFlight) + registry.recentForwards(to: provider, at: now)) / Double(routable.count)
-            return RouteCandidate(provider: provider, model: target.model, routableInstances: routable.count, inFlight: inFlight,
-                                  load: load,
-                                  p90LatencyMs: summary.p90LatencyMs(model: model), estimatedCostUSD: cost,
-                                  healthy: summary.hasHealthyInstance)
+            return RouteCandidate(
+                provider: provider, model: target.model, routableInstances: routable.count, inFlight: inFlight,
+                load: load,
+                p90LatencyMs: summary.p90LatencyMs(model: model), estimatedCostUSD: cost,
+                healthy: summary.hasHealthyInstance)
         }
         if live.isEmpty {
-            return .failure(RoutingError(code: .noLiveProvider,
-                                         message: "no live provider for \(modelText): \(down.joined(separator: "; "))",
-                                         errorType: breakersOnly ? .circuitOpen : .modelUnavailable, retryable: true,
-                                         retryAfterMs: breakersOnly ? retryAfter : nil))
+            return .failure(
+                RoutingError(
+                    code: .noLiveProvider,
+                    message: "no live provider for \(modelText): \(down.joined(separator: "; "))",
+                    errorType: breakersOnly ? .circuitOpen : .modelUnavailable, retryable: true,
+                    retryAfterMs: breakersOnly ? retryAfter : nil))
         }
 
         // 4. Order.
         let ordered = order(live, using: &random)
-        return .success(RoutePlan(candidates: ordered, strategy: config.strategy, neededFeatures: needed,
-                                  estimatedTokens: tokens))
+        return .success(
+            RoutePlan(
+                candidates: ordered, strategy: config.strategy, neededFeatures: needed,
+                estimatedTokens: tokens))
     }
 
     /// Healthy providers before only-degraded ones; within each group by the strategy; ties by
@@ -343,7 +372,9 @@ public struct RoutingPolicy: Sendable {
         return orderGroup(healthy, using: &random) + orderGroup(degraded, using: &random)
     }
 
-    private func orderGroup<R: RandomNumberGenerator>(_ group: [RouteCandidate], using random: inout R) -> [RouteCandidate] {
+    private func orderGroup<R: RandomNumberGenerator>(_ group: [RouteCandidate], using random: inout R)
+        -> [RouteCandidate]
+    {
         // Unknown figures sort after known ones.
         func key(_ value: Double?) -> Double { value ?? .infinity }
         let byTies = group.sorted { a, b in
@@ -370,13 +401,18 @@ public struct RoutingPolicy: Sendable {
                 let weights = pool.map { max(0, configuration.weights[$0.provider] ?? configuration.defaultWeight) }
                 let total = weights.reduce(0, +)
                 guard total > 0 else {
-                    result += pool.sorted { a, b in (a.load, key(a.p90LatencyMs), a.provider) < (b.load, key(b.p90LatencyMs), b.provider) }
+                    result += pool.sorted { a, b in
+                        (a.load, key(a.p90LatencyMs), a.provider) < (b.load, key(b.p90LatencyMs), b.provider)
+                    }
                     break
                 }
                 var pick = Double.random(in: 0..<total, using: &random)
                 var index = weights.count - 1
                 for (i, w) in weights.enumerated() {
-                    if pick < w { index = i; break }
+                    if pick < w {
+                        index = i
+                        break
+                    }
                     pick -= w
                 }
                 result.append(pool.remove(at: index))

@@ -1,5 +1,7 @@
-import Kafka
+public import Kafka
 public import Router
+public import Topics
+public import WorkerRuntime
 
 /// Everything a router instance needs. Defaults follow docs/router.md.
 public struct LLMRouterConfiguration: Sendable {
@@ -29,12 +31,29 @@ public struct LLMRouterConfiguration: Sendable {
     public var connectTimeout: Duration
     /// Passed to the Kafka clients (TLS, SASL, tuning).
     public var kafkaProperties: [String: String]
+    /// Waits up to this long (a backoff, a provider's `retry_after`) are kept in memory; longer
+    /// ones go through the delay topic, so the committed offset and the reader never wait for
+    /// them. Default 1 s.
+    public var shortWaitLimit: Duration = .seconds(1)
+    /// Decisions recorded this long ago or less are repeated, not made again, when their message
+    /// comes again (a redelivery after a router died, a client resending). Default 10 minutes.
+    public var journalWindow: Duration = .seconds(600)
+    /// How long a forward may keep failing to publish before the client gets a final error
+    /// instead. Default 30 s.
+    public var publishTimeout: Duration = .seconds(30)
+    /// Consumer and producer timing (fetch wait, linger); see ``LatencyProfile``.
+    public var latency: LatencyProfile = .balanced
+    /// Hears where each message is (benchmarks, metrics); `nil` by default.
+    public var observer: (any WorkerObserver)? = nil
 
     public init(
-        instanceID: String, bootstrapServers: String, topicPrefix: String = "", routing: RoutingConfiguration = RoutingConfiguration(),
-        reroute: RerouteSettings = RerouteSettings(), staleAfterMissedIntervals: Int = 3, forgetAfter: Duration = .seconds(600),
+        instanceID: String, bootstrapServers: String, topicPrefix: String = "",
+        routing: RoutingConfiguration = RoutingConfiguration(),
+        reroute: RerouteSettings = RerouteSettings(), staleAfterMissedIntervals: Int = 3,
+        forgetAfter: Duration = .seconds(600),
         maxInFlight: Int = 10_000, maxMessageBytes: Int = 1 << 20, sessionTimeout: Duration = .seconds(10),
-        drainTimeout: Duration = .seconds(10), connectTimeout: Duration = .seconds(10), kafkaProperties: [String: String] = [:]
+        drainTimeout: Duration = .seconds(10), connectTimeout: Duration = .seconds(10),
+        kafkaProperties: [String: String] = [:]
     ) {
         self.instanceID = instanceID
         self.bootstrapServers = bootstrapServers
@@ -51,11 +70,15 @@ public struct LLMRouterConfiguration: Sendable {
         self.kafkaProperties = kafkaProperties
     }
 
-    public var routerRequestTopic: String { topicPrefix + "llm.router.requests" }
-    public var errorTopic: String { topicPrefix + "llm.errors" }
-    public var statusTopic: String { topicPrefix + "llm.status" }
-    public var deadLetterTopic: String { topicPrefix + "llm.dlq" }
-    public func requestTopic(of provider: String) -> String { topicPrefix + "llm.requests.\(provider)" }
+    /// Every topic name, behind ``topicPrefix``.
+    public var topics: TopicNames { TopicNames(prefix: topicPrefix) }
+    public var routerRequestTopic: String { topics.routerRequests }
+    public var errorTopic: String { topics.errors }
+    public var statusTopic: String { topics.status }
+    public var deadLetterTopic: String { topics.deadLetters }
+    public var journalTopic: String { topics.routerJournal }
+    public var delayTopic: String { topics.routerDelays }
+    public func requestTopic(of provider: String) -> String { topics.requests(provider) }
     /// `llm-router`, behind the topic prefix like the topics (environments never share a group).
     public var groupID: String { topicPrefix + "llm-router" }
     public var source: String { "router/\(instanceID)" }
@@ -70,23 +93,43 @@ public struct LLMRouterConfiguration: Sendable {
         )
         configuration.sessionTimeout = sessionTimeout
         configuration.commitInterval = .seconds(1)
+        configuration.fetchMaxWait = latency.fetchWait
         configuration.pollBatchSize = 256
         return configuration
     }
 
-    /// Reads every partition of the status topic, outside any group.
-    var statusReaderConfiguration: KafkaConsumerConfiguration {
+    /// Reads every partition of one of the router's topics (`status`, `journal`), outside any group.
+    func readerConfiguration(purpose: String) -> KafkaConsumerConfiguration {
         var configuration = KafkaConsumerConfiguration(
-            common: KafkaConfiguration(bootstrapServers: bootstrapServers, clientID: "router-\(instanceID)-status", properties: kafkaProperties),
-            groupID: "llm-router-status-reader"
+            common: KafkaConfiguration(
+                bootstrapServers: bootstrapServers, clientID: "router-\(instanceID)-\(purpose)",
+                properties: kafkaProperties),
+            groupID: "llm-router-\(purpose)-reader"
         )
         configuration.pollBatchSize = 1_000
+        configuration.fetchMaxWait = latency.fetchWait
         return configuration
     }
 
     var producerConfiguration: KafkaProducerConfiguration {
         KafkaProducerConfiguration(
-            common: KafkaConfiguration(bootstrapServers: bootstrapServers, clientID: "router-\(instanceID)", properties: kafkaProperties)
+            common: KafkaConfiguration(
+                bootstrapServers: bootstrapServers, clientID: "router-\(instanceID)", properties: kafkaProperties),
+            linger: latency.linger
+        )
+    }
+
+    /// What the worker runtime runs this router with.
+    var workerConfiguration: WorkerConfiguration {
+        WorkerConfiguration(
+            name: source, consumer: consumerConfiguration, producer: producerConfiguration,
+            reader: readerConfiguration(purpose: "journal"),
+            inputs: [routerRequestTopic, errorTopic, delayTopic], deadLetterTopic: deadLetterTopic,
+            maxInFlight: maxInFlight,
+            shortWaitLimit: shortWaitLimit, delays: DelayTopic(name: delayTopic),
+            journal: JournalConfiguration(topic: journalTopic, window: journalWindow),
+            publishTimeout: publishTimeout, drainTimeout: drainTimeout, connectTimeout: connectTimeout,
+            observer: observer
         )
     }
 }

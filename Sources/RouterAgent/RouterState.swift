@@ -1,27 +1,11 @@
-import Dispatch
-import Kafka
 import Router
 import Synchronization
 
-/// The router's mutable state, behind one lock: the provider registry, in-flight messages and
-/// their offsets, flow control, ownership, retries waiting out a backoff.
+/// The router's mutable state, behind one lock: the provider registry and what it did.
 final class RouterState: Sendable {
     struct Value: Sendable {
         var registry: ProviderRegistry
-        /// The messages taken into work: in-flight bound, the partitions owned and the
-        /// assignment each message belongs to, the offsets to store.
-        var window: KafkaInFlightWindow
-        /// Backoff waits, by partition and offset: cancelled when the partition is revoked or the
-        /// router stops (the retry is then continued by the partition's next owner).
-        var waits: [TopicPartition: [Int64: Task<Void, Never>]] = [:]
-        /// Counters for the log and the all-in-one summary.
         var counters = RouterCounters()
-
-        mutating func cancelWaits(in partitions: Set<TopicPartition>?) {
-            for (partition, tasks) in waits where partitions?.contains(partition) ?? true {
-                for task in tasks.values { task.cancel() }
-            }
-        }
     }
 
     private let value: Mutex<Value>
@@ -47,7 +31,13 @@ public struct RouterCounters: Sendable, Hashable {
     public var deadLettered = 0
     /// Forwards per provider (first and later attempts).
     public var forwardsByProvider: [String: Int] = [:]
+    /// Decisions published again from the journal (a redelivered or resent message).
+    public var replayed = 0
+    /// Retries handed to the delay topic (waits longer than the in-memory limit).
+    public var delayed = 0
     /// Messages fetched before their partition was revoked or assigned again, dropped unhandled
     /// (the partition's owner reads them again).
     public var staleDropped = 0
+
+    public init() {}
 }

@@ -7,7 +7,8 @@ public struct AvailableModels: Sendable, Hashable, Codable {
         public var family: String?
         public var contextLength: Int?
 
-        public init(name: String, loaded: Bool, sizeBytes: Int? = nil, family: String? = nil, contextLength: Int? = nil) {
+        public init(name: String, loaded: Bool, sizeBytes: Int? = nil, family: String? = nil, contextLength: Int? = nil)
+        {
             self.name = name
             self.loaded = loaded
             self.sizeBytes = sizeBytes

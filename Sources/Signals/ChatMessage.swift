@@ -14,7 +14,10 @@ public struct ChatMessage: Sendable, Hashable, Codable {
     /// For `role: assistant`: tool calls the model made.
     public var toolCalls: [ToolCall]?
 
-    public init(role: Role, content: MessageContent, name: String? = nil, toolCallID: String? = nil, toolCalls: [ToolCall]? = nil) {
+    public init(
+        role: Role, content: MessageContent, name: String? = nil, toolCallID: String? = nil,
+        toolCalls: [ToolCall]? = nil
+    ) {
         self.role = role
         self.content = content
         self.name = name
@@ -36,8 +39,9 @@ public struct ChatMessage: Sendable, Hashable, Codable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let rawRole = try c.decode(String.self, forKey: .role)
         guard let role = Role(rawValue: rawRole) else {
-            throw SignalDecodingError(.invalidValue, at: c.codingPath + [CodingKeys.role],
-                                      "expected one of system, user, assistant, tool, got \"\(rawRole)\"")
+            throw SignalDecodingError(
+                .invalidValue, at: c.codingPath + [CodingKeys.role],
+                "expected one of system, user, assistant, tool, got \"\(rawRole)\"")
         }
         self.role = role
         content = try c.decode(MessageContent.self, forKey: .content)

@@ -7,7 +7,9 @@ public struct ConfigureFunctions: Sendable, Hashable, Codable {
     public var requestID: String?
     public var replyTo: String?
 
-    public init(functions: [FunctionDefinition], toolChoice: JSONValue? = nil, requestID: String? = nil, replyTo: String? = nil) {
+    public init(
+        functions: [FunctionDefinition], toolChoice: JSONValue? = nil, requestID: String? = nil, replyTo: String? = nil
+    ) {
         self.functions = functions
         self.toolChoice = toolChoice
         self.requestID = requestID

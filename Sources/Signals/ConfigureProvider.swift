@@ -1,3 +1,5 @@
+public import Common
+
 /// `configure_provider` (all providers): runtime configuration of a provider's rate limit, circuit
 /// breaker, prices, models and concurrency. Published to the compacted control topic
 /// `llm.control.<provider>`; every agent instance of that provider applies it.
@@ -8,6 +10,10 @@
 /// wire name (`perSection`), so compaction keeps the latest value of every section.
 ///
 /// When `request_id` is given, every instance answers with `provider_configured`.
+///
+/// Decoding checks structure and types only (and that something is set). What the values may be
+/// is the agent's rule, the same as for the configuration file: `ProviderPolicies.Change` in
+/// AgentCore, whose refusal the agent answers in `provider_configured.error` (`data.<field>: ...`).
 public struct ConfigureProvider: Sendable, Hashable, Codable {
     /// The sections a `configure_provider` can set, by wire name.
     public enum Section: String, Sendable, Hashable, CaseIterable {
@@ -21,9 +27,6 @@ public struct ConfigureProvider: Sendable, Hashable, Codable {
 
     /// `rate_limit`: the provider's cluster-wide limits (each instance enforces its share).
     public struct RateLimit: Sendable, Hashable, Codable {
-        /// Known values of `strategy`.
-        public static let strategies = ["fixed_window", "sliding_window", "token_bucket"]
-
         /// `fixed_window`, `sliding_window` or `token_bucket`.
         public var strategy: String
         /// Requests per window for the whole provider (RPM for a one-minute window); nil = unlimited. >= 1.
@@ -49,28 +52,16 @@ public struct ConfigureProvider: Sendable, Hashable, Codable {
 
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
-            func invalid(_ key: CodingKeys, _ detail: String) -> SignalDecodingError {
-                SignalDecodingError(.invalidValue, at: c.codingPath + [key], detail)
-            }
             strategy = try c.decode(String.self, forKey: .strategy)
-            if !Self.strategies.contains(strategy) {
-                throw invalid(.strategy, "expected one of \(Self.strategies.joined(separator: ", ")), got \(SignalDecodingError.quote(strategy))")
-            }
             requestsPerWindow = try c.decodeIfPresent(Int.self, forKey: .requestsPerWindow)
-            if let r = requestsPerWindow, r < 1 { throw invalid(.requestsPerWindow, "must be at least 1, got \(r)") }
             tokensPerWindow = try c.decodeIfPresent(Int.self, forKey: .tokensPerWindow)
-            if let t = tokensPerWindow, t < 1 { throw invalid(.tokensPerWindow, "must be at least 1, got \(t)") }
             windowMs = try c.decode(Int.self, forKey: .windowMs)
-            if windowMs < 1 { throw invalid(.windowMs, "must be at least 1, got \(windowMs)") }
         }
     }
 
     /// `circuit_breaker`: when the provider's circuit opens and how it closes again. Absent members
     /// take the agent's defaults.
     public struct CircuitBreaker: Sendable, Hashable, Codable {
-        /// Known values of `counted_failures`.
-        public static let failureKinds = ["upstream_5xx", "timeout", "connection", "rate_limited", "invalid_request", "authentication", "other"]
-
         /// Open after this many consecutive counted failures. >= 1.
         public var consecutiveFailures: Int?
         /// Also open when the failure rate over the last `rate_window_size` outcomes reaches this
@@ -86,12 +77,15 @@ public struct ConfigureProvider: Sendable, Hashable, Codable {
         public var halfOpenMaxProbes: Int?
         /// Successful probes that close the circuit. >= 1.
         public var halfOpenSuccessesToClose: Int?
-        /// Which failures count (`failureKinds`); `[]` counts none, so the circuit never opens.
+        /// Which failures count (`upstream_5xx`, `timeout`, `connection`, `rate_limited`,
+        /// `invalid_request`, `authentication`, `other`); `[]` counts none, so the circuit never opens.
         public var countedFailures: [String]?
 
-        public init(consecutiveFailures: Int? = nil, failureRateThreshold: Double? = nil, minimumRequests: Int? = nil,
-                    rateWindowSize: Int? = nil, openTimeoutMs: Int? = nil, halfOpenMaxProbes: Int? = nil,
-                    halfOpenSuccessesToClose: Int? = nil, countedFailures: [String]? = nil) {
+        public init(
+            consecutiveFailures: Int? = nil, failureRateThreshold: Double? = nil, minimumRequests: Int? = nil,
+            rateWindowSize: Int? = nil, openTimeoutMs: Int? = nil, halfOpenMaxProbes: Int? = nil,
+            halfOpenSuccessesToClose: Int? = nil, countedFailures: [String]? = nil
+        ) {
             self.consecutiveFailures = consecutiveFailures
             self.failureRateThreshold = failureRateThreshold
             self.minimumRequests = minimumRequests
@@ -115,63 +109,20 @@ public struct ConfigureProvider: Sendable, Hashable, Codable {
 
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
-            func invalid(_ key: CodingKeys, _ detail: String) -> SignalDecodingError {
-                SignalDecodingError(.invalidValue, at: c.codingPath + [key], detail)
-            }
-            func positive(_ key: CodingKeys) throws -> Int? {
-                let value = try c.decodeIfPresent(Int.self, forKey: key)
-                if let value, value < 1 { throw invalid(key, "must be at least 1, got \(value)") }
-                return value
-            }
-            consecutiveFailures = try positive(.consecutiveFailures)
+            consecutiveFailures = try c.decodeIfPresent(Int.self, forKey: .consecutiveFailures)
             failureRateThreshold = try c.decodeIfPresent(Double.self, forKey: .failureRateThreshold)
-            if let f = failureRateThreshold, !(f > 0 && f <= 1) {
-                throw invalid(.failureRateThreshold, "must be greater than 0 and at most 1, got \(f)")
-            }
-            minimumRequests = try positive(.minimumRequests)
-            rateWindowSize = try positive(.rateWindowSize)
-            if let m = minimumRequests, let w = rateWindowSize, m > w {
-                throw invalid(.minimumRequests, "must not exceed rate_window_size (\(w)), got \(m)")
-            }
-            openTimeoutMs = try positive(.openTimeoutMs)
-            halfOpenMaxProbes = try positive(.halfOpenMaxProbes)
-            halfOpenSuccessesToClose = try positive(.halfOpenSuccessesToClose)
+            minimumRequests = try c.decodeIfPresent(Int.self, forKey: .minimumRequests)
+            rateWindowSize = try c.decodeIfPresent(Int.self, forKey: .rateWindowSize)
+            openTimeoutMs = try c.decodeIfPresent(Int.self, forKey: .openTimeoutMs)
+            halfOpenMaxProbes = try c.decodeIfPresent(Int.self, forKey: .halfOpenMaxProbes)
+            halfOpenSuccessesToClose = try c.decodeIfPresent(Int.self, forKey: .halfOpenSuccessesToClose)
             countedFailures = try c.decodeIfPresent([String].self, forKey: .countedFailures)
-            if let kinds = countedFailures, let index = kinds.firstIndex(where: { !Self.failureKinds.contains($0) }) {
-                throw SignalDecodingError(.invalidValue, at: c.codingPath + [CodingKeys.countedFailures, AnyCodingKey(intValue: index)],
-                                          "expected one of \(Self.failureKinds.joined(separator: ", ")), got \(SignalDecodingError.quote(kinds[index]))")
-            }
         }
     }
 
-    /// A model's price in USD per million tokens.
-    public struct Price: Sendable, Hashable, Codable {
-        /// USD per million prompt tokens. >= 0.
-        public var inputPerMillion: Double
-        /// USD per million completion tokens. >= 0.
-        public var outputPerMillion: Double
-
-        public init(inputPerMillion: Double, outputPerMillion: Double) {
-            self.inputPerMillion = inputPerMillion
-            self.outputPerMillion = outputPerMillion
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case inputPerMillion = "input_per_million"
-            case outputPerMillion = "output_per_million"
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            func price(_ key: CodingKeys) throws -> Double {
-                let value = try c.decode(Double.self, forKey: key)
-                if !(value >= 0) { throw SignalDecodingError(.invalidValue, at: c.codingPath + [key], "must not be negative, got \(value)") }
-                return value
-            }
-            inputPerMillion = try price(.inputPerMillion)
-            outputPerMillion = try price(.outputPerMillion)
-        }
-    }
+    /// A model's price in USD per million tokens (`input_per_million`, `output_per_million`, both
+    /// required), as the configuration file writes it.
+    public typealias Price = PriceTable.Price
 
     /// Answer with `provider_configured` (each instance) when given.
     public var requestID: String?
@@ -190,9 +141,11 @@ public struct ConfigureProvider: Sendable, Hashable, Codable {
     /// Replaces the limit of upstream calls in flight on each instance. >= 1.
     public var maxConcurrentCalls: Int?
 
-    public init(requestID: String? = nil, replyTo: String? = nil, rateLimit: RateLimit? = nil,
-                circuitBreaker: CircuitBreaker? = nil, prices: [String: Price]? = nil, models: [String]? = nil,
-                defaultModel: String? = nil, maxConcurrentCalls: Int? = nil) {
+    public init(
+        requestID: String? = nil, replyTo: String? = nil, rateLimit: RateLimit? = nil,
+        circuitBreaker: CircuitBreaker? = nil, prices: [String: Price]? = nil, models: [String]? = nil,
+        defaultModel: String? = nil, maxConcurrentCalls: Int? = nil
+    ) {
         self.requestID = requestID
         self.replyTo = replyTo
         self.rateLimit = rateLimit
@@ -258,26 +211,13 @@ public struct ConfigureProvider: Sendable, Hashable, Codable {
         rateLimit = try c.decodeIfPresent(RateLimit.self, forKey: .rateLimit)
         circuitBreaker = try c.decodeIfPresent(CircuitBreaker.self, forKey: .circuitBreaker)
         prices = try c.decodeIfPresent([String: Price].self, forKey: .prices)
-        if let prices, prices.keys.contains("") { throw invalid(.prices, "model names must not be empty") }
         models = try c.decodeIfPresent([String].self, forKey: .models)
-        if let models {
-            if models.isEmpty { throw invalid(.models, "must name at least one model") }
-            if let index = models.firstIndex(of: "") {
-                throw SignalDecodingError(.invalidValue, at: c.codingPath + [CodingKeys.models, AnyCodingKey(intValue: index)], "must not be empty")
-            }
-        }
         defaultModel = try c.decodeIfPresent(String.self, forKey: .defaultModel)
-        if let defaultModel {
-            if defaultModel.isEmpty { throw invalid(.defaultModel, "must not be empty") }
-            if let models, !models.contains(defaultModel) {
-                throw invalid(.defaultModel, "must be one of models (\(models.joined(separator: ", "))), got \(SignalDecodingError.quote(defaultModel))")
-            }
-        }
         maxConcurrentCalls = try c.decodeIfPresent(Int.self, forKey: .maxConcurrentCalls)
-        if let m = maxConcurrentCalls, m < 1 { throw invalid(.maxConcurrentCalls, "must be at least 1, got \(m)") }
         if presentSections.isEmpty {
             let names = Section.allCases.map(\.rawValue).joined(separator: ", ")
-            throw SignalDecodingError(.invalidValue, at: c.codingPath, "configure_provider sets nothing: give at least one of \(names)")
+            throw SignalDecodingError(
+                .invalidValue, at: c.codingPath, "configure_provider sets nothing: give at least one of \(names)")
         }
     }
 }

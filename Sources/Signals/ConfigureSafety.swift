@@ -24,8 +24,10 @@ public struct ConfigureSafety: Sendable, Hashable, Codable {
     public var replyTo: String?
 
     public init(
-        contentFiltering: String? = nil, level: String? = nil, blockFlaggedContent: Bool? = nil, blockedCategories: [String]? = nil,
-        blockedTerms: [String]? = nil, systemPrompt: String? = nil, maxTokensCap: Int? = nil, requestID: String? = nil, replyTo: String? = nil
+        contentFiltering: String? = nil, level: String? = nil, blockFlaggedContent: Bool? = nil,
+        blockedCategories: [String]? = nil,
+        blockedTerms: [String]? = nil, systemPrompt: String? = nil, maxTokensCap: Int? = nil, requestID: String? = nil,
+        replyTo: String? = nil
     ) {
         self.contentFiltering = contentFiltering
         self.level = level

@@ -1,7 +1,8 @@
 /// One part of a multi-part message content.
 ///
 /// - `{"type": "text", "text": "..."}`
-/// - `{"type": "image_url", "image_url": {"url": "https://... or data:image/png;base64,...", "detail": "auto"}}` (OpenAI style)
+/// - `{"type": "image_url", "image_url": {"url": "https://... or data:image/png;base64,...", "detail": "auto"}}`
+/// (OpenAI style)
 /// - `{"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "..."}}` (Anthropic style)
 public enum ContentPart: Sendable, Hashable, Codable {
     case text(String)
@@ -23,13 +24,15 @@ public enum ContentPart: Sendable, Hashable, Codable {
             self = .text(try c.decode(String.self, forKey: .text))
         case "image_url":
             let image = try c.nestedContainer(keyedBy: ImageURLKeys.self, forKey: .imageURL)
-            self = .imageURL(url: try image.decode(String.self, forKey: .url),
-                             detail: try image.decodeIfPresent(String.self, forKey: .detail))
+            self = .imageURL(
+                url: try image.decode(String.self, forKey: .url),
+                detail: try image.decodeIfPresent(String.self, forKey: .detail))
         case "image":
             self = .image(try c.decode(ImageSource.self, forKey: .source))
         default:
-            throw SignalDecodingError(.invalidValue, at: c.codingPath + [CodingKeys.type],
-                                      "expected one of text, image_url, image, got \"\(type)\"")
+            throw SignalDecodingError(
+                .invalidValue, at: c.codingPath + [CodingKeys.type],
+                "expected one of text, image_url, image, got \"\(type)\"")
         }
     }
 

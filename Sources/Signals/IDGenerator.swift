@@ -1,3 +1,4 @@
+import Common
 import Synchronization
 
 /// SplitMix64 over an atomic counter: fast, thread-safe 64-bit random numbers for identifiers

@@ -33,12 +33,20 @@ public struct ImageSource: Sendable, Hashable, Codable {
         url = try c.decodeIfPresent(String.self, forKey: .url)
         switch type {
         case "base64":
-            if mediaType == nil { throw DecodingError.keyNotFound(CodingKeys.mediaType, .init(codingPath: c.codingPath, debugDescription: "")) }
-            if data == nil { throw DecodingError.keyNotFound(CodingKeys.data, .init(codingPath: c.codingPath, debugDescription: "")) }
+            if mediaType == nil {
+                throw DecodingError.keyNotFound(
+                    CodingKeys.mediaType, .init(codingPath: c.codingPath, debugDescription: ""))
+            }
+            if data == nil {
+                throw DecodingError.keyNotFound(CodingKeys.data, .init(codingPath: c.codingPath, debugDescription: ""))
+            }
         case "url":
-            if url == nil { throw DecodingError.keyNotFound(CodingKeys.url, .init(codingPath: c.codingPath, debugDescription: "")) }
+            if url == nil {
+                throw DecodingError.keyNotFound(CodingKeys.url, .init(codingPath: c.codingPath, debugDescription: ""))
+            }
         default:
-            throw SignalDecodingError(.invalidValue, at: c.codingPath + [CodingKeys.type], "expected base64 or url, got \"\(type)\"")
+            throw SignalDecodingError(
+                .invalidValue, at: c.codingPath + [CodingKeys.type], "expected base64 or url, got \"\(type)\"")
         }
     }
 }

@@ -8,7 +8,8 @@ public enum MessageContent: Sendable, Hashable, Codable {
         switch self {
         case .text(let text): return text
         case .parts(let parts):
-            return parts.compactMap { if case .text(let t) = $0 { return t } else { return nil } }.joined(separator: "\n")
+            return parts.compactMap { if case .text(let t) = $0 { return t } else { return nil } }.joined(
+                separator: "\n")
         }
     }
 
@@ -24,7 +25,10 @@ public enum MessageContent: Sendable, Hashable, Codable {
             return
         }
         guard var array = try? decoder.unkeyedContainer() else {
-            throw DecodingError.typeMismatch(MessageContent.self, .init(codingPath: decoder.codingPath, debugDescription: "expected a string or an array of content parts"))
+            throw DecodingError.typeMismatch(
+                MessageContent.self,
+                .init(
+                    codingPath: decoder.codingPath, debugDescription: "expected a string or an array of content parts"))
         }
         var parts: [ContentPart] = []
         while !array.isAtEnd { parts.append(try array.decode(ContentPart.self)) }

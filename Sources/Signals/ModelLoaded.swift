@@ -9,8 +9,10 @@ public struct ModelLoaded: Sendable, Hashable, Codable {
     public var requestID: String?
     public var instance: String?
 
-    public init(provider: String, model: String, durationMs: Double? = nil, memoryBytes: Int? = nil,
-                requestID: String? = nil, instance: String? = nil) {
+    public init(
+        provider: String, model: String, durationMs: Double? = nil, memoryBytes: Int? = nil,
+        requestID: String? = nil, instance: String? = nil
+    ) {
         self.provider = provider
         self.model = model
         self.durationMs = durationMs

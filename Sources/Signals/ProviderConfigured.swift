@@ -13,8 +13,10 @@ public struct ProviderConfigured: Sendable, Hashable, Codable {
     public var error: String?
     public var requestID: String?
 
-    public init(provider: String, applied: [String], version: Int, instance: String? = nil, error: String? = nil,
-                requestID: String? = nil) {
+    public init(
+        provider: String, applied: [String], version: Int, instance: String? = nil, error: String? = nil,
+        requestID: String? = nil
+    ) {
         self.provider = provider
         self.applied = applied
         self.version = version

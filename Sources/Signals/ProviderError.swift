@@ -24,10 +24,12 @@ public struct ProviderError: Sendable, Hashable, Codable {
     /// Echo of a routed request's route context on a final error (the attempts it made).
     public var route: RouteContext?
 
-    public init(requestID: String, errorType: ProviderErrorType, error: String, retryable: Bool,
-                retryAfterMs: Int? = nil, provider: String? = nil, model: String? = nil, field: String? = nil,
-                statusCode: Int? = nil, attempt: Int? = nil, instance: String? = nil, metadata: [String: JSONValue]? = nil,
-                request: ProviderRequest? = nil, route: RouteContext? = nil) {
+    public init(
+        requestID: String, errorType: ProviderErrorType, error: String, retryable: Bool,
+        retryAfterMs: Int? = nil, provider: String? = nil, model: String? = nil, field: String? = nil,
+        statusCode: Int? = nil, attempt: Int? = nil, instance: String? = nil, metadata: [String: JSONValue]? = nil,
+        request: ProviderRequest? = nil, route: RouteContext? = nil
+    ) {
         self.requestID = requestID
         self.errorType = errorType
         self.error = error
@@ -50,8 +52,9 @@ public struct ProviderError: Sendable, Hashable, Codable {
     /// The `invalid_request` answer for a request that failed to decode but had a `request_id`.
     public init?(invalidRequest decodingError: SignalDecodingError, provider: String? = nil) {
         guard let requestID = decodingError.requestID else { return nil }
-        self.init(requestID: requestID, errorType: .invalidRequest, error: decodingError.message, retryable: false,
-                  provider: provider, field: decodingError.path.isEmpty ? nil : decodingError.path)
+        self.init(
+            requestID: requestID, errorType: .invalidRequest, error: decodingError.message, retryable: false,
+            provider: provider, field: decodingError.path.isEmpty ? nil : decodingError.path)
     }
 
     enum CodingKeys: String, CodingKey {

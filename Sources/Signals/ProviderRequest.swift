@@ -48,12 +48,14 @@ public struct ProviderRequest: Sendable, Hashable, Codable {
     /// Members this version does not know, kept verbatim.
     public var extra: [String: JSONValue]
 
-    public init(requestID: String, messages: [ChatMessage], model: String? = nil, temperature: Double? = nil,
-                maxTokens: Int? = nil, topP: Double? = nil, stop: [String]? = nil, tools: [ToolDefinition]? = nil,
-                toolChoice: JSONValue? = nil, stream: Bool? = nil, expiresAt: String? = nil, timeoutMs: Int? = nil,
-                partitionKey: String? = nil, replyTo: String? = nil, provider: String? = nil,
-                metadata: [String: JSONValue]? = nil, extra: [String: JSONValue] = [:], attempt: Int? = nil,
-                route: RouteContext? = nil) {
+    public init(
+        requestID: String, messages: [ChatMessage], model: String? = nil, temperature: Double? = nil,
+        maxTokens: Int? = nil, topP: Double? = nil, stop: [String]? = nil, tools: [ToolDefinition]? = nil,
+        toolChoice: JSONValue? = nil, stream: Bool? = nil, expiresAt: String? = nil, timeoutMs: Int? = nil,
+        partitionKey: String? = nil, replyTo: String? = nil, provider: String? = nil,
+        metadata: [String: JSONValue]? = nil, extra: [String: JSONValue] = [:], attempt: Int? = nil,
+        route: RouteContext? = nil
+    ) {
         self.requestID = requestID
         self.messages = messages
         self.model = model
@@ -103,7 +105,9 @@ public struct ProviderRequest: Sendable, Hashable, Codable {
         if messages.isEmpty { throw invalid(.messages, "must contain at least one message") }
         model = try c.decodeIfPresent(String.self, forKey: .model)
         temperature = try c.decodeIfPresent(Double.self, forKey: .temperature)
-        if let t = temperature, !(0...2).contains(t) { throw invalid(.temperature, "must be between 0 and 2, got \(t)") }
+        if let t = temperature, !(0...2).contains(t) {
+            throw invalid(.temperature, "must be between 0 and 2, got \(t)")
+        }
         maxTokens = try c.decodeIfPresent(Int.self, forKey: .maxTokens)
         if let m = maxTokens, m < 1 { throw invalid(.maxTokens, "must be at least 1, got \(m)") }
         topP = try c.decodeIfPresent(Double.self, forKey: .topP)

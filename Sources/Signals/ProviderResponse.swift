@@ -22,11 +22,16 @@ public struct ProviderResponse: Sendable, Hashable, Codable {
     public var metadata: [String: JSONValue]?
     /// Echo of a routed request's route context (earlier attempts, the client's reply topic).
     public var route: RouteContext?
+    /// For a streamed request: the run (provider call) whose chunks this answer completes, the
+    /// `run` of its `stream_chunk`s.
+    public var run: String?
 
-    public init(requestID: String, response: String, provider: String, model: String, latencyMs: Double,
-                usage: TokenUsage? = nil, finishReason: String? = nil, toolCalls: [ToolCall]? = nil,
-                costUSD: Double? = nil, attempt: Int? = nil, instance: String? = nil, metadata: [String: JSONValue]? = nil,
-                route: RouteContext? = nil) {
+    public init(
+        requestID: String, response: String, provider: String, model: String, latencyMs: Double,
+        usage: TokenUsage? = nil, finishReason: String? = nil, toolCalls: [ToolCall]? = nil,
+        costUSD: Double? = nil, attempt: Int? = nil, instance: String? = nil, metadata: [String: JSONValue]? = nil,
+        route: RouteContext? = nil, run: String? = nil
+    ) {
         self.requestID = requestID
         self.response = response
         self.provider = provider
@@ -40,10 +45,11 @@ public struct ProviderResponse: Sendable, Hashable, Codable {
         self.instance = instance
         self.metadata = metadata
         self.route = route
+        self.run = run
     }
 
     enum CodingKeys: String, CodingKey {
-        case response, provider, model, usage, attempt, instance, metadata, route
+        case response, provider, model, usage, attempt, instance, metadata, route, run
         case requestID = "request_id"
         case latencyMs = "latency_ms"
         case finishReason = "finish_reason"

@@ -15,8 +15,10 @@ public struct ProviderStatus: Sendable, Hashable, Codable {
         /// The last transitions, oldest first.
         public var recentTransitions: [Transition]?
 
-        public init(state: String, failureCount: Int, retryAfterMs: Int? = nil, transitions: Int? = nil,
-                    recentTransitions: [Transition]? = nil) {
+        public init(
+            state: String, failureCount: Int, retryAfterMs: Int? = nil, transitions: Int? = nil,
+            recentTransitions: [Transition]? = nil
+        ) {
             self.state = state
             self.failureCount = failureCount
             self.retryAfterMs = retryAfterMs
@@ -68,8 +70,10 @@ public struct ProviderStatus: Sendable, Hashable, Codable {
         /// `fixed_window`, `sliding_window`, `token_bucket`.
         public var strategy: String?
 
-        public init(limit: Int, windowMs: Int, currentCount: Int, providerLimit: Int? = nil, tokensLimit: Int? = nil,
-                    providerTokensLimit: Int? = nil, share: Double? = nil, strategy: String? = nil) {
+        public init(
+            limit: Int, windowMs: Int, currentCount: Int, providerLimit: Int? = nil, tokensLimit: Int? = nil,
+            providerTokensLimit: Int? = nil, share: Double? = nil, strategy: String? = nil
+        ) {
             self.limit = limit
             self.windowMs = windowMs
             self.currentCount = currentCount
@@ -124,12 +128,14 @@ public struct ProviderStatus: Sendable, Hashable, Codable {
         /// again, before their turn came (the partition's owner reads them again).
         public var staleDropped: Int? = nil
 
-        public init(totalRequests: Int, successRate: Double, successfulRequests: Int? = nil, failedRequests: Int? = nil,
-                    inFlight: Int? = nil, averageLatencyMs: Double? = nil, p50LatencyMs: Double? = nil,
-                    p99LatencyMs: Double? = nil, totalTokens: Int? = nil, totalCostUSD: Double? = nil,
-                    p90LatencyMs: Double? = nil, maxLatencyMs: Double? = nil, promptTokens: Int? = nil,
-                    completionTokens: Int? = nil, rejectedRequests: Int? = nil, ledgerRepeats: Int? = nil,
-                    providerRecalls: Int? = nil, errorsByType: [String: Int]? = nil) {
+        public init(
+            totalRequests: Int, successRate: Double, successfulRequests: Int? = nil, failedRequests: Int? = nil,
+            inFlight: Int? = nil, averageLatencyMs: Double? = nil, p50LatencyMs: Double? = nil,
+            p99LatencyMs: Double? = nil, totalTokens: Int? = nil, totalCostUSD: Double? = nil,
+            p90LatencyMs: Double? = nil, maxLatencyMs: Double? = nil, promptTokens: Int? = nil,
+            completionTokens: Int? = nil, rejectedRequests: Int? = nil, ledgerRepeats: Int? = nil,
+            providerRecalls: Int? = nil, errorsByType: [String: Int]? = nil
+        ) {
             self.totalRequests = totalRequests
             self.successRate = successRate
             self.successfulRequests = successfulRequests
@@ -203,10 +209,12 @@ public struct ProviderStatus: Sendable, Hashable, Codable {
     /// against it to tell a stale instance.
     public var statusIntervalMs: Int? = nil
 
-    public init(provider: String, status: Health, circuitBreaker: CircuitBreaker, rateLimiter: RateLimiter,
-                metrics: Metrics, instance: String? = nil, models: [String]? = nil, features: [String]? = nil,
-                requestID: String? = nil, modelMetrics: [String: Metrics]? = nil, ownedPartitions: [Int]? = nil,
-                configVersion: Int? = nil, uptimeMs: Int? = nil) {
+    public init(
+        provider: String, status: Health, circuitBreaker: CircuitBreaker, rateLimiter: RateLimiter,
+        metrics: Metrics, instance: String? = nil, models: [String]? = nil, features: [String]? = nil,
+        requestID: String? = nil, modelMetrics: [String: Metrics]? = nil, ownedPartitions: [Int]? = nil,
+        configVersion: Int? = nil, uptimeMs: Int? = nil
+    ) {
         self.provider = provider
         self.status = status
         self.circuitBreaker = circuitBreaker

@@ -12,9 +12,11 @@ public struct ResourceStatus: Sendable, Hashable, Codable {
     public var requestID: String?
     public var instance: String?
 
-    public init(provider: String, loadedModels: [String], memoryTotalBytes: Int? = nil, memoryUsedBytes: Int? = nil,
-                gpuMemoryTotalBytes: Int? = nil, gpuMemoryUsedBytes: Int? = nil, cpuPercent: Double? = nil,
-                inFlight: Int? = nil, requestID: String? = nil, instance: String? = nil) {
+    public init(
+        provider: String, loadedModels: [String], memoryTotalBytes: Int? = nil, memoryUsedBytes: Int? = nil,
+        gpuMemoryTotalBytes: Int? = nil, gpuMemoryUsedBytes: Int? = nil, cpuPercent: Double? = nil,
+        inFlight: Int? = nil, requestID: String? = nil, instance: String? = nil
+    ) {
         self.provider = provider
         self.loadedModels = loadedModels
         self.memoryTotalBytes = memoryTotalBytes

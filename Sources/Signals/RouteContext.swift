@@ -27,8 +27,11 @@ public struct RouteContext: Sendable, Hashable, Codable {
     /// The routing strategy that ordered the candidates.
     public var strategy: String?
 
-    public init(router: String? = nil, replyTo: String? = nil, requestedModel: String? = nil, remaining: [RouteTarget] = [],
-                tried: [RouteAttempt] = [], maxAttempts: Int, deadline: String, receivedAt: String? = nil, strategy: String? = nil) {
+    public init(
+        router: String? = nil, replyTo: String? = nil, requestedModel: String? = nil, remaining: [RouteTarget] = [],
+        tried: [RouteAttempt] = [], maxAttempts: Int, deadline: String, receivedAt: String? = nil,
+        strategy: String? = nil
+    ) {
         self.router = router
         self.replyTo = replyTo
         self.requestedModel = requestedModel
@@ -60,11 +63,14 @@ public struct RouteContext: Sendable, Hashable, Codable {
         tried = try c.decodeIfPresent([RouteAttempt].self, forKey: .tried) ?? []
         maxAttempts = try c.decode(Int.self, forKey: .maxAttempts)
         if maxAttempts < 1 {
-            throw SignalDecodingError(.invalidValue, at: c.codingPath + [CodingKeys.maxAttempts], "must be at least 1, got \(maxAttempts)")
+            throw SignalDecodingError(
+                .invalidValue, at: c.codingPath + [CodingKeys.maxAttempts], "must be at least 1, got \(maxAttempts)")
         }
         deadline = try c.decode(String.self, forKey: .deadline)
         if RFC3339.date(from: deadline) == nil {
-            throw SignalDecodingError(.invalidValue, at: c.codingPath + [CodingKeys.deadline], "must be an RFC 3339 date-time, got '\(deadline)'")
+            throw SignalDecodingError(
+                .invalidValue, at: c.codingPath + [CodingKeys.deadline],
+                "must be an RFC 3339 date-time, got '\(deadline)'")
         }
         receivedAt = try c.decodeIfPresent(String.self, forKey: .receivedAt)
         strategy = try c.decodeIfPresent(String.self, forKey: .strategy)
@@ -109,8 +115,10 @@ public struct RouteAttempt: Sendable, Hashable, Codable {
     /// When the router learned of the failure (RFC 3339).
     public var at: String?
 
-    public init(attempt: Int, provider: String, model: String? = nil, instance: String? = nil, errorType: ProviderErrorType,
-                error: String, retryAfterMs: Int? = nil, at: String? = nil) {
+    public init(
+        attempt: Int, provider: String, model: String? = nil, instance: String? = nil, errorType: ProviderErrorType,
+        error: String, retryAfterMs: Int? = nil, at: String? = nil
+    ) {
         self.attempt = attempt
         self.provider = provider
         self.model = model

@@ -12,9 +12,11 @@ public struct SafetyConfigured: Sendable, Hashable, Codable {
     public var requestID: String?
     public var instance: String?
 
-    public init(provider: String, level: String? = nil, contentFiltering: String? = nil, blockFlaggedContent: Bool? = nil,
-                blockedCategories: [String]? = nil, blockedTerms: Int? = nil, maxTokensCap: Int? = nil,
-                requestID: String? = nil, instance: String? = nil) {
+    public init(
+        provider: String, level: String? = nil, contentFiltering: String? = nil, blockFlaggedContent: Bool? = nil,
+        blockedCategories: [String]? = nil, blockedTerms: Int? = nil, maxTokensCap: Int? = nil,
+        requestID: String? = nil, instance: String? = nil
+    ) {
         self.provider = provider
         self.level = level
         self.contentFiltering = contentFiltering

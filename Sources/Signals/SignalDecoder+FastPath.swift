@@ -7,7 +7,9 @@
 // the result or the precise error. `FastPathEquivalenceTests` checks both paths agree.
 extension SignalDecoder {
     static func fastDecode(_ bytes: [UInt8]) -> SignalEnvelope? {
-        guard case .object(let top)? = FastJSONParser.parse(bytes), case .string(let rawType)? = top["type"] else { return nil }
+        guard case .object(let top)? = FastJSONParser.parse(bytes), case .string(let rawType)? = top["type"] else {
+            return nil
+        }
         let wrap: (ProviderRequest) -> Signal
         switch rawType {
         case SignalType.providerRequest.rawValue: wrap = Signal.providerRequest
@@ -16,8 +18,8 @@ extension SignalDecoder {
         default: return nil
         }
         guard let id = top.fastOptionalString("id"), let source = top.fastOptionalString("source"),
-              let time = top.fastOptionalString("time"),
-              case .object(let data)? = top["data"], let request = ProviderRequest(fast: data)
+            let time = top.fastOptionalString("time"),
+            case .object(let data)? = top["data"], let request = ProviderRequest(fast: data)
         else { return nil }
         return SignalEnvelope(signal: wrap(request), id: id, source: source, time: time)
     }
@@ -26,7 +28,7 @@ extension SignalDecoder {
 extension ProviderRequest {
     init?(fast o: [String: JSONValue]) {
         guard case .string(let requestID)? = o["request_id"], !requestID.isEmpty,
-              case .array(let rawMessages)? = o["messages"], !rawMessages.isEmpty
+            case .array(let rawMessages)? = o["messages"], !rawMessages.isEmpty
         else { return nil }
         var messages: [ChatMessage] = []
         messages.reserveCapacity(rawMessages.count)
@@ -35,18 +37,18 @@ extension ProviderRequest {
             messages.append(message)
         }
         guard o["tools"] == nil, o["tool_choice"] == nil, o["route"] == nil,
-              let model = o.fastOptionalString("model"),
-              let temperature = o.fastOptionalDouble("temperature", in: 0...2),
-              let maxTokens = o.fastOptionalInt("max_tokens", atLeast: 1),
-              let topP = o.fastOptionalDouble("top_p", in: 0...1),
-              let stop = o.fastOptionalStrings("stop"),
-              let stream = o.fastOptionalBool("stream"),
-              let expiresAt = o.fastOptionalString("expires_at"),
-              let timeoutMs = o.fastOptionalInt("timeout_ms", atLeast: 1),
-              let partitionKey = o.fastOptionalString("partition_key"),
-              let replyTo = o.fastOptionalString("reply_to"),
-              let provider = o.fastOptionalString("provider"),
-              let attempt = o.fastOptionalInt("attempt", atLeast: 1)
+            let model = o.fastOptionalString("model"),
+            let temperature = o.fastOptionalDouble("temperature", in: 0...2),
+            let maxTokens = o.fastOptionalInt("max_tokens", atLeast: 1),
+            let topP = o.fastOptionalDouble("top_p", in: 0...1),
+            let stop = o.fastOptionalStrings("stop"),
+            let stream = o.fastOptionalBool("stream"),
+            let expiresAt = o.fastOptionalString("expires_at"),
+            let timeoutMs = o.fastOptionalInt("timeout_ms", atLeast: 1),
+            let partitionKey = o.fastOptionalString("partition_key"),
+            let replyTo = o.fastOptionalString("reply_to"),
+            let provider = o.fastOptionalString("provider"),
+            let attempt = o.fastOptionalInt("attempt", atLeast: 1)
         else { return nil }
         var metadata: [String: JSONValue]?
         if let raw = o["metadata"] {
@@ -60,8 +62,10 @@ extension ProviderRequest {
         }
         self.init(
             requestID: requestID, messages: messages, model: model, temperature: temperature, maxTokens: maxTokens,
-            topP: topP, stop: stop, tools: nil, toolChoice: nil, stream: stream, expiresAt: expiresAt, timeoutMs: timeoutMs,
-            partitionKey: partitionKey, replyTo: replyTo, provider: provider, metadata: metadata, extra: extra, attempt: attempt
+            topP: topP, stop: stop, tools: nil, toolChoice: nil, stream: stream, expiresAt: expiresAt,
+            timeoutMs: timeoutMs,
+            partitionKey: partitionKey, replyTo: replyTo, provider: provider, metadata: metadata, extra: extra,
+            attempt: attempt
         )
     }
 
@@ -71,9 +75,9 @@ extension ProviderRequest {
 extension ChatMessage {
     init?(fast fields: [String: JSONValue]) {
         guard case .string(let rawRole)? = fields["role"], let role = Role(rawValue: rawRole),
-              case .string(let text)? = fields["content"],
-              fields["tool_call_id"] == nil, fields["tool_calls"] == nil,
-              let name = fields.fastOptionalString("name")
+            case .string(let text)? = fields["content"],
+            fields["tool_call_id"] == nil, fields["tool_calls"] == nil,
+            let name = fields.fastOptionalString("name")
         else { return nil }
         self.init(role: role, content: .text(text), name: name)
     }

@@ -18,7 +18,8 @@ public struct SignalDecoder: Sendable {
 
     public func decode(_ bytes: [UInt8]) throws(SignalDecodingError) -> SignalEnvelope {
         if bytes.count > maxBytes {
-            throw SignalDecodingError(.oversize, at: "", "value is \(bytes.count) bytes, more than the limit of \(maxBytes) bytes")
+            throw SignalDecodingError(
+                .oversize, at: "", "value is \(bytes.count) bytes, more than the limit of \(maxBytes) bytes")
         }
         if bytes.allSatisfy(Self.isJSONWhitespace) {
             throw SignalDecodingError(.empty, at: "", bytes.isEmpty ? "value is empty" : "value is only whitespace")
@@ -71,21 +72,29 @@ public struct SignalDecoder: Sendable {
                     // Valid JSON that Foundation refused (it reports no path): a number that does not
                     // fit its integer field. Find it.
                     if let (path, value) = nonIntegerInIntegerField(raw, path: "") {
-                        return SignalDecodingError(.wrongType, at: path, "expected an integer, got \(value.shortDescription)")
+                        return SignalDecodingError(
+                            .wrongType, at: path, "expected an integer, got \(value.shortDescription)")
                     }
-                    return SignalDecodingError(.wrongType, at: "", "a value does not fit its field: \(context.debugDescription)")
+                    return SignalDecodingError(
+                        .wrongType, at: "", "a value does not fit its field: \(context.debugDescription)")
                 }
-                return SignalDecodingError(.invalidJSON, at: "", "invalid JSON: \(syntaxErrorDetail(context, bytes: bytes))")
+                return SignalDecodingError(
+                    .invalidJSON, at: "", "invalid JSON: \(syntaxErrorDetail(context, bytes: bytes))")
             }
             let actual = value(at: context.codingPath, in: raw)
             let expected = if case .number? = actual { "an integer" } else { "a valid value" }
-            return SignalDecodingError(.wrongType, at: context.codingPath, "expected \(expected), got \(actual?.shortDescription ?? "an unreadable value")")
+            return SignalDecodingError(
+                .wrongType, at: context.codingPath,
+                "expected \(expected), got \(actual?.shortDescription ?? "an unreadable value")")
         case .typeMismatch(let type, let context):
             let actual = value(at: context.codingPath, in: raw)
             if context.codingPath.isEmpty {
-                return SignalDecodingError(.notAnObject, at: "", "expected a JSON object, got \(actual?.shortDescription ?? "something else")")
+                return SignalDecodingError(
+                    .notAnObject, at: "", "expected a JSON object, got \(actual?.shortDescription ?? "something else")")
             }
-            return SignalDecodingError(.wrongType, at: context.codingPath, "expected \(describe(type)), got \(actual?.shortDescription ?? "something else")")
+            return SignalDecodingError(
+                .wrongType, at: context.codingPath,
+                "expected \(describe(type)), got \(actual?.shortDescription ?? "something else")")
         case .valueNotFound(_, let context) where context.codingPath.isEmpty:
             return SignalDecodingError(.notAnObject, at: "", "expected a JSON object, got null")
         case .valueNotFound(let type, let context):
@@ -102,7 +111,9 @@ public struct SignalDecoder: Sendable {
     static func syntaxErrorDetail(_ context: DecodingError.Context, bytes: [UInt8]) -> String {
         var underlying = context.underlyingError
         if underlying == nil {
-            do { _ = try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) } catch { underlying = error }
+            do { _ = try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) } catch {
+                underlying = error
+            }
         }
         if let nsError = underlying as NSError?, let detail = nsError.userInfo[NSDebugDescriptionErrorKey] as? String {
             return detail
@@ -117,7 +128,8 @@ public struct SignalDecoder: Sendable {
         "total_tokens", "prompt_tokens", "completion_tokens", "index", "max_tokens_cap", "keep_alive_s",
         "memory_bytes", "memory_total_bytes", "memory_used_bytes", "gpu_memory_total_bytes", "gpu_memory_used_bytes",
         "size_bytes", "context_length", "requests_per_window", "tokens_per_window", "consecutive_failures",
-        "minimum_requests", "rate_window_size", "open_timeout_ms", "half_open_max_probes", "half_open_successes_to_close",
+        "minimum_requests", "rate_window_size", "open_timeout_ms", "half_open_max_probes",
+        "half_open_successes_to_close",
         "max_concurrent_calls", "version", "transitions", "tokens_limit", "provider_tokens_limit", "rejected_requests",
         "ledger_repeats", "provider_recalls", "config_version", "uptime_ms",
         "concurrency_limit",
@@ -143,7 +155,9 @@ public struct SignalDecoder: Sendable {
                             return (memberPath + "[\(index)]", values[index])
                         }
                     case .object(let values):
-                        if let name = values.keys.sorted().first(where: { if case .number = values[$0]! { true } else { false } }) {
+                        if let name = values.keys.sorted().first(where: {
+                            if case .number = values[$0]! { true } else { false }
+                        }) {
                             return (memberPath + "." + name, values[name]!)
                         }
                     default:
@@ -219,7 +233,9 @@ public struct SignalDecoder: Sendable {
                 switch parser.parseScalar(from: &iterator) {
                 case .valid(let scalar): offset += scalar.count
                 case .emptyInput: return nil
-                case .error(let length): _ = length; return offset
+                case .error(let length):
+                    _ = length
+                    return offset
                 }
             }
         }

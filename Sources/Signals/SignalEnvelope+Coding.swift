@@ -55,7 +55,8 @@ extension SignalEnvelope: Codable {
         switch signal {
         case .providerRequest(let d), .streamRequest(let d), .visionRequest(let d): try c.encode(d, forKey: .data)
         case .featureCheck(let d): try c.encode(d, forKey: .data)
-        case .getProviderStatus(let d), .getResourceStatus(let d), .listAvailableModels(let d): try c.encodeIfPresent(d, forKey: .data)
+        case .getProviderStatus(let d), .getResourceStatus(let d), .listAvailableModels(let d):
+            try c.encodeIfPresent(d, forKey: .data)
         case .providerResponse(let d): try c.encode(d, forKey: .data)
         case .providerError(let d): try c.encode(d, forKey: .data)
         case .providerStatus(let d): try c.encode(d, forKey: .data)
@@ -78,7 +79,8 @@ extension SignalEnvelope: Codable {
     /// system's generator: Foundation's `UUID()` asks the kernel for randomness on every call,
     /// ~2% of an agent's CPU. Envelope ids need uniqueness, not secrecy.
     static func newID() -> String {
-        let high = IDGenerator.next(), low = IDGenerator.next()
+        let high = IDGenerator.next()
+        let low = IDGenerator.next()
         var bytes = [UInt8](repeating: 0, count: 16)
         for index in 0..<8 {
             bytes[index] = UInt8(truncatingIfNeeded: high >> (56 - 8 * UInt64(index)))

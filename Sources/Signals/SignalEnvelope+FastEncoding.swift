@@ -1,18 +1,21 @@
-// The encoding fast path for the agent's hot answers (`provider_response` without tool calls or
-// metadata, `provider_error` without metadata): written directly as compact JSON with sorted
+import Common
+
+// The encoding fast path for the agent's hot answers (`provider_response` without tool calls,
+// `provider_error` without a request; both without a route): written directly as compact JSON with sorted
 // keys, like `encoded()`'s `JSONEncoder` output, at a fraction of its cost. Anything else returns
 // `nil` and goes through `JSONEncoder`. `FastEncodingTests` checks both decode to the same value.
 extension SignalEnvelope {
     func fastEncoded() -> [UInt8]? {
         switch signal {
         case .providerResponse(let response):
-            guard response.toolCalls == nil, response.metadata == nil, response.route == nil, response.latencyMs.isFinite,
-                  response.costUSD?.isFinite ?? true else { return nil }
+            guard response.toolCalls == nil, response.route == nil, response.latencyMs.isFinite,
+                response.costUSD?.isFinite ?? true, response.metadata.map(Self.isPlain) ?? true
+            else { return nil }
             return envelope(type: .providerResponse, capacity: 256 + response.response.utf8.count) { json in
                 Self.write(response, to: &json)
             }
         case .providerError(let error):
-            guard error.metadata == nil, error.request == nil, error.route == nil else { return nil }
+            guard error.request == nil, error.route == nil, error.metadata.map(Self.isPlain) ?? true else { return nil }
             return envelope(type: .providerError, capacity: 256 + error.error.utf8.count) { json in
                 Self.write(error, to: &json)
             }
@@ -46,15 +49,40 @@ extension SignalEnvelope {
 
     private static func write(_ r: ProviderResponse, to json: inout JSONBytes) {
         var members = Members(json: json)
-        if let attempt = r.attempt { members.key("attempt"); members.json.int(attempt) }
-        if let cost = r.costUSD { members.key("cost_usd"); members.json.double(cost) }
-        if let reason = r.finishReason { members.key("finish_reason"); members.json.string(reason) }
-        if let instance = r.instance { members.key("instance"); members.json.string(instance) }
-        members.key("latency_ms"); members.json.double(r.latencyMs)
-        members.key("model"); members.json.string(r.model)
-        members.key("provider"); members.json.string(r.provider)
-        members.key("request_id"); members.json.string(r.requestID)
-        members.key("response"); members.json.string(r.response)
+        if let attempt = r.attempt {
+            members.key("attempt")
+            members.json.int(attempt)
+        }
+        if let cost = r.costUSD {
+            members.key("cost_usd")
+            members.json.double(cost)
+        }
+        if let reason = r.finishReason {
+            members.key("finish_reason")
+            members.json.string(reason)
+        }
+        if let instance = r.instance {
+            members.key("instance")
+            members.json.string(instance)
+        }
+        members.key("latency_ms")
+        members.json.double(r.latencyMs)
+        if let metadata = r.metadata {
+            members.key("metadata")
+            write(.object(metadata), to: &members.json)
+        }
+        members.key("model")
+        members.json.string(r.model)
+        members.key("provider")
+        members.json.string(r.provider)
+        members.key("request_id")
+        members.json.string(r.requestID)
+        members.key("response")
+        members.json.string(r.response)
+        if let run = r.run {
+            members.key("run")
+            members.json.string(run)
+        }
         if let usage = r.usage {
             members.key("usage")
             members.json.raw(#"{"completion_tokens":"#)
@@ -70,18 +98,89 @@ extension SignalEnvelope {
 
     private static func write(_ e: ProviderError, to json: inout JSONBytes) {
         var members = Members(json: json)
-        if let attempt = e.attempt { members.key("attempt"); members.json.int(attempt) }
-        members.key("error"); members.json.string(e.error)
-        members.key("error_type"); members.json.string(e.errorType.rawValue)
-        if let field = e.field { members.key("field"); members.json.string(field) }
-        if let instance = e.instance { members.key("instance"); members.json.string(instance) }
-        if let model = e.model { members.key("model"); members.json.string(model) }
-        if let provider = e.provider { members.key("provider"); members.json.string(provider) }
-        members.key("request_id"); members.json.string(e.requestID)
-        if let retryAfter = e.retryAfterMs { members.key("retry_after_ms"); members.json.int(retryAfter) }
-        members.key("retryable"); members.json.bool(e.retryable)
-        if let status = e.statusCode { members.key("status_code"); members.json.int(status) }
+        if let attempt = e.attempt {
+            members.key("attempt")
+            members.json.int(attempt)
+        }
+        members.key("error")
+        members.json.string(e.error)
+        members.key("error_type")
+        members.json.string(e.errorType.rawValue)
+        if let field = e.field {
+            members.key("field")
+            members.json.string(field)
+        }
+        if let instance = e.instance {
+            members.key("instance")
+            members.json.string(instance)
+        }
+        if let metadata = e.metadata {
+            members.key("metadata")
+            write(.object(metadata), to: &members.json)
+        }
+        if let model = e.model {
+            members.key("model")
+            members.json.string(model)
+        }
+        if let provider = e.provider {
+            members.key("provider")
+            members.json.string(provider)
+        }
+        members.key("request_id")
+        members.json.string(e.requestID)
+        if let retryAfter = e.retryAfterMs {
+            members.key("retry_after_ms")
+            members.json.int(retryAfter)
+        }
+        members.key("retryable")
+        members.json.bool(e.retryable)
+        if let status = e.statusCode {
+            members.key("status_code")
+            members.json.int(status)
+        }
         json = members.close()
+    }
+
+    /// Whether `JSONEncoder` would write these values as ``write(_:to:)`` does: finite numbers
+    /// only (anything else goes the slow way, which also refuses what it cannot write).
+    private static func isPlain(_ object: [String: JSONValue]) -> Bool {
+        object.values.allSatisfy(isPlain)
+    }
+
+    private static func isPlain(_ value: JSONValue) -> Bool {
+        switch value {
+        case .number(let number): number.isFinite
+        case .array(let values): values.allSatisfy(isPlain)
+        case .object(let members): isPlain(members)
+        case .null, .bool, .integer, .string: true
+        }
+    }
+
+    /// A JSON value with sorted keys, as `JSONEncoder` writes it with `.sortedKeys`.
+    private static func write(_ value: JSONValue, to json: inout JSONBytes) {
+        switch value {
+        case .null: json.raw("null")
+        case .bool(let flag): json.bool(flag)
+        case .integer(let number): json.int(number)
+        case .number(let number): json.double(number)
+        case .string(let text): json.string(text)
+        case .array(let values):
+            json.raw("[")
+            for (index, element) in values.enumerated() {
+                if index > 0 { json.raw(",") }
+                write(element, to: &json)
+            }
+            json.raw("]")
+        case .object(let members):
+            json.raw("{")
+            for (index, key) in members.keys.sorted().enumerated() {
+                if index > 0 { json.raw(",") }
+                json.string(key)
+                json.raw(":")
+                write(members[key]!, to: &json)
+            }
+            json.raw("}")
+        }
     }
 
     /// An object's members, comma-separated.

@@ -8,8 +8,4 @@ public enum SignalHeader {
     public static let replyTo = "reply-to"
     /// W3C trace context (`00-<trace-id>-<span-id>-<flags>`).
     public static let traceparent = "traceparent"
-    /// On `llm.dlq`: the decoding error code (`SignalDecodingError.Code`).
-    public static let errorCode = "error-code"
-    /// On `llm.dlq`: the decoding error message.
-    public static let errorMessage = "error-message"
 }

@@ -1,4 +1,5 @@
-/// A function call made by the model: `{"id": "...", "type": "function", "function": {"name": "...", "arguments": "{...}"}}`.
+/// A function call made by the model: `{"id": "...", "type": "function", "function": {"name": "...", "arguments":
+/// "{...}"}}`.
 public struct ToolCall: Sendable, Hashable, Codable {
     public struct Function: Sendable, Hashable, Codable {
         public var name: String

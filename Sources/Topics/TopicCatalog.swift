@@ -1,5 +1,5 @@
-public import Kafka
 import Foundation
+public import Kafka
 import Yams
 
 /// The project's topics, read from the YAML files in `topics/`.
@@ -36,7 +36,8 @@ public struct TopicCatalog: Sendable, Hashable {
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: url.path)
         } catch {
-            throw TopicCatalogError(file: directory, message: "cannot read the topics directory: \(error.localizedDescription)")
+            throw TopicCatalogError(
+                file: directory, message: "cannot read the topics directory: \(error.localizedDescription)")
         }
         let files = names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
         guard !files.isEmpty else {
@@ -49,7 +50,8 @@ public struct TopicCatalog: Sendable, Hashable {
             do {
                 text = try String(contentsOfFile: path, encoding: .utf8)
             } catch {
-                throw TopicCatalogError(file: path, message: "cannot read the file as UTF-8 text: \(error.localizedDescription)")
+                throw TopicCatalogError(
+                    file: path, message: "cannot read the file as UTF-8 text: \(error.localizedDescription)")
             }
             let part = try parse(text, file: path)
             for provider in part.providers where !catalog.providers.contains(provider) {
@@ -76,7 +78,8 @@ public struct TopicCatalog: Sendable, Hashable {
 
     /// The concrete topics: templates expanded per provider, `prefix` prepended to every name,
     /// `replicationFactor` (when given) replacing every template's own.
-    public func topics(prefix: String = "", replicationFactor: Int? = nil) throws(TopicCatalogError) -> [KafkaTopicSpec] {
+    public func topics(prefix: String = "", replicationFactor: Int? = nil) throws(TopicCatalogError) -> [KafkaTopicSpec]
+    {
         var specs: [KafkaTopicSpec] = []
         for template in templates {
             let partitions = try resolvePartitions(of: template, depth: 0)
@@ -96,21 +99,27 @@ public struct TopicCatalog: Sendable, Hashable {
 
     private func resolvePartitions(of template: TopicTemplate, depth: Int) throws(TopicCatalogError) -> Int {
         guard depth < 8 else {
-            throw TopicCatalogError(file: "topics", message: "topic '\(template.name)': same_partitions_as references form a cycle")
+            throw TopicCatalogError(
+                file: "topics", message: "topic '\(template.name)': same_partitions_as references form a cycle")
         }
         if let partitions = template.partitions { return partitions }
         guard let reference = template.samePartitionsAs else {
-            throw TopicCatalogError(file: "topics", message: "topic '\(template.name)' needs 'partitions' or 'same_partitions_as'")
+            throw TopicCatalogError(
+                file: "topics", message: "topic '\(template.name)' needs 'partitions' or 'same_partitions_as'")
         }
         guard let target = templates.first(where: { $0.name == reference }) else {
             throw TopicCatalogError(
-                file: "topics", message: "topic '\(template.name)': same_partitions_as names '\(reference)', which is not defined"
+                file: "topics",
+                message: "topic '\(template.name)': same_partitions_as names '\(reference)', which is not defined"
             )
         }
-        if reference.contains(TopicTemplate.providerPlaceholder), !template.name.contains(TopicTemplate.providerPlaceholder) {
+        if reference.contains(TopicTemplate.providerPlaceholder),
+            !template.name.contains(TopicTemplate.providerPlaceholder)
+        {
             throw TopicCatalogError(
                 file: "topics",
-                message: "topic '\(template.name)': same_partitions_as '\(reference)' is per provider but the topic is not"
+                message:
+                    "topic '\(template.name)': same_partitions_as '\(reference)' is per provider but the topic is not"
             )
         }
         return try resolvePartitions(of: target, depth: depth + 1)
@@ -123,15 +132,19 @@ public struct TopicCatalog: Sendable, Hashable {
                 throw TopicCatalogError(file: file, message: "topic '\(template.name)' is defined twice")
             }
             if template.name.contains(TopicTemplate.providerPlaceholder), providers.isEmpty {
-                throw TopicCatalogError(file: file, message: "topic '\(template.name)' uses {provider} but no providers are listed")
+                throw TopicCatalogError(
+                    file: file, message: "topic '\(template.name)' uses {provider} but no providers are listed")
             }
         }
         for provider in providers {
-            let valid = !provider.isEmpty && provider.unicodeScalars.allSatisfy {
-                ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_"
-            }
+            let valid =
+                !provider.isEmpty
+                && provider.unicodeScalars.allSatisfy {
+                    ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_"
+                }
             guard valid else {
-                throw TopicCatalogError(file: file, message: "provider name '\(provider)' must be lowercase letters, digits, '-' or '_'")
+                throw TopicCatalogError(
+                    file: file, message: "provider name '\(provider)' must be lowercase letters, digits, '-' or '_'")
             }
         }
         _ = try topics()
@@ -140,7 +153,8 @@ public struct TopicCatalog: Sendable, Hashable {
     private static func describe(_ error: DecodingError) -> String {
         func path(_ context: DecodingError.Context) -> String {
             let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
-            return keys.isEmpty ? "the document" : "'" + keys.joined(separator: ".").replacingOccurrences(of: ".[", with: "[") + "'"
+            return keys.isEmpty
+                ? "the document" : "'" + keys.joined(separator: ".").replacingOccurrences(of: ".[", with: "[") + "'"
         }
         switch error {
         case .keyNotFound(let key, let context):
@@ -180,10 +194,12 @@ public struct TopicTemplate: Sendable, Hashable, Codable {
         let raw = try decoder.container(keyedBy: AnyKey.self)
         let known = Set(CodingKeys.allCases.map(\.rawValue))
         if let unknown = raw.allKeys.first(where: { !known.contains($0.stringValue) }) {
-            throw DecodingError.dataCorrupted(.init(
-                codingPath: decoder.codingPath + [unknown],
-                debugDescription: "unknown key '\(unknown.stringValue)' (allowed: \(known.sorted().joined(separator: ", ")))"
-            ))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath + [unknown],
+                    debugDescription:
+                        "unknown key '\(unknown.stringValue)' (allowed: \(known.sorted().joined(separator: ", ")))"
+                ))
         }
         let container = try decoder.container(keyedBy: CodingKeys.self)
         name = try container.decode(String.self, forKey: .name)
@@ -193,10 +209,11 @@ public struct TopicTemplate: Sendable, Hashable, Codable {
         configs = try container.decodeIfPresent([String: String].self, forKey: .configs)
         description = try container.decodeIfPresent(String.self, forKey: .description)
         if partitions != nil, samePartitionsAs != nil {
-            throw DecodingError.dataCorrupted(.init(
-                codingPath: decoder.codingPath,
-                debugDescription: "topic '\(name)' sets both 'partitions' and 'same_partitions_as'; choose one"
-            ))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "topic '\(name)' sets both 'partitions' and 'same_partitions_as'; choose one"
+                ))
         }
     }
 
@@ -236,10 +253,11 @@ private struct TopicFile: Decodable {
         let raw = try decoder.container(keyedBy: AnyKey.self)
         let known = Set(CodingKeys.allCases.map(\.rawValue))
         if let unknown = raw.allKeys.first(where: { !known.contains($0.stringValue) }) {
-            throw DecodingError.dataCorrupted(.init(
-                codingPath: [unknown],
-                debugDescription: "unknown key '\(unknown.stringValue)' (allowed: providers, topics)"
-            ))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: [unknown],
+                    debugDescription: "unknown key '\(unknown.stringValue)' (allowed: providers, topics)"
+                ))
         }
         let container = try decoder.container(keyedBy: CodingKeys.self)
         providers = try container.decodeIfPresent([String].self, forKey: .providers)
@@ -251,5 +269,8 @@ private struct AnyKey: CodingKey {
     var stringValue: String
     var intValue: Int?
     init(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { self.stringValue = String(intValue); self.intValue = intValue }
+    init?(intValue: Int) {
+        self.stringValue = String(intValue)
+        self.intValue = intValue
+    }
 }

@@ -8,9 +8,13 @@ struct AdmissionControllerTests {
     let t0 = ContinuousClock.now
     let wall = Date(timeIntervalSince1970: 1_800_000_000)
 
-    func controller(requests: Int? = 100, concurrency: Int = 10, breaker: CircuitBreakerPolicy = .init(consecutiveFailures: 2, openTimeout: .seconds(30))) -> AdmissionController {
+    func controller(
+        requests: Int? = 100, concurrency: Int = 10,
+        breaker: CircuitBreakerPolicy = .init(consecutiveFailures: 2, openTimeout: .seconds(30))
+    ) -> AdmissionController {
         AdmissionController(
-            rateLimiter: RateLimiter(policy: RateLimitPolicy(strategy: .fixedWindow, requestsPerWindow: requests, window: .seconds(60))),
+            rateLimiter: RateLimiter(
+                policy: RateLimitPolicy(strategy: .fixedWindow, requestsPerWindow: requests, window: .seconds(60))),
             breaker: CircuitBreaker(policy: breaker),
             concurrency: ConcurrencyLimiter(limit: concurrency),
             models: ["gpt-4o", "gpt-4o-mini"],
@@ -18,7 +22,10 @@ struct AdmissionControllerTests {
         )
     }
 
-    func request(_ id: String = "r", model: String? = "gpt-4o", expiresAt: String? = nil, timeoutMs: Int? = nil, maxTokens: Int? = 100) -> ProviderRequest {
+    func request(
+        _ id: String = "r", model: String? = "gpt-4o", expiresAt: String? = nil, timeoutMs: Int? = nil,
+        maxTokens: Int? = 100
+    ) -> ProviderRequest {
         ProviderRequest(
             requestID: id, messages: [ChatMessage(role: .user, content: .text("hello"))], model: model,
             maxTokens: maxTokens, expiresAt: expiresAt, timeoutMs: timeoutMs
@@ -30,11 +37,20 @@ struct AdmissionControllerTests {
         return nil
     }
 
+    /// The ticket of an admitted request; `nil` when it was refused (use with `#require`).
+    func ticket(_ decision: AdmissionController.Decision) -> AdmissionController.Ticket? {
+        if case .admitted(let ticket) = decision { return ticket }
+        return nil
+    }
+
     @Test("an admitted request takes a concurrency slot and rate budget; finish returns the slot")
     func admitted() throws {
         var admission = controller()
         let decision = admission.admit(request(), enqueuedAt: wall, wallNow: wall, at: t0)
-        guard case .admitted(let ticket) = decision else { Issue.record("expected admission, got \(decision)"); return }
+        guard case .admitted(let ticket) = decision else {
+            Issue.record("expected admission, got \(decision)")
+            return
+        }
         #expect(ticket.model == "gpt-4o")
         #expect(!ticket.probe)
         #expect(admission.concurrency.inFlight == 1)
@@ -42,17 +58,22 @@ struct AdmissionControllerTests {
         admission.finish(ticket, outcome: .success, at: t0)
         #expect(admission.concurrency.inFlight == 0)
         let defaulted = admission.admit(request(model: nil), enqueuedAt: wall, wallNow: wall, at: t0)
-        guard case .admitted(let other) = defaulted else { Issue.record("default model"); return }
+        guard case .admitted(let other) = defaulted else {
+            Issue.record("default model")
+            return
+        }
         #expect(other.model == "gpt-4o-mini")
     }
 
     @Test("expired requests are refused first, not retryable, and consume nothing")
     func deadline() {
         var admission = controller(requests: 0)  // the rate limit would refuse too: deadline comes first
-        let expired = rejection(admission.admit(request(expiresAt: "2027-01-15T07:59:59Z"), enqueuedAt: nil, wallNow: wall, at: t0))
+        let expired = rejection(
+            admission.admit(request(expiresAt: "2027-01-15T07:59:59Z"), enqueuedAt: nil, wallNow: wall, at: t0))
         #expect(expired?.type == .deadlineExceeded)
         #expect(expired?.retryable == false)
-        let timedOut = rejection(admission.admit(request(timeoutMs: 500), enqueuedAt: wall.addingTimeInterval(-1), wallNow: wall, at: t0))
+        let timedOut = rejection(
+            admission.admit(request(timeoutMs: 500), enqueuedAt: wall.addingTimeInterval(-1), wallNow: wall, at: t0))
         #expect(timedOut?.type == .deadlineExceeded)
         let badTime = rejection(admission.admit(request(expiresAt: "tomorrow"), enqueuedAt: nil, wallNow: wall, at: t0))
         #expect(badTime?.type == .invalidRequest)
@@ -64,29 +85,34 @@ struct AdmissionControllerTests {
     func rateLimitFirst() {
         var admission = controller(requests: 1)
         _ = admission.admit(request("a"), enqueuedAt: wall, wallNow: wall, at: t0)
-        let refused = rejection(admission.admit(request("b"), enqueuedAt: wall, wallNow: wall, at: t0.advanced(by: .seconds(20))))
+        let refused = rejection(
+            admission.admit(request("b"), enqueuedAt: wall, wallNow: wall, at: t0.advanced(by: .seconds(20))))
         #expect(refused?.type == .rateLimited)
         #expect(refused?.retryable == true)
         #expect(refused?.retryAfter == .seconds(40))
     }
 
     @Test("an open circuit refuses with circuit_open and the time until it probes")
-    func circuitOpen() {
+    func circuitOpen() throws {
         var admission = controller()
         for id in ["a", "b"] {
-            guard case .admitted(let ticket) = admission.admit(request(id), enqueuedAt: wall, wallNow: wall, at: t0) else { return }
-            admission.finish(ticket, outcome: .failure(.upstreamServerError), at: t0)
+            let decision = admission.admit(request(id), enqueuedAt: wall, wallNow: wall, at: t0)
+            let admitted = try #require(ticket(decision), "\(id) is admitted before the breaker opens: \(decision)")
+            admission.finish(admitted, outcome: .failure(.upstreamServerError), at: t0)
         }
-        let refused = rejection(admission.admit(request("c"), enqueuedAt: wall, wallNow: wall, at: t0.advanced(by: .seconds(10))))
+        let refused = rejection(
+            admission.admit(request("c"), enqueuedAt: wall, wallNow: wall, at: t0.advanced(by: .seconds(10))))
         #expect(refused?.type == .circuitOpen)
         #expect(refused?.retryAfter == .seconds(20))
         #expect(admission.rateLimiter.currentRequests(at: t0) == 2, "a refused request consumes no rate budget")
     }
 
     @Test("concurrency after the breaker: overloaded, and a probe slot taken for it is given back")
-    func concurrencyReleasesProbe() {
-        var admission = controller(concurrency: 1, breaker: .init(consecutiveFailures: 1, openTimeout: .seconds(1), halfOpenMaxProbes: 1))
-        guard case .admitted(let failing) = admission.admit(request("a"), enqueuedAt: wall, wallNow: wall, at: t0) else { return }
+    func concurrencyReleasesProbe() throws {
+        var admission = controller(
+            concurrency: 1, breaker: .init(consecutiveFailures: 1, openTimeout: .seconds(1), halfOpenMaxProbes: 1))
+        let first = admission.admit(request("a"), enqueuedAt: wall, wallNow: wall, at: t0)
+        let failing = try #require(ticket(first), "the first request must be admitted: \(first)")
         admission.finish(failing, outcome: .failure(.timeout), at: t0)
         // With no free concurrency slot, the next admission is a probe that cannot run.
         admission.concurrency.setLimit(0)
@@ -95,7 +121,8 @@ struct AdmissionControllerTests {
         #expect(refused?.type == .overloaded)
         #expect(refused?.retryable == true)
         admission.concurrency.setLimit(1)
-        guard case .admitted(let probe) = admission.admit(request("c"), enqueuedAt: wall, wallNow: wall, at: later) else {
+        guard case .admitted(let probe) = admission.admit(request("c"), enqueuedAt: wall, wallNow: wall, at: later)
+        else {
             Issue.record("the probe slot must have been given back")
             return
         }
@@ -114,12 +141,14 @@ struct AdmissionControllerTests {
     }
 
     @Test("tokens per window count the estimated prompt plus max_tokens")
-    func tokenBudget() {
+    func tokenBudget() throws {
         var admission = controller(requests: nil)
-        admission.rateLimiter = RateLimiter(policy: RateLimitPolicy(strategy: .slidingWindow, tokensPerWindow: 1000, window: .seconds(60)))
+        admission.rateLimiter = RateLimiter(
+            policy: RateLimitPolicy(strategy: .slidingWindow, tokensPerWindow: 1000, window: .seconds(60)))
         let estimate = AdmissionController.estimatedTokens(request(maxTokens: 600), defaultMaxTokens: 1024)
         #expect(estimate == 606)  // ("hello" + 16 overhead = 21 bytes → 6 tokens) + 600
-        guard case .admitted = admission.admit(request("a", maxTokens: 600), enqueuedAt: wall, wallNow: wall, at: t0) else { return }
+        let fits = admission.admit(request("a", maxTokens: 600), enqueuedAt: wall, wallNow: wall, at: t0)
+        _ = try #require(ticket(fits), "606 of 1000 tokens fit the budget: \(fits)")
         let refused = rejection(admission.admit(request("b", maxTokens: 600), enqueuedAt: wall, wallNow: wall, at: t0))
         #expect(refused?.type == .rateLimited)
         #expect(refused?.message.contains("tokens") == true)
@@ -129,14 +158,21 @@ struct AdmissionControllerTests {
 
     @Test("max_tokens near Int.max neither traps nor fits: refused as never fitting the token budget")
     func hugeMaxTokens() {
-        #expect(AdmissionController.estimatedTokens(request(maxTokens: Int.max), defaultMaxTokens: 1024) == AdmissionController.maximumTokenEstimate)
+        #expect(
+            AdmissionController.estimatedTokens(request(maxTokens: Int.max), defaultMaxTokens: 1024)
+                == AdmissionController.maximumTokenEstimate)
         var admission = controller(requests: nil)
-        admission.rateLimiter = RateLimiter(policy: RateLimitPolicy(strategy: .slidingWindow, tokensPerWindow: 1000, window: .seconds(60)))
-        let refused = rejection(admission.admit(request("huge", maxTokens: Int.max), enqueuedAt: wall, wallNow: wall, at: t0))
+        admission.rateLimiter = RateLimiter(
+            policy: RateLimitPolicy(strategy: .slidingWindow, tokensPerWindow: 1000, window: .seconds(60)))
+        let refused = rejection(
+            admission.admit(request("huge", maxTokens: Int.max), enqueuedAt: wall, wallNow: wall, at: t0))
         #expect(refused?.type == .rateLimited)
         #expect(refused?.retryable == false)
         var unlimited = controller(requests: nil)
-        guard case .admitted = unlimited.admit(request("huge", maxTokens: Int.max), enqueuedAt: wall, wallNow: wall, at: t0) else {
+        guard
+            case .admitted = unlimited.admit(
+                request("huge", maxTokens: Int.max), enqueuedAt: wall, wallNow: wall, at: t0)
+        else {
             Issue.record("without a token budget the request is admitted")
             return
         }

@@ -9,7 +9,10 @@ struct ProviderMetricsPerformanceTests {
         var metrics = ProviderMetrics()
         #expect(metrics.overall.tokensPerSecond == nil)
         // 100 tokens generated in 0.5 s (the call took 2 s, incl. the prompt and the load).
-        metrics.record(.init(model: "llama3.1:8b", succeeded: true, latency: .seconds(2), completionTokens: 100, generationTime: .milliseconds(500)))
+        metrics.record(
+            .init(
+                model: "llama3.1:8b", succeeded: true, latency: .seconds(2), completionTokens: 100,
+                generationTime: .milliseconds(500)))
         #expect(metrics.byModel["llama3.1:8b"]?.tokensPerSecond == 200)
         // No generation time reported: 30 tokens over a 1 s call.
         metrics.record(.init(model: "qwen2.5:7b", succeeded: true, latency: .seconds(1), completionTokens: 30))

@@ -9,7 +9,8 @@ struct RateLimiterTests {
 
     @Test("fixed window: admits the limit, rejects with the time to the window's end, resets at the boundary")
     func fixedWindow() {
-        var limiter = RateLimiter(policy: RateLimitPolicy(strategy: .fixedWindow, requestsPerWindow: 3, window: .seconds(10)))
+        var limiter = RateLimiter(
+            policy: RateLimitPolicy(strategy: .fixedWindow, requestsPerWindow: 3, window: .seconds(10)))
         let result1 = limiter.acquire(at: at(0))
         #expect(result1 == .admitted)
         let result2 = limiter.acquire(at: at(1))
@@ -35,7 +36,8 @@ struct RateLimiterTests {
 
     @Test("sliding window: capacity frees exactly when old requests leave the window")
     func slidingWindow() {
-        var limiter = RateLimiter(policy: RateLimitPolicy(strategy: .slidingWindow, requestsPerWindow: 2, window: .seconds(10)))
+        var limiter = RateLimiter(
+            policy: RateLimitPolicy(strategy: .slidingWindow, requestsPerWindow: 2, window: .seconds(10)))
         let result10 = limiter.acquire(at: at(0))
         #expect(result10 == .admitted)
         let result11 = limiter.acquire(at: at(5))
@@ -52,8 +54,12 @@ struct RateLimiterTests {
 
     @Test("token bucket: bursts up to the limit, then refills continuously")
     func tokenBucket() {
-        var limiter = RateLimiter(policy: RateLimitPolicy(strategy: .tokenBucket, requestsPerWindow: 4, window: .seconds(4)))
-        for _ in 0..<4 { let result15 = limiter.acquire(at: at(0)); #expect(result15 == .admitted) }
+        var limiter = RateLimiter(
+            policy: RateLimitPolicy(strategy: .tokenBucket, requestsPerWindow: 4, window: .seconds(4)))
+        for _ in 0..<4 {
+            let result15 = limiter.acquire(at: at(0))
+            #expect(result15 == .admitted)
+        }
         let result16 = limiter.acquire(at: at(0))
         #expect(result16 == .rejected(dimension: .requests, retryAfter: .seconds(1)))
         let result17 = limiter.acquire(at: at(0.5))
@@ -64,14 +70,20 @@ struct RateLimiterTests {
         #expect(result19 != .admitted)
         let result20 = limiter.acquire(at: at(100))
         #expect(result20 == .admitted, "refill caps at the limit")
-        for _ in 0..<3 { let result21 = limiter.acquire(at: at(100)); #expect(result21 == .admitted) }
+        for _ in 0..<3 {
+            let result21 = limiter.acquire(at: at(100))
+            #expect(result21 == .admitted)
+        }
         let result22 = limiter.acquire(at: at(100))
         #expect(result22 != .admitted)
     }
 
-    @Test("tokens per window (TPM): a request costs its tokens; too large a request can never fit", arguments: RateLimitPolicy.Strategy.allCases)
+    @Test(
+        "tokens per window (TPM): a request costs its tokens; too large a request can never fit",
+        arguments: RateLimitPolicy.Strategy.allCases)
     func tokensPerWindow(strategy: RateLimitPolicy.Strategy) {
-        var limiter = RateLimiter(policy: RateLimitPolicy(strategy: strategy, tokensPerWindow: 1000, window: .seconds(60)))
+        var limiter = RateLimiter(
+            policy: RateLimitPolicy(strategy: strategy, tokensPerWindow: 1000, window: .seconds(60)))
         let result23 = limiter.acquire(tokens: 600, at: at(0))
         #expect(result23 == .admitted)
         #expect(limiter.currentTokens(at: at(0)) == 600)
@@ -88,7 +100,9 @@ struct RateLimiterTests {
 
     @Test("requests and tokens together: the binding limit is reported, nothing is consumed on rejection")
     func bothDimensions() {
-        var limiter = RateLimiter(policy: RateLimitPolicy(strategy: .slidingWindow, requestsPerWindow: 10, tokensPerWindow: 100, window: .seconds(60)))
+        var limiter = RateLimiter(
+            policy: RateLimitPolicy(
+                strategy: .slidingWindow, requestsPerWindow: 10, tokensPerWindow: 100, window: .seconds(60)))
         let result26 = limiter.acquire(tokens: 90, at: at(0))
         #expect(result26 == .admitted)
         let result27 = limiter.acquire(tokens: 20, at: at(1))
@@ -100,9 +114,14 @@ struct RateLimiterTests {
 
     @Test("a cluster share divides the limit (rounded down) and is re-divided on rebalance")
     func share() {
-        var limiter = RateLimiter(policy: RateLimitPolicy(strategy: .fixedWindow, requestsPerWindow: 10, window: .seconds(60)), share: 4.0 / 12.0)
+        var limiter = RateLimiter(
+            policy: RateLimitPolicy(strategy: .fixedWindow, requestsPerWindow: 10, window: .seconds(60)),
+            share: 4.0 / 12.0)
         #expect(limiter.localRequestLimit == 3)
-        for _ in 0..<3 { let result29 = limiter.acquire(at: at(0)); #expect(result29 == .admitted) }
+        for _ in 0..<3 {
+            let result29 = limiter.acquire(at: at(0))
+            #expect(result29 == .admitted)
+        }
         let result30 = limiter.acquire(at: at(0))
         #expect(result30 != .admitted)
         limiter.setShare(6.0 / 12.0)
@@ -118,16 +137,25 @@ struct RateLimiterTests {
         #expect(limiter.localRequestLimit == 0)
     }
 
-    @Test("shares that are whole numbers of requests are not cut by floating-point error: the instances' limits add up to the global one")
+    @Test(
+        """
+        shares that are whole numbers of requests are not cut by floating-point error: the instances' limits add \
+        up to the global one
+        """
+    )
     func shareWithoutRoundingLoss() {
         // 600 × (11 / 15) is 439.99999999999994 in floating point, 3500 × (9 / 35) 899.9999999999999.
-        for (global, owned, partitions) in [(600, 11, 15), (600, 41, 50), (3_500, 9, 35), (30_000, 13, 24), (200_000, 23, 40)] {
+        for (global, owned, partitions) in [
+            (600, 11, 15), (600, 41, 50), (3_500, 9, 35), (30_000, 13, 24), (200_000, 23, 40),
+        ] {
             let policy = RateLimitPolicy(requestsPerWindow: global, tokensPerWindow: global, window: .seconds(60))
             let mine = RateLimiter(policy: policy, share: Double(owned) / Double(partitions))
             let rest = RateLimiter(policy: policy, share: Double(partitions - owned) / Double(partitions))
             #expect(mine.localRequestLimit == global * owned / partitions, "\(global) × \(owned)/\(partitions)")
             #expect(mine.localTokenLimit == global * owned / partitions)
-            #expect((mine.localRequestLimit ?? 0) + (rest.localRequestLimit ?? 0) == global, "the two instances add up to the global limit")
+            #expect(
+                (mine.localRequestLimit ?? 0) + (rest.localRequestLimit ?? 0) == global,
+                "the two instances add up to the global limit")
         }
         // A true fraction is still rounded down.
         let third = RateLimiter(policy: RateLimitPolicy(requestsPerWindow: 10, window: .seconds(60)), share: 1.0 / 3.0)
@@ -136,7 +164,8 @@ struct RateLimiterTests {
 
     @Test("a new policy restarts counting when its strategy changes")
     func policyChange() {
-        var limiter = RateLimiter(policy: RateLimitPolicy(strategy: .fixedWindow, requestsPerWindow: 1, window: .seconds(60)))
+        var limiter = RateLimiter(
+            policy: RateLimitPolicy(strategy: .fixedWindow, requestsPerWindow: 1, window: .seconds(60)))
         let result34 = limiter.acquire(at: at(0))
         #expect(result34 == .admitted)
         let result35 = limiter.acquire(at: at(0))

@@ -37,7 +37,9 @@ struct ResourceMonitorTests {
         ("cpu  1 2 3", "the cpu line has 3 counters, at least 4 expected"),
     ])
     func malformedProcStatIsAClearError(_ text: String, _ expected: String) {
-        #expect(throws: ResourceParseError(source: "/proc/stat", message: expected)) { try CPUTimes.parse(procStat: text) }
+        #expect(throws: ResourceParseError(source: "/proc/stat", message: expected)) {
+            try CPUTimes.parse(procStat: text)
+        }
     }
 
     @Test func meminfoGivesTotalAvailableAndUsed() throws {
@@ -55,7 +57,9 @@ struct ResourceMonitorTests {
         ("MemTotal: 100 MB\nMemAvailable: 1 kB", "MemTotal: unit 'MB' is not kB"),
     ])
     func malformedMeminfoIsAClearError(_ text: String, _ expected: String) {
-        #expect(throws: ResourceParseError(source: "/proc/meminfo", message: expected)) { try MemoryInfo.parse(meminfo: text) }
+        #expect(throws: ResourceParseError(source: "/proc/meminfo", message: expected)) {
+            try MemoryInfo.parse(meminfo: text)
+        }
     }
 
     @Test func nvidiaSmiLinesAddUpOverGPUs() throws {
@@ -70,7 +74,10 @@ struct ResourceMonitorTests {
 
     @Test(arguments: [
         ("", "no GPU listed"),
-        ("NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver.", "line 1 has 1 fields, 3 expected"),
+        (
+            "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver.",
+            "line 1 has 1 fields, 3 expected"
+        ),
         ("40, lots, 12", "line 1: memory 'lots', '12' are not MiB numbers"),
     ])
     func malformedNvidiaSmiIsAClearError(_ text: String, _ expected: String) {
@@ -94,12 +101,16 @@ struct ResourceMonitorTests {
     @Test func theMonitorReadsTheFilesRunsNvidiaSmiAndMeasuresCPUFromTheSecondRefresh() async throws {
         let stat = try Self.file("cpu  100 0 100 800 0 0 0 0 0 0\n")
         let smi = try Self.file("#!/bin/sh\necho '35, 16384, 4096'\n", executable: true)
-        let monitor = ResourceMonitor(sources: .init(procStat: stat, meminfo: try Self.file(Self.meminfo), nvidiaSmi: smi))
+        let monitor = ResourceMonitor(
+            sources: .init(procStat: stat, meminfo: try Self.file(Self.meminfo), nvidiaSmi: smi))
         #expect(monitor.latest == nil)
         let first = await monitor.refresh()
         #expect(first.cpuPercent == nil, "one reading is no rate")
         #expect(first.memory?.totalBytes == 16_318_256 * 1024)
-        #expect(first.gpu == GPUInfo(count: 1, utilizationPercent: 35, memoryTotalBytes: 16_384 << 20, memoryUsedBytes: 4096 << 20))
+        #expect(
+            first.gpu
+                == GPUInfo(
+                    count: 1, utilizationPercent: 35, memoryTotalBytes: 16_384 << 20, memoryUsedBytes: 4096 << 20))
         try "cpu  160 0 140 900 0 0 0 0 0 0\n".write(toFile: stat, atomically: true, encoding: .utf8)
         let second = await monitor.refresh()
         #expect(second.cpuPercent == 50, "100 busy of 200 ticks")
@@ -109,12 +120,17 @@ struct ResourceMonitorTests {
     @Test func aFailingSlowOrMissingNvidiaSmiLeavesTheGPUOutWithoutAnError() async throws {
         let meminfo = try Self.file(Self.meminfo)
         for script in ["#!/bin/sh\necho 'driver not loaded'\nexit 9\n", "#!/bin/sh\nexec sleep 30\n"] {
-            let monitor = ResourceMonitor(sources: .init(meminfo: meminfo, nvidiaSmi: try Self.file(script, executable: true), nvidiaSmiTimeout: .milliseconds(300)))
+            let monitor = ResourceMonitor(
+                sources: .init(
+                    meminfo: meminfo, nvidiaSmi: try Self.file(script, executable: true),
+                    nvidiaSmiTimeout: .milliseconds(300)))
             let sample = await monitor.refresh()
             #expect(sample.gpu == nil)
             #expect(sample.memory != nil)
         }
-        let missing = ResourceMonitor(sources: .init(procStat: "/nonexistent/stat", meminfo: "/nonexistent/meminfo", nvidiaSmi: "/nonexistent/nvidia-smi"))
+        let missing = ResourceMonitor(
+            sources: .init(
+                procStat: "/nonexistent/stat", meminfo: "/nonexistent/meminfo", nvidiaSmi: "/nonexistent/nvidia-smi"))
         #expect(await missing.refresh() == ResourceSample())
     }
 

@@ -5,12 +5,15 @@ import Testing
 @Suite("Safety policy (configure_safety)")
 struct SafetyPolicyTests {
     func request(_ texts: String..., maxTokens: Int? = nil) -> ProviderRequest {
-        ProviderRequest(requestID: "r", messages: texts.map { ChatMessage(role: .user, content: .text($0)) }, model: "m", maxTokens: maxTokens)
+        ProviderRequest(
+            requestID: "r", messages: texts.map { ChatMessage(role: .user, content: .text($0)) }, model: "m",
+            maxTokens: maxTokens)
     }
 
     @Test("blocked terms match whole words, case-insensitively, across punctuation, in any message")
     func terms() throws {
-        let policy = try SafetyPolicy(ConfigureSafety(contentFiltering: "permissive", blockedTerms: ["Project X", "bomb"]))
+        let policy = try SafetyPolicy(
+            ConfigureSafety(contentFiltering: "permissive", blockedTerms: ["Project X", "bomb"]))
         #expect(policy.checkInput(request("tell me about project-x now")) != nil)
         let refusal = try #require(policy.checkInput(request("fine", "The BOMB!")))
         #expect(refusal.type == .contentBlocked)
@@ -33,7 +36,8 @@ struct SafetyPolicyTests {
         #expect(try policy("moderate").checkInput(request(mild)) == nil)
         #expect(try policy("strict").checkInput(request(mild)) != nil)
         // The older `level` spelling maps onto the same strengths.
-        #expect(try SafetyPolicy(ConfigureSafety(level: "standard", blockedCategories: ["malware"])).filtering == .moderate)
+        #expect(
+            try SafetyPolicy(ConfigureSafety(level: "standard", blockedCategories: ["malware"])).filtering == .moderate)
         #expect(try SafetyPolicy(ConfigureSafety(level: "minimal")).filtering == .permissive)
         #expect(try SafetyPolicy(ConfigureSafety()).filtering == .moderate)
     }
@@ -41,7 +45,8 @@ struct SafetyPolicyTests {
     @Test("flagged answers are blocked only with block_flagged_content")
     func flagged() throws {
         let blocking = try SafetyPolicy(ConfigureSafety(blockFlaggedContent: true))
-        #expect(blocking.checkOutput("I can't help with that.", finishReason: "content_filter")?.type == .contentBlocked)
+        #expect(
+            blocking.checkOutput("I can't help with that.", finishReason: "content_filter")?.type == .contentBlocked)
         #expect(blocking.checkOutput("fine", finishReason: "stop") == nil)
         #expect(try SafetyPolicy(ConfigureSafety()).checkOutput("I can't help", finishReason: "content_filter") == nil)
     }
@@ -61,7 +66,10 @@ struct SafetyPolicyTests {
     @Test(arguments: [
         (ConfigureSafety(contentFiltering: "paranoid"), "data.content_filtering: 'paranoid'"),
         (ConfigureSafety(level: "extreme"), "data.level: 'extreme'"),
-        (ConfigureSafety(blockedCategories: ["violence", "gossip"]), "data.blocked_categories: unknown category 'gossip'"),
+        (
+            ConfigureSafety(blockedCategories: ["violence", "gossip"]),
+            "data.blocked_categories: unknown category 'gossip'"
+        ),
         (ConfigureSafety(blockedTerms: ["ok", "!!"]), "data.blocked_terms[1]"),
         (ConfigureSafety(maxTokensCap: 0), "data.max_tokens_cap: must be >= 1"),
     ])

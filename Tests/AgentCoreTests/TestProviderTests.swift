@@ -25,7 +25,9 @@ struct TestProviderTests {
     @Test("an unknown model is refused before it counts as a call")
     func unknownModel() async {
         let provider = TestProvider(sleep: { _ in })
-        let error = await #expect(throws: ProviderCallError.self) { _ = try await provider.complete(request("r", model: "nope")) }
+        let error = await #expect(throws: ProviderCallError.self) {
+            _ = try await provider.complete(request("r", model: "nope"))
+        }
         #expect(error?.type == .modelUnavailable)
         #expect(error?.retryable == false)
         #expect(provider.totalCalls == 0)

@@ -8,8 +8,13 @@ struct UpstreamPacerTests {
     let t0 = ContinuousClock.now
     let wall = Date(timeIntervalSince1970: 1_800_000_000)
 
-    func limit(remaining: Int?, of limit: Int? = 100, reset: Duration? = .seconds(10), tokens: Int? = nil, tokensReset: Duration? = nil) -> UpstreamRateLimit {
-        UpstreamRateLimit(limitRequests: limit, remainingRequests: remaining, requestsReset: reset, remainingTokens: tokens, tokensReset: tokensReset, observedAt: t0)
+    func limit(
+        remaining: Int?, of limit: Int? = 100, reset: Duration? = .seconds(10), tokens: Int? = nil,
+        tokensReset: Duration? = nil
+    ) -> UpstreamRateLimit {
+        UpstreamRateLimit(
+            limitRequests: limit, remainingRequests: remaining, requestsReset: reset, remainingTokens: tokens,
+            tokensReset: tokensReset, observedAt: t0)
     }
 
     @Test("no requests left: refused until the reset, then the stale figures hold nothing back")
@@ -100,7 +105,9 @@ struct UpstreamPacerTests {
     }
 
     func request(_ model: String, maxTokens: Int = 10) -> ProviderRequest {
-        ProviderRequest(requestID: "r", messages: [ChatMessage(role: .user, content: .text("hi"))], model: model, maxTokens: maxTokens)
+        ProviderRequest(
+            requestID: "r", messages: [ChatMessage(role: .user, content: .text("hi"))], model: model,
+            maxTokens: maxTokens)
     }
 
     func error(_ decision: AdmissionController.Decision) -> ProviderCallError? {
@@ -110,11 +117,13 @@ struct UpstreamPacerTests {
 
     @Test("admission: a model's tier refuses that model only, with retry_after, and follows the share")
     func admissionTiers() throws {
-        var admission = controller(tiers: ModelRateTiers(["gpt-4o-mini": RateLimitPolicy(requestsPerWindow: 4, window: .seconds(60))]))
+        var admission = controller(
+            tiers: ModelRateTiers(["gpt-4o-mini": RateLimitPolicy(requestsPerWindow: 4, window: .seconds(60))]))
         for _ in 0..<4 {
             #expect(error(admission.admit(request("gpt-4o-mini"), enqueuedAt: wall, wallNow: wall, at: t0)) == nil)
         }
-        let refusal = try #require(error(admission.admit(request("gpt-4o-mini"), enqueuedAt: wall, wallNow: wall, at: t0)))
+        let refusal = try #require(
+            error(admission.admit(request("gpt-4o-mini"), enqueuedAt: wall, wallNow: wall, at: t0)))
         #expect(refusal.type == .rateLimited)
         #expect(refusal.retryAfter != nil)
         #expect(refusal.message.contains("model 'gpt-4o-mini'"))
@@ -130,14 +139,19 @@ struct UpstreamPacerTests {
         var admission = controller()
         admission.observeUpstream(limit(remaining: 1, of: 1_000), model: "gpt-4o")
         #expect(error(admission.admit(request("gpt-4o"), enqueuedAt: wall, wallNow: wall, at: t0)) == nil)
-        let refusal = try #require(error(admission.admit(request("gpt-4o"), enqueuedAt: wall, wallNow: wall, at: t0 + .seconds(1))))
+        let refusal = try #require(
+            error(admission.admit(request("gpt-4o"), enqueuedAt: wall, wallNow: wall, at: t0 + .seconds(1))))
         #expect(refusal.type == .rateLimited)
         #expect(refusal.retryable)
         #expect(refusal.retryAfter == .seconds(9))
         #expect(error(admission.admit(request("gpt-4o-mini"), enqueuedAt: wall, wallNow: wall, at: t0)) == nil)
         admission.pauseUpstream(model: "gpt-4o-mini", for: .seconds(2), at: t0)
-        #expect(error(admission.admit(request("gpt-4o-mini"), enqueuedAt: wall, wallNow: wall, at: t0 + .seconds(1)))?.retryAfter == .seconds(1))
-        #expect(error(admission.admit(request("gpt-4o-mini"), enqueuedAt: wall, wallNow: wall, at: t0 + .seconds(2))) == nil)
+        #expect(
+            error(admission.admit(request("gpt-4o-mini"), enqueuedAt: wall, wallNow: wall, at: t0 + .seconds(1)))?
+                .retryAfter == .seconds(1))
+        #expect(
+            error(admission.admit(request("gpt-4o-mini"), enqueuedAt: wall, wallNow: wall, at: t0 + .seconds(2))) == nil
+        )
         // A refusal consumed nothing: the concurrency slots of the admitted ones only.
         #expect(admission.concurrency.inFlight == 3)
     }
@@ -145,10 +159,17 @@ struct UpstreamPacerTests {
     @Test("admission: a resource constraint is refused after the deadline check and consumes nothing")
     func resourceConstraintOrder() throws {
         var admission = controller()
-        let constrained = ProviderCallError(type: .resourceConstrained, message: "memory above 90%", retryable: true, retryAfter: .seconds(2))
-        let expired = ProviderRequest(requestID: "e", messages: [ChatMessage(role: .user, content: .text("hi"))], model: "gpt-4o", expiresAt: "2001-01-01T00:00:00Z")
-        #expect(error(admission.admit(expired, enqueuedAt: wall, wallNow: wall, at: t0, constrained: constrained))?.type == .deadlineExceeded)
-        let refusal = try #require(error(admission.admit(request("gpt-4o"), enqueuedAt: wall, wallNow: wall, at: t0, constrained: constrained)))
+        let constrained = ProviderCallError(
+            type: .resourceConstrained, message: "memory above 90%", retryable: true, retryAfter: .seconds(2))
+        let expired = ProviderRequest(
+            requestID: "e", messages: [ChatMessage(role: .user, content: .text("hi"))], model: "gpt-4o",
+            expiresAt: "2001-01-01T00:00:00Z")
+        #expect(
+            error(admission.admit(expired, enqueuedAt: wall, wallNow: wall, at: t0, constrained: constrained))?.type
+                == .deadlineExceeded)
+        let refusal = try #require(
+            error(admission.admit(request("gpt-4o"), enqueuedAt: wall, wallNow: wall, at: t0, constrained: constrained))
+        )
         #expect(refusal.type == .resourceConstrained)
         #expect(admission.concurrency.inFlight == 0)
         #expect(admission.rateLimiter.currentRequests(at: t0) == 0)

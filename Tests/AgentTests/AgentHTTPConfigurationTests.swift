@@ -13,7 +13,8 @@ struct AgentHTTPConfigurationTests {
     func defaults() throws {
         let openai = try Self.resolve("agents: { openai: { backend: openai, models: [gpt-4o] } }")
         #expect(openai.agent.modelTiers == .openAIDefaults)
-        let anthropic = try Self.resolve("agents: { anthropic: { backend: anthropic, models: [claude-sonnet-4] } }", provider: "anthropic")
+        let anthropic = try Self.resolve(
+            "agents: { anthropic: { backend: anthropic, models: [claude-sonnet-4] } }", provider: "anthropic")
         #expect(anthropic.agent.modelTiers == .anthropicDefaults)
         let test = try Self.resolve("agents: { openai: { backend: test } }")
         #expect(test.agent.modelTiers == .none)
@@ -21,7 +22,8 @@ struct AgentHTTPConfigurationTests {
 
     @Test("a mapping is laid over the defaults; 'none' removes every per-model limit")
     func overrides() throws {
-        let settings = try Self.resolve("""
+        let settings = try Self.resolve(
+            """
             agents:
               openai:
                 backend: openai
@@ -44,11 +46,13 @@ struct AgentHTTPConfigurationTests {
         let defaults = try Self.resolve("agents: { openai: { backend: openai } }")
         #expect(defaults.http.client == HTTPClientSettings())
         #expect(defaults.http.client.maxConnectionsPerHost == 1_024)
-        let settings = try Self.resolve("""
+        let settings = try Self.resolve(
+            """
             agents:
               openai:
                 backend: openai
-                http: { connect_timeout_ms: 2500, read_timeout_ms: 30000, max_connections: 64, idle_timeout_ms: 5000, ca_file: /etc/hostname, verify_certificates: false }
+                http: { connect_timeout_ms: 2500, read_timeout_ms: 30000, max_connections: 64, idle_timeout_ms: 5000,
+                 ca_file: /etc/hostname, verify_certificates: false }
             """)
         let client = settings.http.client
         #expect(client.connectTimeout == .milliseconds(2500))
@@ -63,12 +67,27 @@ struct AgentHTTPConfigurationTests {
 
     @Test(arguments: [
         ("agents: { openai: { http: { max_connections: 0 } } }", "agents.openai.http.max_connections: must be >= 1"),
-        ("agents: { openai: { http: { ca_file: /nonexistent/ca.pem } } }", "agents.openai.http.ca_file: '/nonexistent/ca.pem' is not a readable file"),
-        ("agents: { openai: { http: { verify_certificates: maybe } } }", "agents.openai.http.verify_certificates: expected true or false"),
+        (
+            "agents: { openai: { http: { ca_file: /nonexistent/ca.pem } } }",
+            "agents.openai.http.ca_file: '/nonexistent/ca.pem' is not a readable file"
+        ),
+        (
+            "agents: { openai: { http: { verify_certificates: maybe } } }",
+            "agents.openai.http.verify_certificates: expected true or false"
+        ),
         ("agents: { openai: { model_limits: some } }", "agents.openai.model_limits: must be 'none' or a mapping"),
-        ("agents: { openai: { model_limits: { gpt-4o: {} } } }", "agents.openai.model_limits.gpt-4o: needs requests_per_minute or tokens_per_minute"),
-        ("agents: { openai: { model_limits: { gpt-4o: { rpm: 5 } } } }", "agents.openai.model_limits.gpt-4o.rpm: unknown key"),
-        ("agents: { openai: { model_limits: { gpt-4o: { requests_per_minute: 0 } } } }", "agents.openai.model_limits.gpt-4o.requests_per_minute: must be >= 1"),
+        (
+            "agents: { openai: { model_limits: { gpt-4o: {} } } }",
+            "agents.openai.model_limits.gpt-4o: needs requests_per_minute or tokens_per_minute"
+        ),
+        (
+            "agents: { openai: { model_limits: { gpt-4o: { rpm: 5 } } } }",
+            "agents.openai.model_limits.gpt-4o.rpm: unknown key"
+        ),
+        (
+            "agents: { openai: { model_limits: { gpt-4o: { requests_per_minute: 0 } } } }",
+            "agents.openai.model_limits.gpt-4o.requests_per_minute: must be >= 1"
+        ),
         ("agents: { openai: { model_limits: [gpt-4o] } }", "agents.openai.model_limits: expected a mapping"),
     ])
     func badInput(_ yaml: String, _ expected: String) {

@@ -30,12 +30,15 @@ struct ClusterRateLimitTests {
     /// The limiter's window, in seconds.
     static let windowSeconds = 60
 
-    @Test("the instances together admit within 5% of the provider-wide 600 per minute, each its share of the partitions", arguments: [1, 2, 4])
+    @Test(
+        "the instances together admit within 5% of the provider-wide 600 per minute, each its share of the partitions",
+        arguments: [1, 2, 4])
     func providerWideLimit(agents: Int) async throws {
         let broker = try await TansuBroker.shared()
         let group = try await AgentProcessGroup(
             executable: AgentCommandTests.cliPath, bootstrapServers: broker.bootstrapServers,
-            provider: uniqueName("limit\(agents)"), prefix: uniqueName("clusterlimit") + ".", partitions: Self.partitions,
+            provider: uniqueName("limit\(agents)"), prefix: uniqueName("clusterlimit") + ".",
+            partitions: Self.partitions,
             agentSettings: [
                 "models: [test-model]", "session_timeout_ms: 6000", "status_interval_ms: 500",
                 "rate_limit: { requests_per_window: \(Self.limit), window_ms: \(Self.windowSeconds * 1000) }",
@@ -44,7 +47,8 @@ struct ClusterRateLimitTests {
         let board = try await ProviderStatusBoard(bootstrapServers: broker.bootstrapServers, topic: group.statusTopic)
         let answers: TopicWatcher
         do {
-            answers = try await TopicWatcher(bootstrapServers: broker.bootstrapServers, topics: [group.responseTopic, group.errorTopic])
+            answers = try await TopicWatcher(
+                bootstrapServers: broker.bootstrapServers, topics: [group.responseTopic, group.errorTopic])
         } catch {
             await board.close()
             throw error
@@ -60,15 +64,23 @@ struct ClusterRateLimitTests {
         await board.close()
     }
 
-    private func flood(_ group: AgentProcessGroup, agents: Int, board: ProviderStatusBoard, answers: TopicWatcher) async throws {
+    private func flood(_ group: AgentProcessGroup, agents: Int, board: ProviderStatusBoard, answers: TopicWatcher)
+        async throws
+    {
         let instances = (0..<agents).map { "agent\($0)" }
-        let callLogs = Dictionary(uniqueKeysWithValues: instances.map { ($0, AgentProcessTests.callLog("limit-\($0)")) })
+        let callLogs = Dictionary(
+            uniqueKeysWithValues: instances.map { ($0, AgentProcessTests.callLog("limit-\($0)")) })
         for instance in instances {
-            try group.start(instance, arguments: ["--test-latency", "fixed:5", "--test-call-log", callLogs[instance] ?? "", "--log-level", "info"])
+            try group.start(
+                instance,
+                arguments: [
+                    "--test-latency", "fixed:5", "--test-call-log", callLogs[instance] ?? "", "--log-level", "info",
+                ])
         }
         // Every instance in the group with its even share (CI starts every suite at once on two
         // cores: a join takes ~3 s on Tansu, several rounds while instances arrive one by one).
-        let split = try await board.waitForEvenSplit(among: Set(instances), partitions: Self.partitions, timeout: .seconds(150))
+        let split = try await board.waitForEvenSplit(
+            among: Set(instances), partitions: Self.partitions, timeout: .seconds(150))
         let share = Self.limit / agents
         for instance in instances {
             let limiter = try #require(board.latest[instance]).rateLimiter
@@ -86,21 +98,32 @@ struct ClusterRateLimitTests {
                 Self.request("warm-\(index)", partition: index, topic: group.requestTopic, expired: true)
             }
             try await producer.flush()
-            try await answers.wait(until: "the warm-up requests refused as expired", timeout: .seconds(60)) { $0.count >= Self.partitions }
-            for signal in AgentLedgerTests.signals(answers.messages) {
-                #expect(AgentUpstreamResilienceTests.error(signal)?.errorType == .deadlineExceeded, "warm-up answer: \(signal)")
+            try await answers.wait(until: "the warm-up requests refused as expired", timeout: .seconds(60)) {
+                $0.count >= Self.partitions
             }
-            #expect(callLogs.values.allSatisfy { AgentProcessTests.calls($0).isEmpty }, "the warm-up reached no provider")
+            for signal in AgentLedgerTests.signals(answers.messages) {
+                #expect(
+                    AgentUpstreamResilienceTests.error(signal)?.errorType == .deadlineExceeded,
+                    "warm-up answer: \(signal)")
+            }
+            #expect(
+                callLogs.values.allSatisfy { AgentProcessTests.calls($0).isEmpty }, "the warm-up reached no provider")
 
             // The flood: twice the limit, evenly over the partitions, for one full window.
             let floodStart = Date()
-            _ = try await producer.send(count: Self.offered, perSecond: Double(Self.offered) / Double(Self.windowSeconds)) { index in
-                Self.request("flood-\(index)", partition: index % Self.partitions, topic: group.requestTopic, expired: false)
+            _ = try await producer.send(
+                count: Self.offered, perSecond: Double(Self.offered) / Double(Self.windowSeconds)
+            ) { index in
+                Self.request(
+                    "flood-\(index)", partition: index % Self.partitions, topic: group.requestTopic, expired: false)
             }
             try await producer.flush()
-            #expect(producer.failedDeliveries.count == 0, "every request delivered: \(String(describing: producer.failedDeliveries.first))")
+            #expect(
+                producer.failedDeliveries.count == 0,
+                "every request delivered: \(String(describing: producer.failedDeliveries.first))")
             await producer.close()
-            try await answers.wait(until: "all \(Self.offered) flood requests answered", timeout: .seconds(60)) { messages in
+            try await answers.wait(until: "all \(Self.offered) flood requests answered", timeout: .seconds(60)) {
+                messages in
                 messages.count >= Self.partitions + Self.offered
             }
             try check(answers.messages, split: split, agents: agents, callLogs: callLogs, floodStart: floodStart)
@@ -111,14 +134,16 @@ struct ClusterRateLimitTests {
     }
 
     private func check(
-        _ messages: [KafkaConsumerMessage], split: [String: Set<Int>], agents: Int, callLogs: [String: String], floodStart: Date
+        _ messages: [KafkaConsumerMessage], split: [String: Set<Int>], agents: Int, callLogs: [String: String],
+        floodStart: Date
     ) throws {
         var admitted: [String: Int] = [:]
         var refused: [String: Int] = [:]
         var misplaced: [String] = []
         var admittedAt: [Double] = []
         for message in messages {
-            guard let key = message.keyString, key.hasPrefix("flood-"), let index = Int(key.dropFirst("flood-".count)) else { continue }
+            guard let key = message.keyString, key.hasPrefix("flood-"), let index = Int(key.dropFirst("flood-".count))
+            else { continue }
             let signal = try SignalEnvelope.decode(message.value).signal
             let instance: String
             switch signal {
@@ -132,7 +157,9 @@ struct ClusterRateLimitTests {
                 instance = error.instance ?? "?"
                 #expect(error.errorType == .rateLimited, "\(key): \(error.errorType) \(error.error)")
                 #expect(error.retryable)
-                #expect((1...60_000).contains(error.retryAfterMs ?? 0), "\(key): retry_after_ms \(String(describing: error.retryAfterMs))")
+                #expect(
+                    (1...60_000).contains(error.retryAfterMs ?? 0),
+                    "\(key): retry_after_ms \(String(describing: error.retryAfterMs))")
                 refused[instance, default: 0] += 1
             default:
                 Issue.record("unexpected answer to \(key): \(message.valueString)")
@@ -142,13 +169,26 @@ struct ClusterRateLimitTests {
         }
         let total = admitted.values.reduce(0, +)
         let calls = callLogs.values.reduce(0) { $0 + AgentProcessTests.calls($1).count }
-        let span = admittedAt.isEmpty ? "none" : String(format: "+%.1f s to +%.1f s", admittedAt.min() ?? 0, admittedAt.max() ?? 0)
-        print("cluster rate limit, \(agents) agent(s): admitted \(total) of \(Self.offered) (per instance \(admitted.sorted { $0.key < $1.key })), refused \(refused.values.reduce(0, +)), admissions answered \(span) after the flood started")
+        let span =
+            admittedAt.isEmpty
+            ? "none" : String(format: "+%.1f s to +%.1f s", admittedAt.min() ?? 0, admittedAt.max() ?? 0)
+        print(
+            """
+            cluster rate limit, \(agents) agent(s): admitted \(total) of \(Self.offered) (per instance \
+            \(admitted.sorted { $0.key < $1.key })), refused \(refused.values.reduce(0, +)), admissions answered \
+            \(span) after the flood started
+            """
+        )
 
-        #expect((570...630).contains(total), "\(agents) agent(s) admitted \(total) in one minute, the limit is \(Self.limit) (per instance: \(admitted))")
+        #expect(
+            (570...630).contains(total),
+            "\(agents) agent(s) admitted \(total) in one minute, the limit is \(Self.limit) (per instance: \(admitted))"
+        )
         #expect(total + refused.values.reduce(0, +) == Self.offered, "every flood request answered once")
         #expect(Set(admitted.keys) == Set(split.keys), "every instance admitted its share: \(admitted)")
-        #expect(misplaced.isEmpty, "answered by the instance owning the partition (no rebalance during the flood): \(misplaced.prefix(5))")
+        #expect(
+            misplaced.isEmpty,
+            "answered by the instance owning the partition (no rebalance during the flood): \(misplaced.prefix(5))")
         #expect(calls == total, "refused requests never reach the provider: \(calls) calls for \(total) admitted")
     }
 
@@ -156,7 +196,11 @@ struct ClusterRateLimitTests {
     /// before admission takes anything.
     static func request(_ id: String, partition: Int, topic: String, expired: Bool) -> KafkaProducerMessage {
         let expiry = expired ? #","expires_at":"2000-01-01T00:00:00Z""# : ""
-        let value = #"{"type":"provider_request","data":{"request_id":"\#(id)","messages":[{"role":"user","content":"hi \#(id)"}],"max_tokens":32\#(expiry)}}"#
+        let value =
+            #"""
+            {"type":"provider_request","data":{"request_id":"\#(id)","messages":[{"role":"user","content":"hi \#
+            \#(id)"}],"max_tokens":32\#(expiry)}}
+            """#
         return KafkaProducerMessage(topic: topic, partition: Int32(partition), key: id, value: value)
     }
 }

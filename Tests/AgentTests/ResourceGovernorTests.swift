@@ -1,7 +1,8 @@
-@testable import Agent
 import AgentCore
 import Foundation
 import Testing
+
+@testable import Agent
 
 /// The agent's resource governor on samples from files it is pointed at (no broker): refusals
 /// follow the last sample, the concurrency limit follows the load, and a limit set by a control
@@ -16,7 +17,8 @@ struct ResourceGovernorTests {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("meminfo-\(UUID().uuidString)").path
         try Self.meminfo(usedPercent: 10).write(toFile: path, atomically: true, encoding: .utf8)
         let monitor = ResourceMonitor(sources: .init(procStat: "/nonexistent", meminfo: path, nvidiaSmi: nil))
-        let governor = ResourceGovernor(policy: ResourcePolicy(maxMemoryPercent: 90, softMemoryPercent: 50), configuredLimit: 41, monitor: monitor)
+        let governor = ResourceGovernor(
+            policy: ResourcePolicy(maxMemoryPercent: 90, softMemoryPercent: 50), configuredLimit: 41, monitor: monitor)
         var limiter = ConcurrencyLimiter(limit: 41)
         #expect(governor.refusal() == nil, "nothing sampled yet")
 
@@ -24,7 +26,8 @@ struct ResourceGovernorTests {
         #expect(governor.applyLimit(to: &limiter) == 41)
         try Self.meminfo(usedPercent: 70).write(toFile: path, atomically: true, encoding: .utf8)
         await monitor.refresh()
-        #expect(governor.applyLimit(to: &limiter) == 21 && limiter.limit == 21, "halfway between 50 % and 90 %: 41 → 21")
+        #expect(
+            governor.applyLimit(to: &limiter) == 21 && limiter.limit == 21, "halfway between 50 % and 90 %: 41 → 21")
         #expect(governor.refusal() == nil)
 
         // A control signal sets 81: the new base, halved by the same load.

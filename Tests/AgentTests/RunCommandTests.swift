@@ -1,8 +1,9 @@
 import Foundation
 import KafkaTestSupport
 import Testing
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `provider-agents run` — the README's run command — as a newcomer runs it: everything in one
@@ -11,11 +12,17 @@ import Glibc
 struct RunCommandTests {
     static func start(_ arguments: [String]) throws -> (ChildProcess, String) {
         let log = AgentCommandTests.logFile("run")
-        let process = try ChildProcess(executable: AgentCommandTests.cliPath, arguments: ["run"] + arguments, logFile: log)
+        let process = try ChildProcess(
+            executable: AgentCommandTests.cliPath, arguments: ["run"] + arguments, logFile: log)
         return (process, log)
     }
 
-    @Test("sample answers from every provider, a stream, a fallback with its route, a bad request's error, live status, then a clean stop")
+    @Test(
+        """
+        sample answers from every provider, a stream, a fallback with its route, a bad request's error, live \
+        status, then a clean stop
+        """
+    )
     func samplesAndStatus() async throws {
         let (process, log) = try Self.start(["--duration", "4", "--load", "5", "--status-every", "2"])
         defer { process.stop(grace: .seconds(30)) }
@@ -33,7 +40,10 @@ struct RunCommandTests {
         // Live status with the background load flowing through the router.
         let statuses = output.components(separatedBy: "-- status at ").count - 1
         #expect(statuses >= 2, "status tables: \(statuses)")
-        #expect(output.contains("0 duplicates dropped"))
+        // Each status names the client's duplicates so far: parsed, so that "10 duplicates" is not "0 duplicates".
+        let duplicates = output.matches(of: /client: \d+ answers, (\d+) duplicates dropped/).compactMap { Int($0.1) }
+        #expect(duplicates.count == statuses, "one client line per status table: \(duplicates)")
+        #expect(!duplicates.isEmpty && duplicates.allSatisfy { $0 == 0 }, "no duplicate answers: \(duplicates)")
         #expect(output.contains("stopped cleanly"))
         #expect(!output.contains("✗"), "no sample failed")
         #expect(!output.lowercased().contains("fatal error"))
@@ -43,7 +53,9 @@ struct RunCommandTests {
     func interrupt() async throws {
         let (process, log) = try Self.start(["--status-every", "1"])
         defer { process.stop(grace: .seconds(30)) }
-        try await waitUntil("the status is showing", timeout: .seconds(120)) { AgentCommandTests.output(log).contains("-- status at ") }
+        try await waitUntil("the status is showing", timeout: .seconds(120)) {
+            AgentCommandTests.output(log).contains("-- status at ")
+        }
         process.send(SIGINT)
         try await waitUntil("the run stops after Ctrl-C", timeout: .seconds(40)) { !process.isRunning }
         let output = AgentCommandTests.output(log)

@@ -1,8 +1,9 @@
-@testable import Agent
 import AgentCore
 import Signals
 import Synchronization
 import Testing
+
+@testable import Agent
 
 /// The upstream health probe (no broker): the status word it yields, and a change reported once.
 @Suite("upstream health in the status")
@@ -16,7 +17,9 @@ struct UpstreamHealthTests {
         var name: String { base.name }
         var supportedFeatures: Set<ProviderFeature> { base.supportedFeatures }
         func models() async throws(ProviderCallError) -> [ModelInfo] { try await base.models() }
-        func complete(_ request: ProviderRequest) async throws(ProviderCallError) -> Completion { try await base.complete(request) }
+        func complete(_ request: ProviderRequest) async throws(ProviderCallError) -> Completion {
+            try await base.complete(request)
+        }
         func stream(_ request: ProviderRequest) -> AsyncThrowingStream<StreamEvent, any Error> { base.stream(request) }
         func health() async -> ProviderHealth {
             probes.add(1, ordering: .relaxed)

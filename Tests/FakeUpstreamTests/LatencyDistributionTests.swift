@@ -1,7 +1,8 @@
-import AgentCore
-@testable import FakeUpstream
+import Common
 import Foundation
 import Testing
+
+@testable import FakeUpstream
 
 @Suite("Fake upstream: latency distributions")
 struct LatencyDistributionTests {
@@ -28,30 +29,31 @@ struct LatencyDistributionTests {
     }
 
     @Test("fixed and uniform: within bounds, mean in the middle")
-    func uniform() {
+    func uniform() throws {
         #expect(Set(Self.samples(.fixed(.milliseconds(250)), count: 10)) == [250])
         let values = Self.samples(.uniform(min: .milliseconds(100), max: .milliseconds(300)))
-        #expect(values.min()! >= 100 && values.max()! <= 300)
-        #expect(values.min()! < 102 && values.max()! > 298, "the whole range is used")
+        let (low, high) = (try #require(values.min()), try #require(values.max()))
+        #expect(low >= 100 && high <= 300)
+        #expect(low < 102 && high > 298, "the whole range is used")
         #expect(abs(Self.mean(values) - 200) < 2)
     }
 
     @Test("normal: mean and standard deviation as asked; clamped at 0")
-    func normal() {
+    func normal() throws {
         let values = Self.samples(.normal(mean: .milliseconds(200), standardDeviation: .milliseconds(50)))
         #expect(abs(Self.mean(values) - 200) < 2, "mean \(Self.mean(values))")
         #expect(abs(Self.standardDeviation(values) - 50) < 2, "stddev \(Self.standardDeviation(values))")
         let wide = Self.samples(.normal(mean: .milliseconds(10), standardDeviation: .milliseconds(50)))
-        #expect(wide.min()! == 0, "draws below 0 are clamped to 0")
+        #expect(try #require(wide.min()) == 0, "draws below 0 are clamped to 0")
         #expect(wide.filter { $0 == 0 }.count > 8_000, "about 42% of the draws are below 0")
     }
 
     @Test("exponential: mean as asked, standard deviation equal to it; log-normal: median as asked")
-    func tails() {
+    func tails() throws {
         let exponential = Self.samples(.exponential(mean: .milliseconds(100)))
         #expect(abs(Self.mean(exponential) - 100) < 3, "mean \(Self.mean(exponential))")
         #expect(abs(Self.standardDeviation(exponential) - 100) < 5)
-        #expect(exponential.min()! >= 0)
+        #expect(try #require(exponential.min()) >= 0)
         let logNormal = Self.samples(.logNormal(median: .milliseconds(200), sigma: 0.5))
         #expect(abs(Self.median(logNormal) - 200) < 6, "median \(Self.median(logNormal))")
         // The mean of a log-normal is median × e^(σ²/2).

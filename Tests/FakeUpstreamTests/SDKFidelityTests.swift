@@ -10,34 +10,45 @@ import Testing
 /// enough for real clients.
 @Suite("Fake upstream: official SDKs", .serialized, .timeLimit(.minutes(3)))
 struct SDKFidelityTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     /// The built `fake-upstream` sits beside the test bundle (`swift build --build-tests` builds both).
     static var binary: String {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("fake-upstream").path
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+            "fake-upstream"
+        ).path
     }
 
     static func temporaryFile(_ name: String) -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent(uniqueName(name) + ".log").path
     }
 
-    @Test("each SDK completes a normal and a streaming call with the same deterministic text, tool calls and images, and maps the errors", arguments: [
-        ("openai", "Fake openai reply from gpt-4o-mini to \\\"hello fake upstream\\\""),
-        ("anthropic", "Fake anthropic reply from claude-haiku-4-5 to \\\"hello fake upstream\\\""),
-        ("ollama", "Fake ollama reply from llama3.1:8b to \\\"hello fake upstream\\\""),
-    ])
+    @Test(
+        """
+        each SDK completes a normal and a streaming call with the same deterministic text, tool calls and images, \
+        and maps the errors
+        """,
+        arguments: [
+            ("openai", "Fake openai reply from gpt-4o-mini to \\\"hello fake upstream\\\""),
+            ("anthropic", "Fake anthropic reply from claude-haiku-4-5 to \\\"hello fake upstream\\\""),
+            ("ollama", "Fake ollama reply from llama3.1:8b to \\\"hello fake upstream\\\""),
+        ])
     func sdk(_ provider: String, _ expected: String) async throws {
         let port = try freeLoopbackPort()
         let serverLog = Self.temporaryFile("fake-upstream")
-        let server = try ChildProcess(executable: Self.binary, arguments: ["--port", "\(port)", "--stream-chunks", "5"], logFile: serverLog)
+        let server = try ChildProcess(
+            executable: Self.binary, arguments: ["--port", "\(port)", "--stream-chunks", "5"], logFile: serverLog)
         defer { server.stop() }
         try await waitUntil("the fake upstream listens", timeout: .seconds(30)) {
-            ((try? String(contentsOfFile: serverLog, encoding: .utf8)) ?? "").contains("listening: http://127.0.0.1:\(port)")
+            ((try? String(contentsOfFile: serverLog, encoding: .utf8)) ?? "").contains(
+                "listening: http://127.0.0.1:\(port)")
         }
         let output = Self.temporaryFile("sdk-\(provider)")
         let python = Self.root.appendingPathComponent(".venv/bin/python").path
         let script = Self.root.appendingPathComponent("Tests/FakeUpstreamTests/sdk_fidelity.py").path
-        let client = try ChildProcess(executable: python, arguments: [script, provider, "http://127.0.0.1:\(port)"], logFile: output)
+        let client = try ChildProcess(
+            executable: python, arguments: [script, provider, "http://127.0.0.1:\(port)"], logFile: output)
         defer { client.stop() }
         try await waitUntil("the \(provider) SDK script finishes", timeout: .seconds(120)) { !client.isRunning }
         let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""

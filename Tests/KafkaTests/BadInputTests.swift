@@ -68,7 +68,9 @@ struct BadInputTests {
         try cluster.createTopic(KafkaTopicSpec(name: "t", partitions: 1))
         let producer = try KafkaProducer(configuration: .init(bootstrapServers: cluster.bootstrapServers))
         await producer.close()
-        let error = await #expect(throws: KafkaError.self) { _ = try await producer.send(KafkaProducerMessage(topic: "t", key: nil, value: "v")) }
+        let error = await #expect(throws: KafkaError.self) {
+            _ = try await producer.send(KafkaProducerMessage(topic: "t", key: nil, value: "v"))
+        }
         #expect(error?.code == .closed)
     }
 }

@@ -8,7 +8,9 @@ import Testing
 struct BrokerCommandTests {
     /// The built CLI sits beside the test bundle (`swift build --build-tests` builds both).
     static var cliPath: String {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("provider-agents").path
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+            "provider-agents"
+        ).path
     }
 
     static let topicsDirectory = URL(fileURLWithPath: #filePath)
@@ -18,13 +20,18 @@ struct BrokerCommandTests {
     @Test("prints its bootstrap address, serves the topics of topics/ to another process, stops on SIGTERM")
     func brokerProcess() async throws {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent(uniqueName("broker") + ".log").path
-        let broker = try ChildProcess(executable: Self.cliPath, arguments: ["broker", "--topics-dir", Self.topicsDirectory], logFile: log)
+        let broker = try ChildProcess(
+            executable: Self.cliPath, arguments: ["broker", "--topics-dir", Self.topicsDirectory], logFile: log)
         defer { broker.stop() }
         @Sendable func printedBootstrap() -> String? {
             let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-            return text.split(separator: "\n").first { $0.hasPrefix("bootstrap: ") }.map { String($0.dropFirst("bootstrap: ".count)) }
+            return text.split(separator: "\n").first { $0.hasPrefix("bootstrap: ") }.map {
+                String($0.dropFirst("bootstrap: ".count))
+            }
         }
-        try await waitUntil("the broker prints its bootstrap address", timeout: .seconds(20)) { printedBootstrap() != nil }
+        try await waitUntil("the broker prints its bootstrap address", timeout: .seconds(20)) {
+            printedBootstrap() != nil
+        }
         let address = try #require(printedBootstrap())
         #expect(address.hasPrefix("127.0.0.1:"))
 

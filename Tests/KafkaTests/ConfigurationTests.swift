@@ -1,5 +1,6 @@
-@testable import Kafka
 import Testing
+
+@testable import Kafka
 
 @Suite("Configuration mapping")
 struct ConfigurationTests {
@@ -85,7 +86,9 @@ struct ConfigurationTests {
         #expect(RdKafkaConfig.redacted("sasl.jaas.config", "hunter2") == "<redacted>")
         #expect(RdKafkaConfig.redacted("linger.ms", "5") == "5")
         // A rejected secret property: the error names the property, never the value.
-        let error = try #require(throws: KafkaError.self) { _ = try RdKafkaConfig(properties: ["ssl.key.password.bogus": "hunter2"]) }
+        let error = try #require(throws: KafkaError.self) {
+            _ = try RdKafkaConfig(properties: ["ssl.key.password.bogus": "hunter2"])
+        }
         #expect(error.message.contains("ssl.key.password.bogus"))
         #expect(!error.description.contains("hunter2"))
     }

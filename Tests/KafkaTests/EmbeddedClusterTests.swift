@@ -12,12 +12,15 @@ struct EmbeddedClusterTests {
         try cluster.createTopic(KafkaTopicSpec(name: "llm.requests.openai", partitions: 3))
         let producer = try KafkaProducer(configuration: .init(bootstrapServers: cluster.bootstrapServers))
         let receipt = try await producer.send(
-            KafkaProducerMessage(topic: "llm.requests.openai", key: "req-1", value: "hello", headers: [KafkaHeader(key: "signal-type", value: "provider_request")])
+            KafkaProducerMessage(
+                topic: "llm.requests.openai", key: "req-1", value: "hello",
+                headers: [KafkaHeader(key: "signal-type", value: "provider_request")])
         )
         #expect(receipt.offset == 0)
         await producer.close()
 
-        var configuration = KafkaConsumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: "llm-provider-openai")
+        var configuration = KafkaConsumerConfiguration(
+            bootstrapServers: cluster.bootstrapServers, groupID: "llm-provider-openai")
         configuration.sessionTimeout = .seconds(6)
         let consumer = try KafkaConsumer(configuration: configuration)
         try consumer.subscribe(topics: ["llm.requests.openai"])
@@ -35,7 +38,12 @@ struct EmbeddedClusterTests {
         #expect(received?.header("signal-type")?.stringValue == "provider_request")
     }
 
-    @Test("a broker goes down and comes back during sends: each send succeeds or throws, none hangs, nothing acknowledged is lost")
+    @Test(
+        """
+        a broker goes down and comes back during sends: each send succeeds or throws, none hangs, nothing \
+        acknowledged is lost
+        """
+    )
     func brokerDownAndUpDuringSends() async throws {
         let cluster = try EmbeddedKafkaCluster(brokers: 1)
         let topic = "faults"
@@ -53,7 +61,8 @@ struct EmbeddedClusterTests {
                 group.addTask {
                     let start = ContinuousClock.now
                     do {
-                        try await producer.send(KafkaProducerMessage(topic: topic, key: "k\(index)", value: "m\(index)"))
+                        try await producer.send(
+                            KafkaProducerMessage(topic: topic, key: "k\(index)", value: "m\(index)"))
                         return (index, true, ContinuousClock.now - start)
                     } catch {
                         return (index, false, ContinuousClock.now - start)
@@ -75,7 +84,8 @@ struct EmbeddedClusterTests {
         let acknowledged = Set(outcomes.filter(\.1).map { "m\($0.0)" })
         #expect(acknowledged.count > total / 2, "most sends succeed once the broker is back: \(acknowledged.count)")
 
-        var consumerConfiguration = KafkaConsumerConfiguration(bootstrapServers: cluster.bootstrapServers, groupID: "fault-check")
+        var consumerConfiguration = KafkaConsumerConfiguration(
+            bootstrapServers: cluster.bootstrapServers, groupID: "fault-check")
         consumerConfiguration.sessionTimeout = .seconds(6)
         let consumer = try KafkaConsumer(configuration: consumerConfiguration)
         try consumer.subscribe(topics: [topic])
@@ -106,7 +116,8 @@ struct EmbeddedClusterTests {
         cluster.failNextProduceRequests(3)
         var offsets: [Int64] = []
         for index in 0..<5 {
-            offsets.append(try await producer.send(KafkaProducerMessage(topic: "retry", key: nil, value: "m\(index)")).offset)
+            offsets.append(
+                try await producer.send(KafkaProducerMessage(topic: "retry", key: nil, value: "m\(index)")).offset)
         }
         await producer.close()
         #expect(offsets == [1, 2, 3, 4, 5], "idempotent retries keep offsets dense and ordered")

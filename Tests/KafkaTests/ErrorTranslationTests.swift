@@ -1,6 +1,7 @@
 import CRdKafka
-@testable import Kafka
 import Testing
+
+@testable import Kafka
 
 @Suite("librdkafka error translation")
 struct ErrorTranslationTests {

@@ -1,12 +1,18 @@
-@testable import Kafka
 import Testing
+
+@testable import Kafka
 
 @Suite("Assignment epochs")
 struct KafkaAssignmentTests {
     let p0 = TopicPartition(topic: "t", partition: 0)
     let p1 = TopicPartition(topic: "t", partition: 1)
 
-    @Test("a message is current while its partition stays assigned, stale once revoked, and stays stale when the partition comes back")
+    @Test(
+        """
+        a message is current while its partition stays assigned, stale once revoked, and stays stale when the \
+        partition comes back
+        """
+    )
     func revokedAndBack() {
         var assignment = KafkaAssignment()
         assignment.add([p0, p1])
@@ -30,7 +36,9 @@ struct KafkaAssignmentTests {
         let fetched = assignment.epoch
         assignment.replace(with: [p0, p1])
         #expect(!assignment.isCurrent(p0, fetchEpoch: fetched))
-        #expect(assignment.isCurrent(p0, fetchEpoch: assignment.epoch) && assignment.isCurrent(p1, fetchEpoch: assignment.epoch))
+        #expect(
+            assignment.isCurrent(p0, fetchEpoch: assignment.epoch)
+                && assignment.isCurrent(p1, fetchEpoch: assignment.epoch))
         #expect(!assignment.isCurrent(p0, fetchEpoch: 0))
         let epoch = assignment.epoch
         assignment.add([])

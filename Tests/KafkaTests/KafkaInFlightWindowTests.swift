@@ -8,7 +8,8 @@ struct KafkaInFlightWindowTests {
     let p1 = TopicPartition(topic: "t", partition: 1)
 
     func message(_ partition: TopicPartition, _ offset: Int64) -> KafkaConsumerMessage {
-        KafkaConsumerMessage(topic: partition.topic, partition: partition.partition, offset: offset, key: nil, value: [])
+        KafkaConsumerMessage(
+            topic: partition.topic, partition: partition.partition, offset: offset, key: nil, value: [])
     }
 
     @Test("messages finished out of order store only the contiguous finished prefix; given-up ones hold it back")
@@ -23,8 +24,12 @@ struct KafkaInFlightWindowTests {
         #expect(window.count == 4 && window.inFlight(p0) == 4)
         #expect(window.leave(message(p0, 1), generation: generations[1], completed: true).offsetToStore == nil)
         #expect(window.leave(message(p0, 0), generation: generations[0], completed: true).offsetToStore == 2)
-        #expect(window.leave(message(p0, 2), generation: generations[2], completed: false).offsetToStore == nil, "given up: not stored")
-        #expect(window.leave(message(p0, 3), generation: generations[3], completed: true).offsetToStore == nil, "offset 2 holds the prefix back")
+        #expect(
+            window.leave(message(p0, 2), generation: generations[2], completed: false).offsetToStore == nil,
+            "given up: not stored")
+        #expect(
+            window.leave(message(p0, 3), generation: generations[3], completed: true).offsetToStore == nil,
+            "offset 2 holds the prefix back")
         #expect(window.count == 0 && window.inFlight(p0) == 0)
     }
 
@@ -73,7 +78,12 @@ struct KafkaInFlightWindowTests {
         #expect(window.staleDropped == 2 && window.count == 0)
     }
 
-    @Test("a revocation waits for the partition's in-flight messages; after the partition comes back, old messages belong to no assignment and store nothing")
+    @Test(
+        """
+        a revocation waits for the partition's in-flight messages; after the partition comes back, old messages \
+        belong to no assignment and store nothing
+        """
+    )
     func revokeAndBack() throws {
         var window = KafkaInFlightWindow(capacity: 10)
         window.assign([p0, p1])
@@ -88,7 +98,9 @@ struct KafkaInFlightWindowTests {
         #expect(!inFlight.wait(timeout: .milliseconds(1)), "not yet")
         #expect(window.owned == [p1])
         #expect(!window.isCurrent(message(p0, 5), generation: old), "no longer owned")
-        #expect(window.leave(message(p1, 7), generation: kept, completed: true).endsRevocationWait == false, "p1 is not revoked")
+        #expect(
+            window.leave(message(p1, 7), generation: kept, completed: true).endsRevocationWait == false,
+            "p1 is not revoked")
         let departure = window.leave(message(p0, 5), generation: old, completed: true)
         #expect(departure.endsRevocationWait, "the last p0 message lets the revocation go on")
         departure.wake()
@@ -101,7 +113,9 @@ struct KafkaInFlightWindowTests {
         let new = try #require(newEntered)
         #expect(new != old)
         #expect(!window.isCurrent(message(p0, 5), generation: old), "owned again, but in a new assignment")
-        #expect(window.leave(message(p0, 5), generation: old, completed: true).offsetToStore == nil, "an old completion stores nothing")
+        #expect(
+            window.leave(message(p0, 5), generation: old, completed: true).offsetToStore == nil,
+            "an old completion stores nothing")
         #expect(window.leave(message(p0, 3), generation: new, completed: true).offsetToStore == 4)
     }
 

@@ -22,7 +22,9 @@ struct OffsetGapFilterTests {
         #expect(filter.filled == 0 && filter.accepted == 0)
     }
 
-    @Test("a skipped offset is read again from where it is missing; what comes twice is skipped; the gap counts as filled")
+    @Test(
+        "a skipped offset is read again from where it is missing; what comes twice is skipped; the gap counts as filled"
+    )
     func gapFilled() {
         var filter = OffsetGapFilter(partitions: [a, b], patience: .seconds(3))
         _ = filter.admit(a, offset: 0, at: at(0))

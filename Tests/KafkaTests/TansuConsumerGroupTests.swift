@@ -41,7 +41,9 @@ struct TansuConsumerGroupTests {
         let group = uniqueName("group")
         try await broker.createTopic(topic, partitions: 1)
         let producer = try KafkaProducer(configuration: .init(bootstrapServers: broker.bootstrapServers))
-        for index in 0..<10 { try await producer.send(KafkaProducerMessage(topic: topic, key: "k", value: "m\(index)")) }
+        for index in 0..<10 {
+            try await producer.send(KafkaProducerMessage(topic: topic, key: "k", value: "m\(index)"))
+        }
         await producer.close()
 
         // First run: read all ten, finish (store) only the first four and the 7th — out of order.
@@ -73,7 +75,12 @@ struct TansuConsumerGroupTests {
         #expect(committed[partition] == 10)
     }
 
-    @Test("a message fetched before its partition moved away and came back is stale; the copy read again is current, and so is one of a partition kept throughout")
+    @Test(
+        """
+        a message fetched before its partition moved away and came back is stale; the copy read again is current, \
+        and so is one of a partition kept throughout
+        """
+    )
     func staleAfterReassignment() async throws {
         let broker = try await TansuBroker.shared()
         let topic = uniqueName("epoch")
@@ -81,7 +88,8 @@ struct TansuConsumerGroupTests {
         try await broker.createTopic(topic, partitions: 2)
         let producer = try KafkaProducer(configuration: .init(bootstrapServers: broker.bootstrapServers))
         for index in 0..<20 {
-            try await producer.enqueue(KafkaProducerMessage(topic: topic, partition: Int32(index % 2), key: nil, value: "m\(index)"))
+            try await producer.enqueue(
+                KafkaProducerMessage(topic: topic, partition: Int32(index % 2), key: nil, value: "m\(index)"))
         }
         try await producer.flush(timeout: .seconds(10))
         await producer.close()
@@ -100,7 +108,8 @@ struct TansuConsumerGroupTests {
         try await second.waitForAssignment { $0.count == 1 }
         let moved = try #require(second.consumer.assignment.first)
         try await waitUntil("the first member gave the partition away") { !consumer.assignment.contains(moved) }
-        #expect(before.filter { $0.topicPartition == moved }.allSatisfy { !consumer.isCurrent($0) }, "stale once revoked")
+        #expect(
+            before.filter { $0.topicPartition == moved }.allSatisfy { !consumer.isCurrent($0) }, "stale once revoked")
         try await second.stop()
         try await waitUntil("the partition came back", timeout: .seconds(60)) { consumer.assignment.count == 2 }
 
@@ -108,13 +117,16 @@ struct TansuConsumerGroupTests {
         let movedAway = before.filter { $0.topicPartition == moved }
         #expect(kept.count == 10 && movedAway.count == 10)
         #expect(kept.allSatisfy { consumer.isCurrent($0) }, "a partition never revoked keeps its messages current")
-        #expect(movedAway.allSatisfy { !consumer.isCurrent($0) }, "fetched under the first assignment: stale though the partition is owned again")
+        #expect(
+            movedAway.allSatisfy { !consumer.isCurrent($0) },
+            "fetched under the first assignment: stale though the partition is owned again")
         // Nothing was stored: the partition is read again from the start, and those copies are current.
         try await waitUntil("the moved partition was read again") { held.all.count >= 30 }
         let again = held.all.dropFirst(20).filter { $0.topicPartition == moved }
         #expect(again.map(\.offset) == movedAway.map(\.offset))
         #expect(again.allSatisfy { consumer.isCurrent($0) })
-        #expect(again.elementsEqual(movedAway), "the same records (the fetch epoch is not part of a message's identity)")
+        #expect(
+            again.elementsEqual(movedAway), "the same records (the fetch epoch is not part of a message's identity)")
         try await consumer.close()
         _ = try? await reader.value
     }
@@ -126,7 +138,9 @@ struct TansuConsumerGroupTests {
         try await broker.createTopic(topic, partitions: 2)
         let producer = try KafkaProducer(configuration: .init(bootstrapServers: broker.bootstrapServers))
         for index in 0..<10 {
-            try await producer.send(KafkaProducerMessage(topic: topic, partition: Int32(index % 2), key: nil, value: "p\(index % 2)-\(index)"))
+            try await producer.send(
+                KafkaProducerMessage(
+                    topic: topic, partition: Int32(index % 2), key: nil, value: "p\(index % 2)-\(index)"))
         }
 
         let p0 = TopicPartition(topic: topic, partition: 0)
@@ -154,7 +168,9 @@ struct TansuConsumerGroupTests {
             if message.partition == 1 { fromResumed.append(message) }
         }
         #expect(fromResumed.map(\.offset) == [0, 1, 2, 3, 4])
-        try await waitUntil("lag reaches zero after consuming everything") { consumer.lag(p1) == 0 && consumer.lag(p0) == 0 }
+        try await waitUntil("lag reaches zero after consuming everything") {
+            consumer.lag(p1) == 0 && consumer.lag(p0) == 0
+        }
         await producer.close()
         try await consumer.close()
     }
@@ -169,7 +185,8 @@ final class GroupMember: Sendable {
 
     init(broker: TansuBroker, group: String, topic: String) throws {
         let log = recorded
-        consumer = try KafkaConsumer(configuration: testConsumerConfig(broker, group: group), onRebalance: { log.append($0) })
+        consumer = try KafkaConsumer(
+            configuration: testConsumerConfig(broker, group: group), onRebalance: { log.append($0) })
         try consumer.subscribe(topics: [topic])
         reader = Task { [consumer] in for try await _ in consumer.messages {} }
     }

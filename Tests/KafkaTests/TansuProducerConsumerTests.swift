@@ -14,7 +14,8 @@ struct TansuProducerConsumerTests {
         let producer = try KafkaProducer(configuration: .init(bootstrapServers: broker.bootstrapServers))
         var offsets: [Int64] = []
         for index in 0..<20 {
-            let receipt = try await producer.send(KafkaProducerMessage(topic: topic, key: "k\(index)", value: "v\(index)"))
+            let receipt = try await producer.send(
+                KafkaProducerMessage(topic: topic, key: "k\(index)", value: "v\(index)"))
             #expect(receipt.topic == topic)
             #expect(receipt.partition == 0)
             offsets.append(receipt.offset)
@@ -23,7 +24,12 @@ struct TansuProducerConsumerTests {
         await producer.close()
     }
 
-    @Test("readToEnd reads every message written before it started, also the rest of the last batch (Tansu reports the latest offset as that batch's base + 1)")
+    @Test(
+        """
+        readToEnd reads every message written before it started, also the rest of the last batch (Tansu reports \
+        the latest offset as that batch's base + 1)
+        """
+    )
     func readToEndReadsTheLastBatch() async throws {
         let broker = try await TansuBroker.shared()
         let topic = uniqueName("to-end")
@@ -31,13 +37,16 @@ struct TansuProducerConsumerTests {
         let producer = try KafkaProducer(configuration: .init(bootstrapServers: broker.bootstrapServers))
         // Two batches: 100 messages, then 5.
         for count in [100, 5] {
-            for index in 0..<count { try await producer.enqueue(KafkaProducerMessage(topic: topic, key: nil, value: "\(count)-\(index)")) }
+            for index in 0..<count {
+                try await producer.enqueue(KafkaProducerMessage(topic: topic, key: nil, value: "\(count)-\(index)"))
+            }
             try await producer.flush(timeout: .seconds(10))
         }
         await producer.close()
 
         // One poll batch ends right after the last batch's first message.
-        var configuration = KafkaConsumerConfiguration(bootstrapServers: broker.bootstrapServers, groupID: uniqueName("reader"))
+        var configuration = KafkaConsumerConfiguration(
+            bootstrapServers: broker.bootstrapServers, groupID: uniqueName("reader"))
         configuration.pollBatchSize = 101
         let reader = try KafkaConsumer(configuration: configuration)
         var offsets: [Int64] = []
@@ -58,9 +67,14 @@ struct TansuProducerConsumerTests {
         let sent = [
             KafkaProducerMessage(
                 topic: topic, key: Array("req-1".utf8), value: Array(#"{"type":"provider_request"}"#.utf8),
-                headers: [KafkaHeader(key: "signal-type", value: "provider_request"), KafkaHeader(key: "traceparent", value: "00-abc-def-01")]
+                headers: [
+                    KafkaHeader(key: "signal-type", value: "provider_request"),
+                    KafkaHeader(key: "traceparent", value: "00-abc-def-01"),
+                ]
             ),
-            KafkaProducerMessage(topic: topic, key: binary, value: binary, headers: [KafkaHeader(key: "bin", value: binary), KafkaHeader(key: "null", value: nil)]),
+            KafkaProducerMessage(
+                topic: topic, key: binary, value: binary,
+                headers: [KafkaHeader(key: "bin", value: binary), KafkaHeader(key: "null", value: nil)]),
             KafkaProducerMessage(topic: topic, key: nil, value: Array("no key".utf8)),
         ]
         for message in sent { try await producer.send(message) }
@@ -97,7 +111,8 @@ struct TansuProducerConsumerTests {
         }
         var ids: [KafkaMessageID] = []
         for index in 0..<500 {
-            ids.append(try await producer.enqueue(KafkaProducerMessage(topic: topic, key: "k\(index)", value: "v\(index)")))
+            ids.append(
+                try await producer.enqueue(KafkaProducerMessage(topic: topic, key: "k\(index)", value: "v\(index)")))
         }
         let collected = await reports.value
         #expect(Set(collected.map(\.id)) == Set(ids))

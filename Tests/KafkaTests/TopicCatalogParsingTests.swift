@@ -23,10 +23,11 @@ struct TopicCatalogParsingTests {
     func expands() throws {
         let catalog = try TopicCatalog.parse(valid, file: "t.yaml")
         let topics = try catalog.topics(prefix: "dev.")
-        #expect(topics.map(\.name) == [
-            "dev.llm.requests.openai", "dev.llm.requests.anthropic",
-            "dev.llm.ledger.openai", "dev.llm.ledger.anthropic", "dev.llm.status",
-        ])
+        #expect(
+            topics.map(\.name) == [
+                "dev.llm.requests.openai", "dev.llm.requests.anthropic",
+                "dev.llm.ledger.openai", "dev.llm.ledger.anthropic", "dev.llm.status",
+            ])
         #expect(topics.first { $0.name == "dev.llm.ledger.openai" }?.partitions == 6)
         #expect(topics.first { $0.name == "dev.llm.ledger.openai" }?.configs == ["cleanup.policy": "compact,delete"])
         #expect(topics.first { $0.name == "dev.llm.status" }?.replicationFactor == 3)
@@ -83,8 +84,12 @@ struct TopicCatalogParsingTests {
     @Test("topic specs follow Kafka's naming rules")
     func specValidation() throws {
         #expect(throws: KafkaError.self) { try KafkaTopicSpec(name: "", partitions: 1).validate() }
-        #expect(throws: KafkaError.self) { try KafkaTopicSpec(name: String(repeating: "a", count: 250), partitions: 1).validate() }
-        #expect(throws: KafkaError.self) { try KafkaTopicSpec(name: "ok", partitions: 1, replicationFactor: 0).validate() }
+        #expect(throws: KafkaError.self) {
+            try KafkaTopicSpec(name: String(repeating: "a", count: 250), partitions: 1).validate()
+        }
+        #expect(throws: KafkaError.self) {
+            try KafkaTopicSpec(name: "ok", partitions: 1, replicationFactor: 0).validate()
+        }
         try KafkaTopicSpec(name: "llm.requests.open-ai_1", partitions: 1).validate()
     }
 }

@@ -16,7 +16,10 @@ struct TopicsApplyTests {
     func applyTwice() async throws {
         let broker = try await TansuBroker.shared()
         let prefix = uniqueName("env") + "."
-        let arguments = ["topics", "apply", "--bootstrap", broker.bootstrapServers, "--topics-dir", Self.topicsDirectory, "--prefix", prefix]
+        let arguments = [
+            "topics", "apply", "--bootstrap", broker.bootstrapServers, "--topics-dir", Self.topicsDirectory, "--prefix",
+            prefix,
+        ]
         for _ in 0..<2 {
             try await ProviderAgentsCommand.run(arguments: arguments)
         }

@@ -1,7 +1,8 @@
-@testable import ProviderClient
 import Signals
 import Synchronization
 import Testing
+
+@testable import ProviderClient
 
 // The client's book of pending calls, without Kafka: instants are injected, callbacks collected.
 
@@ -16,6 +17,7 @@ private final class Inbox: Sendable {
     var onChunk: PendingCalls.ChunkHandler { { chunk in self.chunks.withLock { $0.append(chunk) } } }
     var received: [Result<ProviderCallResult, ProviderClientError>] { results.withLock { $0 } }
     var chunkIndexes: [Int] { chunks.withLock { $0.map(\.index) } }
+    var text: String { chunks.withLock { $0.map(\.delta).joined() } }
 
     var only: ProviderCallResult? {
         guard received.count == 1, case .success(let result) = received[0] else { return nil }
@@ -29,26 +31,41 @@ private final class Inbox: Sendable {
 }
 
 private func response(_ id: String, _ text: String = "answer") -> Signal {
-    .providerResponse(ProviderResponse(requestID: id, response: text, provider: "p", model: "m", latencyMs: 1, attempt: 1, instance: "i1"))
+    .providerResponse(
+        ProviderResponse(
+            requestID: id, response: text, provider: "p", model: "m", latencyMs: 1, attempt: 1, instance: "i1"))
 }
 
 private func finalError(_ id: String) -> Signal {
-    .providerError(ProviderError(requestID: id, errorType: .modelUnavailable, error: "no such model", retryable: false, provider: "p"))
+    .providerError(
+        ProviderError(
+            requestID: id, errorType: .modelUnavailable, error: "no such model", retryable: false, provider: "p"))
 }
 
 private func handedBackError(_ id: String) -> Signal {
-    let request = ProviderRequest(requestID: id, messages: [.user("hi")], attempt: 1, route: RouteContext(maxAttempts: 3, deadline: "2030-01-01T00:00:00Z"))
-    return .providerError(ProviderError(requestID: id, errorType: .rateLimited, error: "slow down", retryable: true, provider: "p", request: request))
+    let request = ProviderRequest(
+        requestID: id, messages: [.user("hi")], attempt: 1,
+        route: RouteContext(maxAttempts: 3, deadline: "2030-01-01T00:00:00Z"))
+    return .providerError(
+        ProviderError(
+            requestID: id, errorType: .rateLimited, error: "slow down", retryable: true, provider: "p", request: request
+        ))
 }
 
 private func chunk(_ id: String, _ index: Int) -> Signal {
     .streamChunk(StreamChunk(requestID: id, index: index, delta: "d\(index)"))
 }
 
+/// A chunk of run `run` (one call of the provider): its delta names the run and the index.
+private func chunk(_ id: String, _ index: Int, run: String?, done: Bool = false) -> Signal {
+    .streamChunk(StreamChunk(requestID: id, index: index, delta: "\(run ?? "-")\(index) ", done: done, run: run))
+}
+
 extension PendingCalls {
     /// Receives `signal` and runs what it hands back, as the client's reader does.
     fileprivate mutating func take(_ signal: Signal, at now: ContinuousClock.Instant = t0) -> Disposition {
-        let (delivery, disposition) = receive(signal, envelope: SignalEnvelope(signal: signal, id: nil, source: "agent/p/i1", time: nil), at: now)
+        let (delivery, disposition) = receive(
+            signal, envelope: SignalEnvelope(signal: signal, id: nil, source: "agent/p/i1", time: nil), at: now)
         switch delivery {
         case .chunks(let handler, let chunks)?: for chunk in chunks { handler(chunk) }
         case .complete(let completion, let result)?: completion(result)
@@ -58,14 +75,19 @@ extension PendingCalls {
     }
 
     /// Books and sends `id` to `topic` at `t0`.
-    fileprivate mutating func sendBooked(_ id: String, topic: String = "llm.requests.p", onChunk: ChunkHandler? = nil) throws {
+    fileprivate mutating func sendBooked(_ id: String, topic: String = "llm.requests.p", onChunk: ChunkHandler? = nil)
+        throws
+    {
         try register(id, topic: topic, onChunk: onChunk, at: t0)
         sent(id, at: t0)
     }
 
     /// Waits for `id` with a 5 s timeout from `t0`; the immediate result, if any, goes to `inbox`.
     fileprivate mutating func wait(_ id: String, _ inbox: Inbox, token: UInt64 = 1, cancelled: Bool = false) {
-        if let now = attach(id, token: token, deadline: t0 + .seconds(5), timeout: .seconds(5), cancelled: cancelled, completion: inbox.completion) {
+        if let now = attach(
+            id, token: token, deadline: t0 + .seconds(5), timeout: .seconds(5), cancelled: cancelled,
+            completion: inbox.completion)
+        {
             inbox.completion(now)
         }
     }
@@ -124,10 +146,14 @@ extension PendingCalls {
         #expect(inbox.received.isEmpty)
         #expect(book.knows("mine"))
         #expect(!book.knows("theirs"))
-        #expect(book.take(.providerStatus(ProviderStatus(
-            provider: "p", status: "healthy", circuitBreaker: .init(state: "closed", failureCount: 0),
-            rateLimiter: .init(limit: 1, windowMs: 1, currentCount: 0), metrics: .init(totalRequests: 0, successRate: 1)
-        ))) == .ignored)
+        #expect(
+            book.take(
+                .providerStatus(
+                    ProviderStatus(
+                        provider: "p", status: "healthy", circuitBreaker: .init(state: "closed", failureCount: 0),
+                        rateLimiter: .init(limit: 1, windowMs: 1, currentCount: 0),
+                        metrics: .init(totalRequests: 0, successRate: 1)
+                    ))) == .ignored)
         #expect(book.stats.ignored == 1)
     }
 
@@ -146,7 +172,8 @@ extension PendingCalls {
         #expect(result.succeeded == false)
     }
 
-    @Test("chunks reach the handler once each, in index order (a chunk after a gap waits); the result holds them sorted")
+    @Test(
+        "chunks reach the handler once each, in index order (a chunk after a gap waits); the result holds them sorted")
     func chunksInOrder() throws {
         var book = PendingCalls(replyTopic: "replies", capacity: 100)
         let inbox = Inbox()
@@ -179,6 +206,72 @@ extension PendingCalls {
         #expect(inbox.only?.chunks.map(\.index) == [0, 1, 2])
     }
 
+    @Test("two runs interleaved with the same indexes: only the first run seen reaches onChunk and the result")
+    func interleavedRuns() throws {
+        var book = PendingCalls(replyTopic: "replies", capacity: 100)
+        let inbox = Inbox()
+        try book.sendBooked("s1", onChunk: inbox.onChunk)
+        book.wait("s1", inbox)
+        // Run a streams 0 and 1, then the agent crashes; run b (the redelivery) starts from 0 again,
+        // and a's last chunk, delayed, arrives among b's.
+        #expect(book.take(chunk("s1", 0, run: "a")) == .chunk)
+        #expect(book.take(chunk("s1", 1, run: "a")) == .chunk)
+        #expect(book.take(chunk("s1", 0, run: "b")) == .otherRun)
+        #expect(book.take(chunk("s1", 1, run: "b")) == .otherRun)
+        #expect(book.take(chunk("s1", 2, run: "b")) == .otherRun, "a new index of another run is not a's next chunk")
+        #expect(inbox.text == "a0 a1 ", "b2 must not follow a1")
+        #expect(book.take(chunk("s1", 2, run: "a", done: true)) == .chunk)
+        #expect(book.take(chunk("s1", 3, run: "b", done: true)) == .otherRun)
+        #expect(book.stats.otherRunChunks == 4)
+        #expect(inbox.text == "a0 a1 a2 ")
+        #expect(Set(inbox.chunks.withLock { $0.map(\.run) }) == ["a"], "onChunk never gets two runs")
+        #expect(book.take(response("s1", "b0 b1 b2 b3 ")) == .answered)
+        let result = try #require(inbox.only)
+        #expect(result.chunks.map(\.index) == [0, 1, 2])
+        #expect(result.chunks.allSatisfy { $0.run == "a" }, "\(result.chunks)")
+        #expect(result.chunks.map(\.delta).joined() == "a0 a1 a2 ")
+        #expect(book.stats.foreign == 0)
+    }
+
+    @Test("the run kept is the first one to arrive, whichever call started first; without a handler too")
+    func firstRunSeenIsKept() throws {
+        var book = PendingCalls(replyTopic: "replies", capacity: 100)
+        try book.sendBooked("s1")
+        for (index, run) in [(0, "late"), (0, "early"), (1, "early"), (1, "late"), (2, "late"), (2, "early")] {
+            _ = book.take(chunk("s1", index, run: run))
+        }
+        #expect(book.stats.otherRunChunks == 3)
+        _ = book.take(response("s1"))
+        let inbox = Inbox()
+        book.wait("s1", inbox)
+        let result = try #require(inbox.only)
+        #expect(result.chunks.map(\.delta).joined() == "late0 late1 late2 ")
+    }
+
+    @Test("chunks without a run (older agents) are one run as before; a named run after them is another")
+    func unnamedRuns() throws {
+        var book = PendingCalls(replyTopic: "replies", capacity: 100)
+        let inbox = Inbox()
+        try book.sendBooked("s1", onChunk: inbox.onChunk)
+        book.wait("s1", inbox)
+        #expect(book.take(chunk("s1", 0, run: nil)) == .chunk)
+        #expect(book.take(chunk("s1", 0, run: nil)) == .staleChunk, "a repeated index, as before")
+        #expect(book.take(chunk("s1", 1, run: "new")) == .otherRun, "a newer agent's call is another run")
+        #expect(book.take(chunk("s1", 1, run: nil)) == .chunk)
+        #expect(inbox.text == "-0 -1 ")
+        #expect(book.stats.otherRunChunks == 1)
+
+        // A stream that starts with a named run drops unnamed chunks the same way.
+        let named = Inbox()
+        try book.sendBooked("s2", onChunk: named.onChunk)
+        book.wait("s2", named)
+        #expect(book.take(chunk("s2", 0, run: "r1")) == .chunk)
+        #expect(book.take(chunk("s2", 1, run: nil)) == .otherRun)
+        #expect(book.take(chunk("s2", 1, run: "r1")) == .chunk)
+        #expect(named.text == "r10 r11 ")
+        #expect(book.stats.otherRunChunks == 2)
+    }
+
     @Test("a call whose deadline passes fails naming the request and both topics; its later answer counts as late")
     func timeout() throws {
         var book = PendingCalls(replyTopic: "llm.replies.c1", capacity: 100)
@@ -192,7 +285,13 @@ extension PendingCalls {
         let error = try #require(inbox.failure)
         #expect(error.code == .timedOut)
         #expect(error.requestID == "r1")
-        #expect(error.message == "no final answer to request 'r1' within 5 s (sent to 'llm.requests.p', awaited on reply topic 'llm.replies.c1')")
+        #expect(
+            error.message
+                == """
+                no final answer to request 'r1' within 5 s (sent to 'llm.requests.p', awaited on reply topic \
+                'llm.replies.c1')
+                """
+        )
         #expect(book.stats.timedOut == 1)
         #expect(book.stats.pending == 0)
         #expect(book.expire(at: t0 + .seconds(60)).isEmpty, "expired once")
@@ -248,7 +347,12 @@ extension PendingCalls {
         #expect(unknown.failure?.message.contains("'nope'") == true)
     }
 
-    @Test("a request id waiting already cannot be sent again; once finished it may (a retry), and a late answer serves the retry")
+    @Test(
+        """
+        a request id waiting already cannot be sent again; once finished it may (a retry), and a late answer \
+        serves the retry
+        """
+    )
     func reuse() throws {
         var book = PendingCalls(replyTopic: "replies", capacity: 100)
         try book.sendBooked("r1")

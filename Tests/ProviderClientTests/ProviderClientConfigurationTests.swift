@@ -1,6 +1,7 @@
 import Kafka
-@testable import ProviderClient
 import Testing
+
+@testable import ProviderClient
 
 @Suite struct ProviderClientConfigurationTests {
     @Test("topic names follow the prefix and the client id; a reply topic given is used as is")
@@ -36,14 +37,15 @@ import Testing
         #expect(ProviderClientConfiguration(bootstrapServers: "b:9092", clientID: id).problem() == nil)
     }
 
-    @Test("the reply reader commits nothing unless the passthrough says otherwise; the passthrough reaches both clients")
+    @Test(
+        "the reply reader commits nothing unless the passthrough says otherwise; the passthrough reaches both clients")
     func kafkaProperties() {
         var configuration = ProviderClientConfiguration(bootstrapServers: "b:9092", clientID: "c")
         configuration.common.properties = ["security.protocol": "SASL_SSL"]
         let reader = configuration.readerConfiguration.rdKafkaProperties()
         #expect(reader["enable.auto.commit"] == "false")
         #expect(reader["security.protocol"] == "SASL_SSL")
-        #expect(reader["fetch.wait.max.ms"] == "100")
+        #expect(reader["fetch.wait.max.ms"] == "5", "the balanced latency profile")
         let producer = configuration.producerConfiguration.rdKafkaProperties()
         #expect(producer["security.protocol"] == "SASL_SSL")
         #expect(producer["message.timeout.ms"] == "30000")

@@ -1,6 +1,7 @@
 import Foundation
-@testable import Providers
 import Testing
+
+@testable import Providers
 
 @Suite("Request bodies written as JSON directly")
 struct JSONBodyWriterTests {
@@ -15,7 +16,13 @@ struct JSONBodyWriterTests {
             "model": "gpt-4o-mini", "max_tokens": 256, "temperature": 0.25, "stream": true, "stop": ["\n\n", "END"],
             "messages": [
                 ["role": "system", "content": "quote \" backslash \\ tab \t newline \n control \u{01} emoji 😀 日本"],
-                ["role": "user", "content": [["type": "text", "text": "hi"], ["type": "image_url", "image_url": ["url": "data:image/png;base64,AAAA"]]]],
+                [
+                    "role": "user",
+                    "content": [
+                        ["type": "text", "text": "hi"],
+                        ["type": "image_url", "image_url": ["url": "data:image/png;base64,AAAA"]],
+                    ],
+                ],
             ] as [Any],
             "user": NSNull(),
         ]
@@ -26,7 +33,8 @@ struct JSONBodyWriterTests {
 
     @Test("anything it does not know (NSNumber from parsed JSON, a non-finite number) is left to JSONSerialization")
     func unknownValues() throws {
-        let parsed = try JSONSerialization.jsonObject(with: Data(#"{"type":"object","minimum":1.5,"strict":true}"#.utf8))
+        let parsed = try JSONSerialization.jsonObject(
+            with: Data(#"{"type":"object","minimum":1.5,"strict":true}"#.utf8))
         #expect(JSONBodyWriter.encode(["parameters": parsed]) == nil)
         #expect(JSONBodyWriter.encode(["temperature": Double.nan]) == nil)
         #expect(JSONBodyWriter.encode(["n": 1, "ok": false]) != nil)

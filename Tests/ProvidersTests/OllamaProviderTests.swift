@@ -1,20 +1,23 @@
 import AgentCore
 import Foundation
-@testable import Providers
 import Signals
 import Testing
+
+@testable import Providers
 
 @Suite("Ollama adapter against the fake upstream (real HTTP)", .timeLimit(.minutes(2)))
 struct OllamaProviderTests {
     static func provider(_ base: String, headers: [String: String] = [:]) -> OllamaProvider {
         var configuration = HTTPProviderConfiguration(
-            baseURL: base, requestTimeout: .seconds(10), models: [ModelInfo(id: "llama3.1:8b", contextWindow: 8_192, features: [.chat, .streaming])]
+            baseURL: base, requestTimeout: .seconds(10),
+            models: [ModelInfo(id: "llama3.1:8b", contextWindow: 8_192, features: [.chat, .streaming])]
         )
         configuration.extraHeaders = headers
         return OllamaProvider(configuration: configuration)
     }
 
-    static let request = ProviderRequest(requestID: "o1", messages: [.user("hello llama")], model: "llama3.1:8b", maxTokens: 64)
+    static let request = ProviderRequest(
+        requestID: "o1", messages: [.user("hello llama")], model: "llama3.1:8b", maxTokens: 64)
 
     @Test("chat, NDJSON stream adding up to the same text with counts, the server's models, errors")
     func chat() async throws {

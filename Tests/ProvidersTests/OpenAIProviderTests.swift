@@ -1,15 +1,18 @@
 import AgentCore
 import FakeUpstream
 import Foundation
-@testable import Providers
 import Signals
 import Testing
+
+@testable import Providers
 
 @Suite("OpenAI adapter against the fake upstream (real HTTP)", .timeLimit(.minutes(2)))
 struct OpenAIProviderTests {
     static let secret = "sk-test-never-printed-42"
 
-    static func provider(_ base: String, headers: [String: String] = [:], timeout: Duration = .seconds(10)) -> OpenAIProvider {
+    static func provider(_ base: String, headers: [String: String] = [:], timeout: Duration = .seconds(10))
+        -> OpenAIProvider
+    {
         var configuration = HTTPProviderConfiguration(
             baseURL: base, apiKey: secret, requestTimeout: timeout,
             models: [ModelInfo(id: "gpt-4o-mini", contextWindow: 128_000, features: [.chat, .streaming, .tools])]
@@ -19,10 +22,14 @@ struct OpenAIProviderTests {
     }
 
     static let request = ProviderRequest(
-        requestID: "r1", messages: [.system("be brief"), .user("hello adapter")], model: "gpt-4o-mini", temperature: 0.3, maxTokens: 64
+        requestID: "r1", messages: [.system("be brief"), .user("hello adapter")], model: "gpt-4o-mini",
+        temperature: 0.3, maxTokens: 64
     )
 
-    static func failure(_ base: String, fault: String? = nil, model: String = "gpt-4o-mini", timeout: Duration = .seconds(10), latencyMs: Int? = nil) async -> ProviderCallError? {
+    static func failure(
+        _ base: String, fault: String? = nil, model: String = "gpt-4o-mini", timeout: Duration = .seconds(10),
+        latencyMs: Int? = nil
+    ) async -> ProviderCallError? {
         var headers: [String: String] = [:]
         if let fault { headers["x-fake-fault"] = fault }
         if let latencyMs { headers["x-fake-latency-ms"] = "\(latencyMs)" }
@@ -98,6 +105,7 @@ struct OpenAIProviderTests {
                 #expect(error.retryable)
                 #expect(error.message.contains("cut mid-way"), "\(error)")
             }
+            #expect(deltas > 0, "the deltas before the cut arrive first")
             #expect(deltas < 5, "not every delta arrived")
         }
     }
@@ -107,7 +115,12 @@ struct OpenAIProviderTests {
         try await withFakeUpstream { base in
             var request = Self.request
             request.messages = [.user("please call get_weather for Paris")]
-            request.tools = [ToolDefinition(function: FunctionDefinition(name: "get_weather", description: "weather of a city", parameters: .object(["type": .string("object")])))]
+            request.tools = [
+                ToolDefinition(
+                    function: FunctionDefinition(
+                        name: "get_weather", description: "weather of a city",
+                        parameters: .object(["type": .string("object")])))
+            ]
             let completion = try await Self.provider(base).complete(request)
             #expect(completion.finishReason == "tool_calls")
             let call = try #require(completion.toolCalls?.first)
@@ -123,8 +136,12 @@ struct OpenAIProviderTests {
             var request = Self.request
             request.messages = [.user("please call get_weather for Paris")]
             request.tools = [
-                ToolDefinition(function: FunctionDefinition(name: "lookup", parameters: .object(["type": .string("object")]))),
-                ToolDefinition(function: FunctionDefinition(name: "get_weather", description: "weather of a city", parameters: .object(["type": .string("object")]))),
+                ToolDefinition(
+                    function: FunctionDefinition(name: "lookup", parameters: .object(["type": .string("object")]))),
+                ToolDefinition(
+                    function: FunctionDefinition(
+                        name: "get_weather", description: "weather of a city",
+                        parameters: .object(["type": .string("object")]))),
             ]
             var finished: Completion?
             for try await event in Self.provider(base).stream(request) {
@@ -136,8 +153,10 @@ struct OpenAIProviderTests {
             #expect(completion.toolCalls?.count == 1)
             #expect(call.id.hasPrefix("call_"))
             #expect(call.function.name == "get_weather")
-            let arguments = try JSONSerialization.jsonObject(with: Data(call.function.arguments.utf8)) as? [String: String]
-            #expect(arguments == ["question": "please call get_weather for Paris"], "the fragments join to the whole JSON")
+            let arguments =
+                try JSONSerialization.jsonObject(with: Data(call.function.arguments.utf8)) as? [String: String]
+            #expect(
+                arguments == ["question": "please call get_weather for Paris"], "the fragments join to the whole JSON")
         }
     }
 
@@ -145,8 +164,14 @@ struct OpenAIProviderTests {
     func toolCallFragments() throws {
         var accumulator = OpenAIProvider.StreamAccumulator(model: "m")
         for payload in [
-            #"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":1,"id":"b","type":"function","function":{"name":"second","arguments":""}}]}}]}"#,
-            #"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"a","type":"function","function":{"name":"first","arguments":"{\"x\""}}]}}]}"#,
+            #"""
+            {"choices":[{"index":0,"delta":{"tool_calls":[{"index":1,"id":"b","type":"function","function":\#
+            {"name":"second","arguments":""}}]}}]}
+            """#,
+            #"""
+            {"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"a","type":"function","function":\#
+            {"name":"first","arguments":"{\"x\""}}]}}]}
+            """#,
             #"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":1,"function":{"arguments":"{}"}}]}}]}"#,
             #"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":":1}"}}]}}]}"#,
             #"{"choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}"#,
@@ -154,19 +179,24 @@ struct OpenAIProviderTests {
             _ = try accumulator.add(payload)
         }
         let completion = try accumulator.completion()
-        #expect(completion.toolCalls == [
-            ToolCall(id: "a", function: .init(name: "first", arguments: #"{"x":1}"#)),
-            ToolCall(id: "b", function: .init(name: "second", arguments: "{}")),
-        ])
+        #expect(
+            completion.toolCalls == [
+                ToolCall(id: "a", function: .init(name: "first", arguments: #"{"x":1}"#)),
+                ToolCall(id: "b", function: .init(name: "second", arguments: "{}")),
+            ])
         var broken = OpenAIProvider.StreamAccumulator(model: "m")
-        _ = try broken.add(#"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{}"}}]}}]}"#)
+        _ = try broken.add(
+            #"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{}"}}]}}]}"#)
         #expect(throws: ProviderCallError.self) { try broken.completion() }
     }
 
     @Test("the request body: messages with parts, parameters, stream options")
     func requestBody() throws {
         var request = Self.request
-        request.messages.append(ChatMessage(role: .user, content: .parts([.text("what is this?"), .imageURL(url: "https://x/y.png", detail: "low")])))
+        request.messages.append(
+            ChatMessage(
+                role: .user,
+                content: .parts([.text("what is this?"), .imageURL(url: "https://x/y.png", detail: "low")])))
         request.stop = ["END"]
         let body = OpenAIProvider.body(of: request, streaming: true)
         #expect(body["model"] as? String == "gpt-4o-mini")
@@ -186,19 +216,25 @@ struct ServerSentEventsTests {
     func parser() {
         var parser = ServerSentEvents()
         var events: [ServerSentEvents.Event] = []
-        for piece in ["data: {\"a\"", ":1}\n", "\n: comment\r", "\nevent: ping\r\ndata: x\r\ndata: y\r\n\r\n", "data: [DONE]\n\n"] {
+        for piece in [
+            "data: {\"a\"", ":1}\n", "\n: comment\r", "\nevent: ping\r\ndata: x\r\ndata: y\r\n\r\n", "data: [DONE]\n\n",
+        ] {
             events += parser.feed(Array(piece.utf8))
         }
-        #expect(events == [
-            .init(event: nil, data: "{\"a\":1}"), .init(event: "ping", data: "x\ny"), .init(event: nil, data: "[DONE]"),
-        ])
+        #expect(
+            events == [
+                .init(event: nil, data: "{\"a\":1}"), .init(event: "ping", data: "x\ny"),
+                .init(event: nil, data: "[DONE]"),
+            ])
     }
 
     @Test("retry-after in seconds, milliseconds, OpenAI reset durations")
     func retryAfter() {
         #expect(HTTPErrorMapping.retryAfter(["retry-after": "2"]) == .seconds(2))
         #expect(HTTPErrorMapping.retryAfter(["retry-after-ms": "1500"]) == .milliseconds(1500))
-        #expect(HTTPErrorMapping.retryAfter(["x-ratelimit-reset-requests": "6ms", "x-ratelimit-reset-tokens": "1m30s"]) == .seconds(90))
+        #expect(
+            HTTPErrorMapping.retryAfter(["x-ratelimit-reset-requests": "6ms", "x-ratelimit-reset-tokens": "1m30s"])
+                == .seconds(90))
         #expect(HTTPErrorMapping.parseResetDuration("1.5s") == .milliseconds(1500))
         #expect(HTTPErrorMapping.parseResetDuration("soon") == nil)
         #expect(HTTPErrorMapping.retryAfter([:]) == nil)

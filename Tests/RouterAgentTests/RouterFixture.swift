@@ -23,7 +23,8 @@ struct RouterFixture {
         prefix = uniqueName("router") + "."
         replyTopic = prefix + "client.replies"
         routerConfiguration = LLMRouterConfiguration(
-            instanceID: "r1", bootstrapServers: broker.bootstrapServers, topicPrefix: prefix, sessionTimeout: .seconds(6)
+            instanceID: "r1", bootstrapServers: broker.bootstrapServers, topicPrefix: prefix,
+            sessionTimeout: .seconds(6)
         )
         for provider in Self.providers {
             let agent = agentConfiguration(provider)
@@ -31,16 +32,21 @@ struct RouterFixture {
             try await broker.createTopic(agent.ledgerTopic, partitions: 3)
             try await broker.createTopic(agent.controlTopic, partitions: 1)
         }
-        for topic in [routerConfiguration.routerRequestTopic, routerConfiguration.errorTopic, routerConfiguration.statusTopic,
-                      routerConfiguration.deadLetterTopic, prefix + "llm.responses", replyTopic] {
+        for topic in [
+            routerConfiguration.routerRequestTopic, routerConfiguration.errorTopic, routerConfiguration.statusTopic,
+            routerConfiguration.deadLetterTopic, routerConfiguration.journalTopic, prefix + "llm.responses", replyTopic,
+        ] {
             try await broker.createTopic(topic, partitions: 3)
         }
+        try await broker.createTopic(routerConfiguration.delayTopic, partitions: 9)
     }
 
     func agentConfiguration(_ provider: String, models: [String] = ["shared"]) -> ProviderAgentConfiguration {
         var configuration = ProviderAgentConfiguration(
-            provider: provider, instanceID: "\(provider)-1", bootstrapServers: broker.bootstrapServers, topicPrefix: prefix,
-            models: Set(models), defaultModel: models.first, sessionTimeout: .seconds(6), statusInterval: .seconds(5), drainTimeout: .seconds(5)
+            provider: provider, instanceID: "\(provider)-1", bootstrapServers: broker.bootstrapServers,
+            topicPrefix: prefix,
+            models: Set(models), defaultModel: models.first, sessionTimeout: .seconds(6), statusInterval: .seconds(5),
+            drainTimeout: .seconds(5)
         )
         configuration.breaker = CircuitBreakerPolicy(consecutiveFailures: 1_000)
         return configuration
@@ -53,12 +59,19 @@ struct RouterFixture {
     }
 
     /// Starts an agent for `provider` serving `models` with the test provider's `failures`.
-    func startAgent(_ provider: String, models: [String], failures: TestProvider.Failures = .init()) throws -> Running<ProviderAgent> {
-        let test = TestProvider(configuration: .init(
-            name: provider, models: models.map { ModelInfo(id: $0, contextWindow: 128_000, features: [.chat, .streaming, .tools]) },
-            latency: .fixed(.milliseconds(5)), failures: failures
-        ))
-        let agent = try ProviderAgent(configuration: agentConfiguration(provider, models: models), provider: test, logger: Self.quietLogger)
+    func startAgent(_ provider: String, models: [String], failures: TestProvider.Failures = .init()) throws -> Running<
+        ProviderAgent
+    > {
+        let test = TestProvider(
+            configuration: .init(
+                name: provider,
+                models: models.map {
+                    ModelInfo(id: $0, contextWindow: 128_000, features: [.chat, .streaming, .tools])
+                },
+                latency: .fixed(.milliseconds(5)), failures: failures
+            ))
+        let agent = try ProviderAgent(
+            configuration: agentConfiguration(provider, models: models), provider: test, logger: Self.quietLogger)
         return Running(agent, task: Task { try await agent.run() }, stop: { agent.shutdown() })
     }
 
@@ -70,16 +83,22 @@ struct RouterFixture {
     }
 
     /// A request signal for the router, as a client would send it.
-    func clientRequest(_ id: String, type: String = "provider_request", data: String, replyTo: String? = nil) -> KafkaProducerMessage {
+    func clientRequest(_ id: String, type: String = "provider_request", data: String, replyTo: String? = nil)
+        -> KafkaProducerMessage
+    {
         let value = #"{"type":"\#(type)","data":\#(data)}"#
         var headers = [KafkaHeader(key: SignalHeader.requestID, value: id)]
         if let replyTo { headers.append(KafkaHeader(key: SignalHeader.replyTo, value: replyTo)) }
-        return KafkaProducerMessage(topic: routerConfiguration.routerRequestTopic, key: id, value: value, headers: headers)
+        return KafkaProducerMessage(
+            topic: routerConfiguration.routerRequestTopic, key: id, value: value, headers: headers)
     }
 
     /// `{"request_id":…,"messages":[…],"reply_to":<reply topic>}` plus `extra` members.
     func data(_ id: String, _ extra: String = "") -> String {
-        #"{"request_id":"\#(id)","messages":[{"role":"user","content":"hello \#(id)"}],"reply_to":"\#(replyTopic)"\#(extra.isEmpty ? "" : "," + extra)}"#
+        #"""
+        {"request_id":"\#(id)","messages":[{"role":"user","content":"hello \#
+        \#(id)"}],"reply_to":"\#(replyTopic)"\#(extra.isEmpty ? "" : "," + extra)}
+        """#
     }
 }
 
@@ -112,7 +131,8 @@ struct ReplyBook {
             guard let envelope = try? SignalEnvelope.decode(message.value) else { continue }
             switch envelope.signal {
             case .providerResponse(let response): finals[response.requestID, default: []].append(envelope.signal)
-            case .providerError(let error) where error.isFinal: finals[error.requestID, default: []].append(envelope.signal)
+            case .providerError(let error) where error.isFinal:
+                finals[error.requestID, default: []].append(envelope.signal)
             case .providerError: handedBack += 1
             case .streamChunk(let chunk): chunks[chunk.requestID, default: []].append(chunk)
             default: break

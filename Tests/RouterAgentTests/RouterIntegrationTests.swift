@@ -18,18 +18,27 @@ struct RouterIntegrationTests {
         }
     }
 
-    @Test("routes by model, falls back on a retryable error, gives up after max attempts, streams; bad input gets exactly one final error at the reply topic")
+    @Test(
+        """
+        routes by model, falls back on a retryable error, gives up after max attempts, streams; bad input gets \
+        exactly one final error at the reply topic
+        """
+    )
     func routingFallbackAndBadInput() async throws {
         var fixture = try await RouterFixture()
-        fixture.routerConfiguration.routing = RoutingConfiguration(strategy: .priority, modelProviders: ["shared": ["alpha", "beta"]])
+        fixture.routerConfiguration.routing = RoutingConfiguration(
+            strategy: .priority, modelProviders: ["shared": ["alpha", "beta"]])
         fixture.routerConfiguration.reroute = RerouteSettings(maxAttempts: 3, backoffBase: .milliseconds(20))
         // alpha answers every call with a 429 (retry after 100 ms); beta answers.
-        let alpha = try fixture.startAgent("alpha", models: ["shared", "only-alpha"],
-                                           failures: .init(rateLimited: 1, rateLimitRetryAfter: .milliseconds(100)))
+        let alpha = try fixture.startAgent(
+            "alpha", models: ["shared", "only-alpha"],
+            failures: .init(rateLimited: 1, rateLimitRetryAfter: .milliseconds(100)))
         let beta = try fixture.startAgent("beta", models: ["shared", "only-beta"])
         let router = try await fixture.startRouter()
-        let replies = try await TopicWatcher(bootstrapServers: fixture.broker.bootstrapServers, topics: [fixture.replyTopic])
-        let dlq = try await TopicWatcher(bootstrapServers: fixture.broker.bootstrapServers, topics: [fixture.routerConfiguration.deadLetterTopic])
+        let replies = try await TopicWatcher(
+            bootstrapServers: fixture.broker.bootstrapServers, topics: [fixture.replyTopic])
+        let dlq = try await TopicWatcher(
+            bootstrapServers: fixture.broker.bootstrapServers, topics: [fixture.routerConfiguration.deadLetterTopic])
         do {
             try await Self.waitForRegistry(router.service, ["alpha", "beta"])
             let producer = try KafkaProducer(configuration: .init(bootstrapServers: fixture.broker.bootstrapServers))
@@ -37,16 +46,26 @@ struct RouterIntegrationTests {
             for id in fallbacks {
                 try await producer.send(fixture.clientRequest(id, data: fixture.data(id, #""model":"shared""#)))
             }
-            let image = #""messages":[{"role":"user","content":[{"type":"text","text":"what is this"},{"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgo="}}]}]"#
+            let image =
+                #"""
+                "messages":[{"role":"user","content":[{"type":"text","text":"what is \#
+                this"},{"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgo="}}]}]
+                """#
             let past = RFC3339.string(from: Date().addingTimeInterval(-60))
             let requests: [(String, String, String)] = [
                 ("exhaust", "provider_request", fixture.data("exhaust", #""model":"only-alpha""#)),
                 ("stream", "stream_request", fixture.data("stream", #""model":"only-beta""#)),
                 ("unknown-provider", "provider_request", fixture.data("unknown-provider", #""provider":"gamma""#)),
                 ("unknown-model", "provider_request", fixture.data("unknown-model", #""model":"nope""#)),
-                ("impossible", "provider_request", #"{"request_id":"impossible",\#(image),"model":"shared","reply_to":"\#(fixture.replyTopic)"}"#),
+                (
+                    "impossible", "provider_request",
+                    #"{"request_id":"impossible",\#(image),"model":"shared","reply_to":"\#(fixture.replyTopic)"}"#
+                ),
                 ("expired", "provider_request", fixture.data("expired", #""model":"shared","expires_at":"\#(past)""#)),
-                ("carries-route", "provider_request", fixture.data("carries-route", #""route":{"max_attempts":9,"deadline":"\#(past)"}"#)),
+                (
+                    "carries-route", "provider_request",
+                    fixture.data("carries-route", #""route":{"max_attempts":9,"deadline":"\#(past)"}"#)
+                ),
                 ("bad-type", "get_resource_status", #"{"request_id":"bad-type","reply_to":"\#(fixture.replyTopic)"}"#),
             ]
             for (id, type, data) in requests {
@@ -54,11 +73,18 @@ struct RouterIntegrationTests {
             }
             // Malformed: unreadable JSON with the request id in the header → invalid_request at
             // the header's reply topic; without any id → the dead-letter topic.
-            try await producer.send(KafkaProducerMessage(
-                topic: fixture.routerConfiguration.routerRequestTopic, key: Array("bad-json".utf8), value: Array("{not json".utf8),
-                headers: [KafkaHeader(key: SignalHeader.requestID, value: "bad-json"), KafkaHeader(key: SignalHeader.replyTo, value: fixture.replyTopic)]
-            ))
-            try await producer.send(KafkaProducerMessage(topic: fixture.routerConfiguration.routerRequestTopic, key: nil, value: Array("\u{1}garbage".utf8)))
+            try await producer.send(
+                KafkaProducerMessage(
+                    topic: fixture.routerConfiguration.routerRequestTopic, key: Array("bad-json".utf8),
+                    value: Array("{not json".utf8),
+                    headers: [
+                        KafkaHeader(key: SignalHeader.requestID, value: "bad-json"),
+                        KafkaHeader(key: SignalHeader.replyTo, value: fixture.replyTopic),
+                    ]
+                ))
+            try await producer.send(
+                KafkaProducerMessage(
+                    topic: fixture.routerConfiguration.routerRequestTopic, key: nil, value: Array("\u{1}garbage".utf8)))
             await producer.close()
 
             let ids = Set(fallbacks + requests.map(\.0) + ["bad-json"])
@@ -74,7 +100,9 @@ struct RouterIntegrationTests {
             // Let anything late (a duplicate) arrive before counting.
             try await Task.sleep(for: .seconds(2))
             let book = ReplyBook(replies.messages)
-            #expect(book.finals.values.allSatisfy { $0.count == 1 }, "exactly one final answer per request: \(book.finals.filter { $0.value.count != 1 }.keys.sorted())")
+            #expect(
+                book.finals.values.allSatisfy { $0.count == 1 },
+                "exactly one final answer per request: \(book.finals.filter { $0.value.count != 1 }.keys.sorted())")
             #expect(book.handedBack == 0, "errors handed back to the routers never reach the client")
 
             for id in fallbacks {
@@ -93,14 +121,20 @@ struct RouterIntegrationTests {
             let streamed = try #require(book.response("stream"))
             #expect(streamed.provider == "beta")
             let chunks = book.chunks["stream"] ?? []
-            #expect(!chunks.isEmpty && chunks.map(\.index) == Array(0..<chunks.count), "chunks in order before the response")
+            #expect(
+                !chunks.isEmpty && chunks.map(\.index) == Array(0..<chunks.count), "chunks in order before the response"
+            )
             #expect(chunks.map(\.delta).joined() == streamed.response)
 
             let unknownProvider = try #require(book.error("unknown-provider"))
-            #expect(unknownProvider.errorType == .invalidRequest && unknownProvider.error.contains("unknown provider 'gamma'"), "\(unknownProvider.error)")
+            #expect(
+                unknownProvider.errorType == .invalidRequest
+                    && unknownProvider.error.contains("unknown provider 'gamma'"), "\(unknownProvider.error)")
             #expect(!unknownProvider.retryable)
             let unknownModel = try #require(book.error("unknown-model"))
-            #expect(unknownModel.errorType == .modelUnavailable && unknownModel.error.contains("'nope'"), "\(unknownModel.error)")
+            #expect(
+                unknownModel.errorType == .modelUnavailable && unknownModel.error.contains("'nope'"),
+                "\(unknownModel.error)")
             let impossible = try #require(book.error("impossible"))
             #expect(impossible.errorType == .unsupported && impossible.error.contains("vision"), "\(impossible.error)")
             let expired = try #require(book.error("expired"))
@@ -114,7 +148,8 @@ struct RouterIntegrationTests {
             #expect(dlq.messages.first?.header("dlq-reason") != nil)
 
             let counters = router.service.counters
-            #expect(counters.routed == fallbacks.count + 2, "the fallbacks, exhaust and stream were routed: \(counters)")
+            #expect(
+                counters.routed == fallbacks.count + 2, "the fallbacks, exhaust and stream were routed: \(counters)")
             #expect(counters.rerouted == fallbacks.count + 2, "each fallback once, exhaust twice: \(counters)")
         } catch {
             await Self.stop(router, alpha, beta, replies, dlq)
@@ -123,35 +158,58 @@ struct RouterIntegrationTests {
         await Self.stop(router, alpha, beta, replies, dlq)
     }
 
-    @Test("any router continues any request from its route context; context_length_exceeded goes to the configured larger model; final errors on llm.errors are left alone")
+    @Test(
+        """
+        any router continues any request from its route context; context_length_exceeded goes to the configured \
+        larger model; final errors on llm.errors are left alone
+        """
+    )
     func statelessContinuation() async throws {
         var fixture = try await RouterFixture()
         fixture.routerConfiguration.instanceID = "r2"
-        fixture.routerConfiguration.reroute = RerouteSettings(backoffBase: .milliseconds(10), contextFallbacks: ["small": "big-model"])
+        fixture.routerConfiguration.reroute = RerouteSettings(
+            backoffBase: .milliseconds(10), contextFallbacks: ["small": "big-model"])
         let beta = try fixture.startAgent("beta", models: ["shared", "big-model"])
         let router = try await fixture.startRouter()
-        let replies = try await TopicWatcher(bootstrapServers: fixture.broker.bootstrapServers, topics: [fixture.replyTopic])
+        let replies = try await TopicWatcher(
+            bootstrapServers: fixture.broker.bootstrapServers, topics: [fixture.replyTopic])
         do {
             try await Self.waitForRegistry(router.service, ["beta"])
             let deadline = RFC3339.string(from: Date().addingTimeInterval(60))
             // Errors as an agent hands them back, for requests another (gone) router routed.
-            func handedBack(_ id: String, model: String, type: ProviderErrorType, remaining: [RouteTarget], deadline: String = deadline) -> KafkaProducerMessage {
-                let route = RouteContext(router: "router/ghost", replyTo: fixture.replyTopic, requestedModel: model, remaining: remaining,
-                                         maxAttempts: 3, deadline: deadline)
-                let request = ProviderRequest(requestID: id, messages: [ChatMessage(role: .user, content: .text("hi"))], model: model,
-                                              replyTo: fixture.replyTopic, provider: "alpha", attempt: 1, route: route)
-                let error = ProviderError(requestID: id, errorType: type, error: "from alpha", retryable: true, retryAfterMs: 5,
-                                          provider: "alpha", model: model, attempt: 1, instance: "alpha-1", request: request)
-                return LLMRouter.message(.providerError(error), to: fixture.routerConfiguration.errorTopic, key: id, source: "test")
+            func handedBack(
+                _ id: String, model: String, type: ProviderErrorType, remaining: [RouteTarget],
+                deadline: String = deadline
+            ) -> KafkaProducerMessage {
+                let route = RouteContext(
+                    router: "router/ghost", replyTo: fixture.replyTopic, requestedModel: model, remaining: remaining,
+                    maxAttempts: 3, deadline: deadline)
+                let request = ProviderRequest(
+                    requestID: id, messages: [ChatMessage(role: .user, content: .text("hi"))], model: model,
+                    replyTo: fixture.replyTopic, provider: "alpha", attempt: 1, route: route)
+                let error = ProviderError(
+                    requestID: id, errorType: type, error: "from alpha", retryable: true, retryAfterMs: 5,
+                    provider: "alpha", model: model, attempt: 1, instance: "alpha-1", request: request)
+                return LLMRouter.message(
+                    .providerError(error), to: fixture.routerConfiguration.errorTopic, key: id, source: "test")
             }
             let producer = try KafkaProducer(configuration: .init(bootstrapServers: fixture.broker.bootstrapServers))
-            try await producer.send(handedBack("continued", model: "shared", type: .rateLimited, remaining: [RouteTarget(provider: "beta")]))
-            try await producer.send(handedBack("larger", model: "small", type: .contextLengthExceeded, remaining: [RouteTarget(provider: "beta")]))
-            try await producer.send(handedBack("late", model: "shared", type: .timeout, remaining: [RouteTarget(provider: "beta")],
-                                               deadline: RFC3339.string(from: Date().addingTimeInterval(-1))))
+            try await producer.send(
+                handedBack("continued", model: "shared", type: .rateLimited, remaining: [RouteTarget(provider: "beta")])
+            )
+            try await producer.send(
+                handedBack(
+                    "larger", model: "small", type: .contextLengthExceeded, remaining: [RouteTarget(provider: "beta")]))
+            try await producer.send(
+                handedBack(
+                    "late", model: "shared", type: .timeout, remaining: [RouteTarget(provider: "beta")],
+                    deadline: RFC3339.string(from: Date().addingTimeInterval(-1))))
             // A final error on llm.errors is an answer, not work for the routers.
-            let final = ProviderError(requestID: "final", errorType: .invalidRequest, error: "bad", retryable: false, provider: "alpha")
-            try await producer.send(LLMRouter.message(.providerError(final), to: fixture.routerConfiguration.errorTopic, key: "final", source: "test"))
+            let final = ProviderError(
+                requestID: "final", errorType: .invalidRequest, error: "bad", retryable: false, provider: "alpha")
+            try await producer.send(
+                LLMRouter.message(
+                    .providerError(final), to: fixture.routerConfiguration.errorTopic, key: "final", source: "test"))
             await producer.close()
 
             try await replies.wait(until: "three answers", timeout: .seconds(60)) { messages in
@@ -176,7 +234,10 @@ struct RouterIntegrationTests {
         await Self.stop(router, beta, replies)
     }
 
-    static func stop(_ router: Running<LLMRouter>, _ a: Running<ProviderAgent>, _ b: Running<ProviderAgent>, _ w1: TopicWatcher, _ w2: TopicWatcher) async {
+    static func stop(
+        _ router: Running<LLMRouter>, _ a: Running<ProviderAgent>, _ b: Running<ProviderAgent>, _ w1: TopicWatcher,
+        _ w2: TopicWatcher
+    ) async {
         await router.finish()
         await a.finish()
         await b.finish()

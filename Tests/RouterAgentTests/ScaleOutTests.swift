@@ -1,12 +1,13 @@
 import Foundation
 import Kafka
-import ProviderClient
 import KafkaTestSupport
+import ProviderClient
 import Signals
 import Synchronization
 import Testing
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Agents and routers as separate OS processes on Tansu, the fake upstream as another: crashes of
@@ -36,7 +37,12 @@ struct ScaleOutTests {
         }
     }
 
-    @Test("3 agent processes per provider, 2 routers, the fake upstream; 5,000 requests; one agent and one router SIGKILLed and replaced: every request gets a final answer, duplicates counted")
+    @Test(
+        """
+        3 agent processes per provider, 2 routers, the fake upstream; 5,000 requests; one agent and one router \
+        SIGKILLed and replaced: every request gets a final answer, duplicates counted
+        """
+    )
     func crashesAndReplacements() async throws {
         let broker = try await TansuBroker.shared()
         let prefix = uniqueName("scale") + "."
@@ -46,7 +52,10 @@ struct ScaleOutTests {
             try await broker.createTopic(prefix + "llm.ledger.\(provider)", partitions: 12)
             try await broker.createTopic(prefix + "llm.control.\(provider)", partitions: 1)
         }
-        for (topic, partitions) in [("llm.responses", 3), ("llm.errors", 6), ("llm.status", 3), ("llm.dlq", 1), ("llm.router.requests", 6)] {
+        for (topic, partitions) in [
+            ("llm.responses", 3), ("llm.errors", 6), ("llm.status", 3), ("llm.dlq", 1), ("llm.router.requests", 6),
+            ("llm.router.journal", 6), ("llm.router.delays", 9),
+        ] {
             try await broker.createTopic(prefix + topic, partitions: partitions)
         }
         try await broker.createTopic(replyTopic, partitions: 6)
@@ -63,7 +72,10 @@ struct ScaleOutTests {
               - {fault: "503", provider: openai, probability: 0.02, seed: 7}
             """.write(toFile: fakeConfig, atomically: true, encoding: .utf8)
             let fakeLog = Self.temporaryFile("scale-fake")
-            processes.add("fake", try ChildProcess(executable: Self.fake, arguments: ["--port", "\(port)", "--config", fakeConfig], logFile: fakeLog))
+            processes.add(
+                "fake",
+                try ChildProcess(
+                    executable: Self.fake, arguments: ["--port", "\(port)", "--config", fakeConfig], logFile: fakeLog))
             try await waitUntil("the fake upstream listens", timeout: .seconds(30)) {
                 ((try? String(contentsOfFile: fakeLog, encoding: .utf8)) ?? "").contains("listening")
             }
@@ -98,20 +110,32 @@ struct ScaleOutTests {
               session_timeout_ms: 6000
               drain_timeout_ms: 5000
             """.write(toFile: config, atomically: true, encoding: .utf8)
-            let environment = ProcessInfo.processInfo.environment.merging(["OPENAI_API_KEY": "sk-test", "ANTHROPIC_API_KEY": "sk-ant-test"]) { _, new in new }
+            let environment = ProcessInfo.processInfo.environment.merging([
+                "OPENAI_API_KEY": "sk-test", "ANTHROPIC_API_KEY": "sk-ant-test",
+            ]) { _, new in new }
             func startAgent(_ provider: String, _ instance: String) throws {
-                processes.add(instance, try ChildProcess(
-                    executable: Self.cli,
-                    arguments: ["agent", "--provider", provider, "--config", config, "--bootstrap", broker.bootstrapServers, "--instance-id", instance, "--log-level", "info"],
-                    environment: environment, logFile: Self.temporaryFile("scale-\(instance)")
-                ))
+                processes.add(
+                    instance,
+                    try ChildProcess(
+                        executable: Self.cli,
+                        arguments: [
+                            "agent", "--provider", provider, "--config", config, "--bootstrap", broker.bootstrapServers,
+                            "--instance-id", instance, "--log-level", "info",
+                        ],
+                        environment: environment, logFile: Self.temporaryFile("scale-\(instance)")
+                    ))
             }
             func startRouter(_ instance: String) throws {
-                processes.add(instance, try ChildProcess(
-                    executable: Self.cli,
-                    arguments: ["router", "--config", config, "--bootstrap", broker.bootstrapServers, "--instance-id", instance, "--log-level", "info"],
-                    logFile: Self.temporaryFile("scale-\(instance)")
-                ))
+                processes.add(
+                    instance,
+                    try ChildProcess(
+                        executable: Self.cli,
+                        arguments: [
+                            "router", "--config", config, "--bootstrap", broker.bootstrapServers, "--instance-id",
+                            instance, "--log-level", "info",
+                        ],
+                        logFile: Self.temporaryFile("scale-\(instance)")
+                    ))
             }
             for provider in ["openai", "anthropic"] {
                 for n in 1...3 { try startAgent(provider, "\(provider)-\(n)") }
@@ -120,14 +144,19 @@ struct ScaleOutTests {
             try startRouter("r2")
             // Every agent reported; the routers read the registry at start, so they start routing at once.
             try await status.wait(until: "six agent instances report", timeout: .seconds(90)) { messages in
-                Set(messages.compactMap { message -> String? in
-                    guard case .providerStatus(let s)? = try? SignalEnvelope.decode(message.value).signal else { return nil }
-                    return s.instance
-                }).count >= 6
+                Set(
+                    messages.compactMap { message -> String? in
+                        guard case .providerStatus(let s)? = try? SignalEnvelope.decode(message.value).signal else {
+                            return nil
+                        }
+                        return s.instance
+                    }
+                ).count >= 6
             }
 
             // The client: a ProviderClient on its own reply topic, deduplicating by request id.
-            var clientConfiguration = ProviderClientConfiguration(bootstrapServers: broker.bootstrapServers, clientID: "scale-client")
+            var clientConfiguration = ProviderClientConfiguration(
+                bootstrapServers: broker.bootstrapServers, clientID: "scale-client")
             clientConfiguration.topicPrefix = prefix
             clientConfiguration.replyTopic = replyTopic
             clientConfiguration.defaultTimeout = .seconds(300)
@@ -143,8 +172,10 @@ struct ScaleOutTests {
                 for batch in stride(from: 0, to: total, by: 100) {
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         for index in batch..<min(batch + 100, total) {
-                            let request = ProviderRequest(requestID: ids[index], messages: [ChatMessage(role: .user, content: .text("hello \(index)"))],
-                                                          model: models[index % 3], maxTokens: 16)
+                            let request = ProviderRequest(
+                                requestID: ids[index],
+                                messages: [ChatMessage(role: .user, content: .text("hello \(index)"))],
+                                model: models[index % 3], maxTokens: 16)
                             group.addTask { try await client.send(request) }
                         }
                         try await group.waitForAll()
@@ -194,15 +225,31 @@ struct ScaleOutTests {
             #expect(Set(results.keys) == Set(ids), "every request answered")
             let errors = results.values.filter { $0.error != nil }.count
             let rerouted = results.values.filter { ($0.response?.attempt ?? 1) > 1 }.count
-            let byProvider = Dictionary(grouping: results.values.compactMap(\.response?.provider), by: { $0 }).mapValues(\.count)
-            print("scale-out: \(total) requests, \(results.count) answered once each at the client (\(total - errors) responses, \(errors) final errors), "
-                + "\(rerouted) answered after a fallback, \(stats.duplicates) duplicate final answers dropped by the client, "
-                + "\(stats.nonFinal) handed-back errors ignored; killed openai-2 and r1 after \(killedAt) answers; responses by provider \(byProvider)")
+            let byProvider = Dictionary(grouping: results.values.compactMap(\.response?.provider), by: { $0 })
+                .mapValues(\.count)
+            print(
+                """
+                scale-out: \(total) requests, \(results.count) answered once each at the client (\(total - errors) \
+                responses, \(errors) final errors), \
+
+                """
+                    + """
+                    \(rerouted) answered after a fallback, \(stats.duplicates) duplicate final answers dropped by \
+                    the client, \
+
+                    """
+                        + """
+                        \(stats.nonFinal) handed-back errors ignored; killed openai-2 and r1 after \(killedAt) \
+                        answers; responses by provider \(byProvider)
+                        """
+            )
             #expect(stats.answered == total, "each request answered exactly once at the client: \(stats)")
             #expect(stats.foreign == 0 && stats.undecodable == 0 && stats.timedOut == 0, "\(stats)")
             #expect(errors < total / 20, "final errors stay rare (2% upstream 503s, up to 4 attempts): \(errors)")
             #expect(rerouted > 0, "the 503s were continued at another attempt")
-            #expect(stats.duplicates < total / 5, "duplicates are bounded by what was in flight at the crashes: \(stats.duplicates)")
+            #expect(
+                stats.duplicates < total / 5,
+                "duplicates are bounded by what was in flight at the crashes: \(stats.duplicates)")
             for name in ["openai-1", "openai-3", "openai-4", "anthropic-1", "anthropic-2", "anthropic-3", "r2", "r3"] {
                 #expect(processes.get(name)?.isRunning == true, "\(name) still running")
             }

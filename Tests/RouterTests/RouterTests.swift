@@ -1,51 +1,66 @@
-import AgentCore
+import Common
 import Router
 import Signals
 import Testing
 
 private let t0 = ContinuousClock.now
 
-private func status(_ provider: String, _ instance: String?, status health: String = "healthy", breaker: String = "closed",
-                    retryAfterMs: Int? = nil, inFlight: Int? = 0, models: [String]? = nil, features: [String]? = nil,
-                    p90: Double? = nil, total: Int = 100, modelP90: [String: (p90: Double, total: Int)] = [:]) -> ProviderStatus {
+private func status(
+    _ provider: String, _ instance: String?, status health: String = "healthy", breaker: String = "closed",
+    retryAfterMs: Int? = nil, inFlight: Int? = 0, models: [String]? = nil, features: [String]? = nil,
+    p90: Double? = nil, total: Int = 100, modelP90: [String: (p90: Double, total: Int)] = [:]
+) -> ProviderStatus {
     var metrics = ProviderStatus.Metrics(totalRequests: total, successRate: 1, inFlight: inFlight, p90LatencyMs: p90)
     metrics.p90LatencyMs = p90
-    let perModel = modelP90.isEmpty ? nil : modelP90.mapValues {
-        ProviderStatus.Metrics(totalRequests: $0.total, successRate: 1, p90LatencyMs: $0.p90)
-    }
-    return ProviderStatus(provider: provider, status: health,
-                          circuitBreaker: .init(state: breaker, failureCount: 0, retryAfterMs: retryAfterMs),
-                          rateLimiter: .init(limit: 100, windowMs: 60_000, currentCount: 0), metrics: metrics,
-                          instance: instance, models: models, features: features, modelMetrics: perModel)
+    let perModel =
+        modelP90.isEmpty
+        ? nil
+        : modelP90.mapValues {
+            ProviderStatus.Metrics(totalRequests: $0.total, successRate: 1, p90LatencyMs: $0.p90)
+        }
+    return ProviderStatus(
+        provider: provider, status: health,
+        circuitBreaker: .init(state: breaker, failureCount: 0, retryAfterMs: retryAfterMs),
+        rateLimiter: .init(limit: 100, windowMs: 60_000, currentCount: 0), metrics: metrics,
+        instance: instance, models: models, features: features, modelMetrics: perModel)
 }
 
-private func request(model: String? = "m", provider: String? = nil, text: String = "hi", image: Bool = false,
-                     tools: Bool = false, stream: Bool? = nil, maxTokens: Int? = nil) -> ProviderRequest {
-    let content: MessageContent = image
+private func request(
+    model: String? = "m", provider: String? = nil, text: String = "hi", image: Bool = false,
+    tools: Bool = false, stream: Bool? = nil, maxTokens: Int? = nil
+) -> ProviderRequest {
+    let content: MessageContent =
+        image
         ? .parts([.text(text), .imageURL(url: "https://example.com/cat.png")]) : .text(text)
     let toolList = tools ? [ToolDefinition(function: FunctionDefinition(name: "f"))] : nil
-    return ProviderRequest(requestID: "r1", messages: [ChatMessage(role: .user, content: content)], model: model,
-                           maxTokens: maxTokens, tools: toolList, stream: stream, provider: provider)
+    return ProviderRequest(
+        requestID: "r1", messages: [ChatMessage(role: .user, content: content)], model: model,
+        maxTokens: maxTokens, tools: toolList, stream: stream, provider: provider)
 }
 
 /// openai (2 instances), anthropic (1), local (1), all serving model "m", all features reported.
 private func threeProviders() -> ProviderRegistry {
     var registry = ProviderRegistry()
     let all = ["chat", "vision", "tools", "streaming"]
-    registry.apply(status("openai", "o1", inFlight: 4, models: ["m", "gpt-4o"], features: all, p90: 300), receivedAt: t0)
+    registry.apply(
+        status("openai", "o1", inFlight: 4, models: ["m", "gpt-4o"], features: all, p90: 300), receivedAt: t0)
     registry.apply(status("openai", "o2", inFlight: 4, models: ["m"], features: all, p90: 300), receivedAt: t0)
     registry.apply(status("anthropic", "a1", inFlight: 2, models: ["m"], features: all, p90: 900), receivedAt: t0)
     registry.apply(status("local", "l1", inFlight: 9, models: ["m"], features: all, p90: 100), receivedAt: t0)
     return registry
 }
 
-private func plan(_ policy: RoutingPolicy, _ request: ProviderRequest, _ registry: ProviderRegistry,
-                  features: Set<ProviderFeature> = []) throws -> RoutePlan {
+private func plan(
+    _ policy: RoutingPolicy, _ request: ProviderRequest, _ registry: ProviderRegistry,
+    features: Set<ProviderFeature> = []
+) throws -> RoutePlan {
     try policy.route(request, features: features, registry: registry, at: t0 + .seconds(1)).get()
 }
 
-private func failure(_ policy: RoutingPolicy, _ request: ProviderRequest, _ registry: ProviderRegistry,
-                     at now: ContinuousClock.Instant = t0 + .seconds(1)) -> RoutingError? {
+private func failure(
+    _ policy: RoutingPolicy, _ request: ProviderRequest, _ registry: ProviderRegistry,
+    at now: ContinuousClock.Instant = t0 + .seconds(1)
+) -> RoutingError? {
     if case .failure(let error) = policy.route(request, registry: registry, at: now) { return error }
     return nil
 }
@@ -120,7 +135,7 @@ private func failure(_ policy: RoutingPolicy, _ request: ProviderRequest, _ regi
         #expect(registry.instances(of: "openai", at: t0 + .seconds(101)).map(\.instance) == ["o2"])
     }
 
-    @Test func healthFromStatusAndBreaker() {
+    @Test func healthFromStatusAndBreaker() throws {
         var registry = ProviderRegistry()
         registry.apply(status("p", "a"), receivedAt: t0)
         registry.apply(status("p", "b", status: "degraded"), receivedAt: t0)
@@ -130,22 +145,26 @@ private func failure(_ policy: RoutingPolicy, _ request: ProviderRequest, _ regi
         registry.apply(status("p", "f", status: "stopping"), receivedAt: t0)
         let health = registry.instances(of: "p", at: t0).map(\.health)
         #expect(health == [.healthy, .degraded, .breakerOpen, .degraded, .unavailable, .stopping])
-        let summary = registry.provider("p", at: t0)!
+        let summary = try #require(registry.provider("p", at: t0))
         #expect(summary.liveInstances == 5)
         #expect(summary.routableInstances == 3)
     }
 
-    @Test func aggregation() {
+    @Test func aggregation() throws {
         var registry = ProviderRegistry()
-        registry.apply(status("openai", "o1", breaker: "closed", inFlight: 3, models: ["gpt-4o", "gpt-4o-mini"],
-                              features: ["chat", "tools"], p90: 500, total: 100,
-                              modelP90: ["gpt-4o": (p90: 200, total: 30)]), receivedAt: t0)
-        registry.apply(status("openai", "o2", breaker: "open", retryAfterMs: 4_000, inFlight: 4, models: ["gpt-4o", "o1"],
-                              features: ["vision"], p90: 700, total: 300,
-                              modelP90: ["gpt-4o": (p90: 600, total: 10)]), receivedAt: t0)
+        registry.apply(
+            status(
+                "openai", "o1", breaker: "closed", inFlight: 3, models: ["gpt-4o", "gpt-4o-mini"],
+                features: ["chat", "tools"], p90: 500, total: 100,
+                modelP90: ["gpt-4o": (p90: 200, total: 30)]), receivedAt: t0)
+        registry.apply(
+            status(
+                "openai", "o2", breaker: "open", retryAfterMs: 4_000, inFlight: 4, models: ["gpt-4o", "o1"],
+                features: ["vision"], p90: 700, total: 300,
+                modelP90: ["gpt-4o": (p90: 600, total: 10)]), receivedAt: t0)
         // Stale: counted in models, not in load, breakers or latency.
         registry.apply(status("openai", "o3", inFlight: 50, models: ["o3"], p90: 10_000), receivedAt: t0 - .seconds(60))
-        let summary = registry.provider("openai", at: t0)!
+        let summary = try #require(registry.provider("openai", at: t0))
         #expect(summary.instances.count == 3)
         #expect(summary.liveInstances == 2)
         #expect(summary.inFlight == 7)
@@ -199,17 +218,22 @@ private func failure(_ policy: RoutingPolicy, _ request: ProviderRequest, _ regi
 
     @Test func lowestLatencyUsesPerModelFigures() throws {
         var registry = threeProviders()
-        registry.apply(status("anthropic", "a1", inFlight: 2, models: ["m"], features: ["chat"], p90: 900,
-                              modelP90: ["m": (p90: 50, total: 10)]), receivedAt: t0)
+        registry.apply(
+            status(
+                "anthropic", "a1", inFlight: 2, models: ["m"], features: ["chat"], p90: 900,
+                modelP90: ["m": (p90: 50, total: 10)]), receivedAt: t0)
         let policy = RoutingPolicy(RoutingConfiguration(strategy: .lowestLatency))
         #expect(try plan(policy, request(), registry).providers == ["anthropic", "local", "openai"])
     }
 
     @Test func lowestCostUnpricedLast() throws {
-        let policy = RoutingPolicy(RoutingConfiguration(strategy: .lowestCost, prices: [
-            "openai": PriceTable(["m": .init(inputPerMillion: 2.5, outputPerMillion: 10)]),
-            "anthropic": PriceTable(["m": .init(inputPerMillion: 3, outputPerMillion: 15)]),
-        ]))
+        let policy = RoutingPolicy(
+            RoutingConfiguration(
+                strategy: .lowestCost,
+                prices: [
+                    "openai": PriceTable(["m": .init(inputPerMillion: 2.5, outputPerMillion: 10)]),
+                    "anthropic": PriceTable(["m": .init(inputPerMillion: 3, outputPerMillion: 15)]),
+                ]))
         let result = try plan(policy, request(maxTokens: 100), threeProviders())
         #expect(result.providers == ["openai", "anthropic", "local"])
         #expect(result.candidates[2].estimatedCostUSD == nil)
@@ -233,8 +257,10 @@ private func failure(_ policy: RoutingPolicy, _ request: ProviderRequest, _ regi
     }
 
     @Test func weightedIsDeterministicAndFollowsWeights() throws {
-        let policy = RoutingPolicy(RoutingConfiguration(strategy: .weighted,
-                                                        weights: ["openai": 3, "anthropic": 1, "local": 0]))
+        let policy = RoutingPolicy(
+            RoutingConfiguration(
+                strategy: .weighted,
+                weights: ["openai": 3, "anthropic": 1, "local": 0]))
         let registry = threeProviders()
         func sample(seed: UInt64, n: Int) -> [[String]] {
             var random = SplitMix64(seed: seed)
@@ -290,9 +316,10 @@ private func failure(_ policy: RoutingPolicy, _ request: ProviderRequest, _ regi
     }
 
     @Test func modelMapExactAndPrefix() throws {
-        let policy = RoutingPolicy(RoutingConfiguration(modelProviders: [
-            "claude-": ["anthropic"], "claude-3-haiku": ["local", "anthropic"], "m": ["local"],
-        ]))
+        let policy = RoutingPolicy(
+            RoutingConfiguration(modelProviders: [
+                "claude-": ["anthropic"], "claude-3-haiku": ["local", "anthropic"], "m": ["local"],
+            ]))
         let registry = threeProviders()
         #expect(try plan(policy, request(model: "claude-3-opus"), registry).providers == ["anthropic"])
         // The longer, exact entry wins over the prefix.
@@ -306,9 +333,10 @@ private func failure(_ policy: RoutingPolicy, _ request: ProviderRequest, _ regi
         // No statuses carry features or models for "local": configuration supplies them.
         var registry = ProviderRegistry()
         registry.apply(status("local", "l1"), receivedAt: t0)
-        let policy = RoutingPolicy(RoutingConfiguration(capabilities: [
-            "local": ProviderCapabilities(tools: true, models: ["llama3"]),
-        ]))
+        let policy = RoutingPolicy(
+            RoutingConfiguration(capabilities: [
+                "local": ProviderCapabilities(tools: true, models: ["llama3"])
+            ]))
         #expect(try plan(policy, request(model: "llama3", tools: true), registry).providers == ["local"])
         let error = failure(policy, request(model: "llama3", image: true), registry)
         #expect(error?.message == "no provider serves model 'llama3' with vision; local lacks vision")
@@ -321,7 +349,9 @@ private func failure(_ policy: RoutingPolicy, _ request: ProviderRequest, _ regi
         let policy = RoutingPolicy()
         let error = failure(policy, request(model: "x", image: true, tools: true), registry)
         #expect(error?.code == .noCapableProvider)
-        #expect(error?.message == "no provider serves model 'x' with vision and tools; anthropic lacks tools; openai lacks vision")
+        #expect(
+            error?.message
+                == "no provider serves model 'x' with vision and tools; anthropic lacks tools; openai lacks vision")
         #expect(error?.errorType == .unsupported)
         #expect(error?.retryable == false)
         // Each need alone filters to the capable provider.
@@ -335,20 +365,27 @@ private func failure(_ policy: RoutingPolicy, _ request: ProviderRequest, _ regi
 
     @Test func contextLength() throws {
         let registry = threeProviders()
-        let policy = RoutingPolicy(RoutingConfiguration(capabilities: [
-            "openai": ProviderCapabilities(vision: true, tools: true, streaming: true, maxContextTokens: 128_000),
-            "anthropic": ProviderCapabilities(vision: true, tools: true, streaming: true, maxContextTokens: 200_000),
-            "local": ProviderCapabilities(maxContextTokens: 8_192),
-        ]))
+        let policy = RoutingPolicy(
+            RoutingConfiguration(capabilities: [
+                "openai": ProviderCapabilities(vision: true, tools: true, streaming: true, maxContextTokens: 128_000),
+                "anthropic": ProviderCapabilities(
+                    vision: true, tools: true, streaming: true, maxContextTokens: 200_000),
+                "local": ProviderCapabilities(maxContextTokens: 8_192),
+            ]))
         // 2 + 16 bytes → 5 prompt tokens + 150,000 max_tokens.
         let big = request(maxTokens: 150_000)
         #expect(try plan(policy, big, registry).providers == ["anthropic"])
         #expect(try plan(policy, big, registry).estimatedTokens == 150_005)
         let error = failure(policy, request(maxTokens: 300_000), registry)
         #expect(error?.code == .noCapableProvider)
-        #expect(error?.message == "no provider serves model 'm' with 300005 tokens of context; "
-            + "anthropic lacks context of 300005 tokens (max 200000); local lacks context of 300005 tokens (max 8192); "
-            + "openai lacks context of 300005 tokens (max 128000)")
+        #expect(
+            error?.message == "no provider serves model 'm' with 300005 tokens of context; "
+                + """
+                anthropic lacks context of 300005 tokens (max 200000); local lacks context of 300005 tokens (max \
+                8192); \
+
+                """
+                + "openai lacks context of 300005 tokens (max 128000)")
     }
 
     @Test func noLiveProviderWhenStale() {
@@ -362,7 +399,8 @@ private func failure(_ policy: RoutingPolicy, _ request: ProviderRequest, _ regi
     }
 
     @Test func noLiveProviderWhenConfiguredButNeverSeen() {
-        let policy = RoutingPolicy(RoutingConfiguration(capabilities: ["openai": ProviderCapabilities(models: ["gpt-4o"])]))
+        let policy = RoutingPolicy(
+            RoutingConfiguration(capabilities: ["openai": ProviderCapabilities(models: ["gpt-4o"])]))
         let error = failure(policy, request(model: "gpt-4o"), ProviderRegistry())
         #expect(error?.code == .noLiveProvider)
         #expect(error?.message == "no live provider for model 'gpt-4o': openai has no instance")
@@ -374,7 +412,8 @@ private func failure(_ policy: RoutingPolicy, _ request: ProviderRequest, _ regi
         registry.apply(status("openai", "o2", breaker: "open", retryAfterMs: 3_000, models: ["gpt-4o"]), receivedAt: t0)
         let error = failure(RoutingPolicy(), request(model: "gpt-4o"), registry)
         #expect(error?.code == .noLiveProvider)
-        #expect(error?.message == "no live provider for model 'gpt-4o': openai has no routable instance (2 breaker_open)")
+        #expect(
+            error?.message == "no live provider for model 'gpt-4o': openai has no routable instance (2 breaker_open)")
         #expect(error?.errorType == .circuitOpen)
         #expect(error?.retryAfterMs == 3_000)
         // Providers whose breakers are all open are dropped; the others still route.

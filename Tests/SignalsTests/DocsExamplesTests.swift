@@ -12,9 +12,17 @@ struct DocsExamplesTests {
         var blocks: [String] = []
         var current: [Substring]? = nil
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            if current == nil, line == "```json" { current = [] }
-            else if current != nil, line == "```" { blocks.append(current!.joined(separator: "\n")); current = nil }
-            else if current != nil { current!.append(line) }
+            if var block = current {
+                if line == "```" {
+                    blocks.append(block.joined(separator: "\n"))
+                    current = nil
+                } else {
+                    block.append(line)
+                    current = block
+                }
+            } else if line == "```json" {
+                current = []
+            }
         }
         return blocks
     }

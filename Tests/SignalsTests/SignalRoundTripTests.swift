@@ -36,7 +36,10 @@ struct SignalRoundTripTests {
         #expect(envelope.id == "6f1c2a7e-0b7d-4c1e-9a51-2f0e0d8b9c11")
         #expect(envelope.source == "client/batch-7")
         #expect(envelope.time == "2026-11-27T02:00:00.000Z")
-        guard case .providerRequest(let request) = envelope.signal else { Issue.record("wrong case"); return }
+        guard case .providerRequest(let request) = envelope.signal else {
+            Issue.record("wrong case")
+            return
+        }
         #expect(request.requestID == "req-42")
         #expect(request.model == "gpt-4o-mini")
         #expect(request.temperature == 0.7)
@@ -56,7 +59,9 @@ struct SignalRoundTripTests {
 
     @Test("the minimal provider_request: request_id and messages only")
     func minimalRequest() throws {
-        let envelope = try SignalEnvelope.decode(bytes(#"{"type":"provider_request","data":{"request_id":"r","messages":[{"role":"user","content":"hi"}]}}"#))
+        let envelope = try SignalEnvelope.decode(
+            bytes(#"{"type":"provider_request","data":{"request_id":"r","messages":[{"role":"user","content":"hi"}]}}"#)
+        )
         #expect(envelope.signal == .providerRequest(ProviderRequest(requestID: "r", messages: [.user("hi")])))
         #expect(envelope.id == nil && envelope.source == nil && envelope.time == nil)
         #expect(envelope.messageKey == "r")
@@ -65,12 +70,22 @@ struct SignalRoundTripTests {
     @Test("provider_request attempt: absent means 1; written back when set")
     func requestAttempt() throws {
         let first = try SignalEnvelope.decode(bytes(SignalExamples.providerRequest))
-        guard case .providerRequest(let request) = first.signal else { Issue.record("wrong case"); return }
+        guard case .providerRequest(let request) = first.signal else {
+            Issue.record("wrong case")
+            return
+        }
         #expect(request.attempt == nil)
         #expect(request.effectiveAttempt == 1)
-        let text = #"{"type":"provider_request","data":{"request_id":"r","messages":[{"role":"user","content":"hi"}],"attempt":3}}"#
+        let text =
+            #"""
+            {"type":"provider_request","data":{"request_id":"r","messages":[{"role":"user","content":"hi"}],\#
+            "attempt":3}}
+            """#
         let retried = try SignalEnvelope.decode(bytes(text))
-        guard case .providerRequest(let again) = retried.signal else { Issue.record("wrong case"); return }
+        guard case .providerRequest(let again) = retried.signal else {
+            Issue.record("wrong case")
+            return
+        }
         #expect(again.attempt == 3)
         #expect(again.effectiveAttempt == 3)
         #expect(again.extra.isEmpty)
@@ -81,18 +96,23 @@ struct SignalRoundTripTests {
     @Test("unknown members of provider_request data are kept and written back; unknown envelope members are tolerated")
     func forwardCompatibility() throws {
         let text = #"""
-        {"type":"provider_request","trace":{"x":1},"data":{"request_id":"r","messages":[{"role":"user","content":"hi","cache":true}],
-         "seed":7,"response_format":{"type":"json_object"},"logprobs":null,
-         "tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object"}}}],"tool_choice":{"type":"function","function":{"name":"f"}}}}
-        """#
+            {"type":"provider_request","trace":{"x":1},"data":{"request_id":"r","messages":[{"role":"user",
+             "content":"hi","cache":true}],
+             "seed":7,"response_format":{"type":"json_object"},"logprobs":null,
+             "tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object"}}}],
+              "tool_choice":{"type":"function","function":{"name":"f"}}}}
+            """#
         let envelope = try SignalEnvelope.decode(bytes(text))
-        guard case .providerRequest(let request) = envelope.signal else { Issue.record("wrong case"); return }
+        guard case .providerRequest(let request) = envelope.signal else {
+            Issue.record("wrong case")
+            return
+        }
         #expect(request.extra["seed"] == .integer(7))
         #expect(request.extra["response_format"] == .object(["type": .string("json_object")]))
         #expect(request.extra["logprobs"] == .null)
         #expect(request.tools?.first?.function.name == "f")
-        let reencoded = try parsed(envelope.encoded()) as! NSDictionary
-        let data = reencoded["data"] as! NSDictionary
+        let reencoded = try #require(try parsed(envelope.encoded()) as? NSDictionary, "the envelope is a JSON object")
+        let data = try #require(reencoded["data"] as? NSDictionary, "data is a JSON object")
         #expect(data["seed"] as? Int == 7)
         #expect((data["response_format"] as? NSDictionary)?["type"] as? String == "json_object")
         #expect(data["logprobs"] is NSNull)
@@ -101,12 +121,17 @@ struct SignalRoundTripTests {
     @Test("message content: string or parts, each kind round-trips")
     func contentParts() throws {
         let envelope = try SignalEnvelope.decode(bytes(SignalExamples.visionRequest))
-        guard case .visionRequest(let request) = envelope.signal else { Issue.record("wrong case"); return }
-        #expect(request.messages[0].content == .parts([
-            .text("What is in this picture?"),
-            .image(.base64("iVBORw0KGgo=", mediaType: "image/png")),
-            .imageURL(url: "https://example.com/cat.jpg", detail: "low"),
-        ]))
+        guard case .visionRequest(let request) = envelope.signal else {
+            Issue.record("wrong case")
+            return
+        }
+        #expect(
+            request.messages[0].content
+                == .parts([
+                    .text("What is in this picture?"),
+                    .image(.base64("iVBORw0KGgo=", mediaType: "image/png")),
+                    .imageURL(url: "https://example.com/cat.jpg", detail: "low"),
+                ]))
         #expect(request.messages[0].content.hasImages)
         #expect(request.messages[0].content.plainText == "What is in this picture?")
     }
@@ -124,7 +149,9 @@ struct SignalRoundTripTests {
 
     @Test("output envelopes get an id and an RFC 3339 time")
     func outputDefaults() throws {
-        let error = ProviderError(requestID: "r", errorType: .timeout, error: "upstream timed out after 30000 ms", retryable: true, retryAfterMs: 0)
+        let error = ProviderError(
+            requestID: "r", errorType: .timeout, error: "upstream timed out after 30000 ms", retryable: true,
+            retryAfterMs: 0)
         let envelope = SignalEnvelope(.providerError(error), source: "agent/openai/a")
         let id = try #require(envelope.id)
         #expect(UUID(uuidString: id) != nil)
@@ -133,24 +160,45 @@ struct SignalRoundTripTests {
         #expect(try SignalEnvelope.decode(envelope.encoded()) == envelope)
     }
 
-    @Test("decoding is safe from many tasks at once")
+    @Test("decoding is safe from many tasks at once: every decode equals the original, and so does its re-encoding")
     func concurrentDecoding() async throws {
-        let examples = Array(SignalExamples.all.values)
-        try await withThrowingTaskGroup(of: Int.self) { group in
+        let examples = SignalExamples.all.sorted { $0.key.rawValue < $1.key.rawValue }
+        #expect(examples.count == SignalType.allCases.count)
+        // The originals: each example decoded once, on one task (`roundTrip` checks them against their JSON).
+        let originals = try examples.map { try SignalEnvelope.decode(bytes($0.value)) }
+        let (checked, mismatches) = try await withThrowingTaskGroup(of: (Int, [String]).self) { group in
             for worker in 0..<8 {
                 group.addTask {
-                    var decoded = 0
+                    var checked = 0
+                    var mismatches: [String] = []
                     for i in 0..<200 {
-                        _ = try SignalEnvelope.decode(bytes(examples[(i + worker) % examples.count]))
-                        decoded += 1
+                        let index = (i + worker) % examples.count
+                        let (type, text) = examples[index]
+                        let decoded = try SignalEnvelope.decode(bytes(text))
+                        if decoded != originals[index] { mismatches.append("\(type.rawValue) decoded as \(decoded)") }
+                        let encoded = try decoded.encoded()
+                        let json = String(decoding: encoded, as: UTF8.self)
+                        if try SignalEnvelope.decode(encoded) != originals[index] {
+                            mismatches.append("\(type.rawValue) re-encoded as \(json), decodes differently")
+                        }
+                        if try parsed(encoded) != parsed(bytes(text)) {
+                            mismatches.append("\(type.rawValue) re-encoded JSON differs: \(json)")
+                        }
+                        checked += 1
                     }
-                    return decoded
+                    return (checked, mismatches)
                 }
             }
-            var total = 0
-            for try await count in group { total += count }
-            #expect(total == 1600)
+            var checked = 0
+            var mismatches: [String] = []
+            for try await (count, found) in group {
+                checked += count
+                mismatches += found
+            }
+            return (checked, mismatches)
         }
+        #expect(mismatches.first == nil, "\(mismatches.count) decodes differed from the original")
+        #expect(checked == 1600)
     }
 
     @Test("every asking signal names its answer")
@@ -158,8 +206,11 @@ struct SignalRoundTripTests {
         for type in SignalType.allCases where type.answerTypes.isEmpty == false {
             for answer in type.answerTypes { #expect(answer.answerTypes.isEmpty) }
         }
-        let asking: [SignalType] = [.providerRequest, .featureCheck, .getProviderStatus, .configureProvider, .configureFunctions, .streamRequest,
-                                    .configureSafety, .visionRequest, .loadModel, .unloadModel, .getResourceStatus, .listAvailableModels]
+        let asking: [SignalType] = [
+            .providerRequest, .featureCheck, .getProviderStatus, .configureProvider, .configureFunctions,
+            .streamRequest,
+            .configureSafety, .visionRequest, .loadModel, .unloadModel, .getResourceStatus, .listAvailableModels,
+        ]
         for type in asking { #expect(!type.answerTypes.isEmpty, "\(type.rawValue)") }
     }
 }

@@ -1,0 +1,74 @@
+/// A minimal JSON byte writer: raw fragments, escaped strings, numbers. For the hot paths that
+/// write JSON directly instead of through `JSONEncoder` (answers, ledger records).
+public struct JSONBytes: Sendable {
+    public private(set) var bytes: [UInt8]
+
+    public init(capacity: Int) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    public mutating func raw(_ fragment: String) {
+        bytes.append(contentsOf: fragment.utf8)
+    }
+
+    /// Bytes that already are JSON (a value written elsewhere), copied as they are.
+    public mutating func raw(_ json: some Collection<UInt8>) {
+        bytes.append(contentsOf: json)
+    }
+
+    /// A JSON string: quotes, and escapes for `"`, `\\` and control characters (RFC 8259).
+    /// Runs without anything to escape are copied at once.
+    public mutating func string(_ text: String) {
+        bytes.append(UInt8(ascii: "\""))
+        var text = text
+        text.withUTF8 { utf8 in
+            var runStart = 0
+            for index in 0..<utf8.count {
+                let byte = utf8[index]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
+                runStart = index + 1
+                switch byte {
+                case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+                case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+                case 0x0A: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+                case 0x0D: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+                case 0x09: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+                default:
+                    bytes.append(contentsOf: [
+                        UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                        Self.hex[Int(byte >> 4)], Self.hex[Int(byte & 0xF)],
+                    ])
+                }
+            }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<utf8.count]))
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+
+    public mutating func int(_ value: Int) {
+        bytes.append(contentsOf: String(value).utf8)
+    }
+
+    /// A finite number in its shortest round-tripping form (the caller checks `isFinite`).
+    public mutating func double(_ value: Double) {
+        bytes.append(contentsOf: value.description.utf8)
+    }
+
+    /// A JSON array of strings.
+    public mutating func strings(_ values: [String]) {
+        raw("[")
+        for (index, value) in values.enumerated() {
+            if index > 0 { raw(",") }
+            string(value)
+        }
+        raw("]")
+    }
+
+    public mutating func bool(_ value: Bool) {
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+    }
+}
