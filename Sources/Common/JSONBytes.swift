@@ -2,6 +2,8 @@
 /// write JSON directly instead of through `JSONEncoder` (answers, ledger records).
 public struct JSONBytes: Sendable {
     public private(set) var bytes: [UInt8]
+    /// Whether the open object already holds a member (the next one needs a comma).
+    private var afterMember = false
 
     public init(capacity: Int) {
         bytes = []
@@ -70,5 +72,59 @@ public struct JSONBytes: Sendable {
 
     public mutating func bool(_ value: Bool) {
         bytes.append(contentsOf: (value ? "true" : "false").utf8)
+    }
+
+    /// Opens an object; ``key(_:)`` and ``member(_:_:)-(_,String?)`` then put the commas between
+    /// its members. A nested object is opened after its member's key (or as an array element).
+    public mutating func beginObject() {
+        raw("{")
+        afterMember = false
+    }
+
+    /// Closes the object opened last.
+    public mutating func endObject() {
+        raw("}")
+        afterMember = true  // the enclosing object, if any, holds at least the member just closed
+    }
+
+    /// `"key":` in the open object (with the comma after an earlier member), for the caller to
+    /// write the value. `key` is written as it is: a name of the caller's, which needs no escaping.
+    public mutating func key(_ key: String) {
+        raw(afterMember ? #",""# : #"""#)
+        raw(key)
+        raw(#"":"#)
+        afterMember = true
+    }
+
+    /// A member of the open object; nothing when `value` is `nil`.
+    public mutating func member(_ key: String, _ value: String?) {
+        guard let value else { return }
+        self.key(key)
+        string(value)
+    }
+
+    public mutating func member(_ key: String, _ value: Int?) {
+        guard let value else { return }
+        self.key(key)
+        int(value)
+    }
+
+    /// As ``member(_:_:)-(_,String?)``, for a finite number (the caller checks `isFinite`).
+    public mutating func member(_ key: String, _ value: Double?) {
+        guard let value else { return }
+        self.key(key)
+        double(value)
+    }
+
+    public mutating func member(_ key: String, _ value: Bool?) {
+        guard let value else { return }
+        self.key(key)
+        bool(value)
+    }
+
+    public mutating func member(_ key: String, _ values: [String]?) {
+        guard let values else { return }
+        self.key(key)
+        strings(values)
     }
 }

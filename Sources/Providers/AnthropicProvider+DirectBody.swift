@@ -10,11 +10,11 @@ extension AnthropicProvider {
             request.temperature?.isFinite ?? true, request.topP?.isFinite ?? true
         else { return nil }
         var writer = JSONBytes(capacity: 512)
-        writer.raw(#"{"model":"#)
-        writer.string(request.model ?? "")
-        writer.raw(#","max_tokens":"#)
-        writer.int(request.maxTokens ?? defaultMaxTokens)
-        writer.raw(#","messages":["#)
+        writer.beginObject()
+        writer.member("model", request.model ?? "")
+        writer.member("max_tokens", request.maxTokens ?? defaultMaxTokens)
+        writer.key("messages")
+        writer.raw("[")
         var system: [String] = []
         var first = true
         for message in request.messages {
@@ -27,30 +27,19 @@ extension AnthropicProvider {
             else { return nil }
             if !first { writer.raw(",") }
             first = false
-            writer.raw(message.role == .assistant ? #"{"role":"assistant","content":"# : #"{"role":"user","content":"#)
-            writer.string(text)
-            writer.raw("}")
+            writer.beginObject()
+            writer.member("role", message.role == .assistant ? "assistant" : "user")
+            writer.member("content", text)
+            writer.endObject()
         }
         writer.raw("]")
         let systemText = system.joined(separator: "\n")
-        if !systemText.isEmpty {
-            writer.raw(#","system":"#)
-            writer.string(systemText)
-        }
-        if let value = request.temperature {
-            writer.raw(#","temperature":"#)
-            writer.double(min(value, 1))
-        }
-        if let value = request.topP {
-            writer.raw(#","top_p":"#)
-            writer.double(value)
-        }
-        if let stop = request.stop {
-            writer.raw(#","stop_sequences":"#)
-            writer.strings(stop)
-        }
-        if streaming { writer.raw(#","stream":true"#) }
-        writer.raw("}")
+        writer.member("system", systemText.isEmpty ? nil : systemText)
+        writer.member("temperature", request.temperature.map { min($0, 1) })
+        writer.member("top_p", request.topP)
+        writer.member("stop_sequences", request.stop)
+        writer.member("stream", streaming ? true : nil)
+        writer.endObject()
         return writer.bytes
     }
 }

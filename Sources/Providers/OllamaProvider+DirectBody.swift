@@ -9,48 +9,31 @@ extension OllamaProvider {
         guard request.tools?.isEmpty ?? true, request.temperature?.isFinite ?? true, request.topP?.isFinite ?? true
         else { return nil }
         var writer = JSONBytes(capacity: 512)
-        writer.raw(#"{"model":"#)
-        writer.string(request.model ?? "")
-        writer.raw(streaming ? #","stream":true,"messages":["# : #","stream":false,"messages":["#)
+        writer.beginObject()
+        writer.member("model", request.model ?? "")
+        writer.member("stream", streaming)
+        writer.key("messages")
+        writer.raw("[")
         for (index, message) in request.messages.enumerated() {
             guard case .text(let text) = message.content, (message.toolCalls ?? []).isEmpty else { return nil }
             if index > 0 { writer.raw(",") }
-            writer.raw(#"{"role":"#)
-            writer.string(message.role.rawValue)
-            writer.raw(#","content":"#)
-            writer.string(text)
-            if message.role == .tool, let name = message.name {
-                writer.raw(#","tool_name":"#)
-                writer.string(name)
-            }
-            writer.raw("}")
+            writer.beginObject()
+            writer.member("role", message.role.rawValue)
+            writer.member("content", text)
+            writer.member("tool_name", message.role == .tool ? message.name : nil)
+            writer.endObject()
         }
         writer.raw("]")
         if request.temperature != nil || request.topP != nil || request.maxTokens != nil || request.stop != nil {
-            var separator = #","options":{"#
-            func member(_ name: String) {
-                writer.raw(separator + "\"" + name + "\":")
-                separator = ","
-            }
-            if let value = request.temperature {
-                member("temperature")
-                writer.double(value)
-            }
-            if let value = request.topP {
-                member("top_p")
-                writer.double(value)
-            }
-            if let value = request.maxTokens {
-                member("num_predict")
-                writer.int(value)
-            }
-            if let value = request.stop {
-                member("stop")
-                writer.strings(value)
-            }
-            writer.raw("}")
+            writer.key("options")
+            writer.beginObject()
+            writer.member("temperature", request.temperature)
+            writer.member("top_p", request.topP)
+            writer.member("num_predict", request.maxTokens)
+            writer.member("stop", request.stop)
+            writer.endObject()
         }
-        writer.raw("}")
+        writer.endObject()
         return writer.bytes
     }
 }

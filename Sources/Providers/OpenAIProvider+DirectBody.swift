@@ -10,46 +10,34 @@ extension OpenAIProvider {
             request.temperature?.isFinite ?? true, request.topP?.isFinite ?? true
         else { return nil }
         var writer = JSONBytes(capacity: 512)
-        writer.raw(#"{"model":"#)
-        writer.string(request.model ?? "")
-        writer.raw(#","messages":["#)
+        writer.beginObject()
+        writer.member("model", request.model ?? "")
+        writer.key("messages")
+        writer.raw("[")
         for (index, message) in request.messages.enumerated() {
             guard case .text(let text) = message.content, (message.toolCalls ?? []).isEmpty else { return nil }
             if index > 0 { writer.raw(",") }
-            writer.raw(#"{"role":"#)
-            writer.string(message.role.rawValue)
-            writer.raw(#","content":"#)
-            writer.string(text)
-            if let name = message.name {
-                writer.raw(#","name":"#)
-                writer.string(name)
-            }
-            if let id = message.toolCallID {
-                writer.raw(#","tool_call_id":"#)
-                writer.string(id)
-            }
-            if message.toolCalls != nil { writer.raw(#","tool_calls":[]"#) }
-            writer.raw("}")
+            writer.beginObject()
+            writer.member("role", message.role.rawValue)
+            writer.member("content", text)
+            writer.member("name", message.name)
+            writer.member("tool_call_id", message.toolCallID)
+            writer.member("tool_calls", message.toolCalls == nil ? nil : [String]())
+            writer.endObject()
         }
         writer.raw("]")
-        if let value = request.temperature {
-            writer.raw(#","temperature":"#)
-            writer.double(value)
+        writer.member("temperature", request.temperature)
+        writer.member("max_tokens", request.maxTokens)
+        writer.member("top_p", request.topP)
+        writer.member("stop", request.stop)
+        if streaming {
+            writer.member("stream", true)
+            writer.key("stream_options")
+            writer.beginObject()
+            writer.member("include_usage", true)
+            writer.endObject()
         }
-        if let value = request.maxTokens {
-            writer.raw(#","max_tokens":"#)
-            writer.int(value)
-        }
-        if let value = request.topP {
-            writer.raw(#","top_p":"#)
-            writer.double(value)
-        }
-        if let stop = request.stop {
-            writer.raw(#","stop":"#)
-            writer.strings(stop)
-        }
-        if streaming { writer.raw(#","stream":true,"stream_options":{"include_usage":true}"#) }
-        writer.raw("}")
+        writer.endObject()
         return writer.bytes
     }
 }

@@ -1,7 +1,10 @@
-/// A JSON value read from an upstream's answer by ``ResponseJSONParser``, for the adapters' fast
-/// paths. Objects keep their members in order and are searched linearly (answers' objects are
-/// small); integer tokens are `.integer`, every other number `.number`.
-enum ResponseJSON: Sendable, Equatable {
+import Common
+
+/// A JSON value read from an upstream's answer by ``ResponseJSONParser`` (the house's
+/// ``JSONTreeParser``), for the adapters' fast paths. Objects keep their members in order and are
+/// searched linearly (answers' objects are small); integer tokens are `.integer`, every other
+/// number `.number`.
+enum ResponseJSON: Sendable, Equatable, JSONTreeValue {
     case null
     case bool(Bool)
     case integer(Int)
@@ -42,4 +45,15 @@ enum ResponseJSON: Sendable, Equatable {
         default: return nil
         }
     }
+
+    static func emptyMembers() -> [Member] { [] }
+
+    static func insert(_ value: ResponseJSON, forKey key: String, into members: inout [Member]) -> Bool {
+        guard !members.contains(where: { $0.key == key }) else { return false }
+        members.append(Member(key: key, value: value))
+        return true
+    }
 }
+
+/// Upstream answers are read in place by the house's scanner into ordered objects.
+typealias ResponseJSONParser = JSONTreeParser<ResponseJSON>

@@ -27,118 +27,62 @@ extension SignalEnvelope {
     /// `{"data":…,"id":…,"source":…,"time":…,"type":…}` (sorted keys, absent members left out).
     private func envelope(type: SignalType, capacity: Int, data: (inout JSONBytes) -> Void) -> [UInt8] {
         var json = JSONBytes(capacity: capacity)
-        json.raw(#"{"data":"#)
+        json.beginObject()
+        json.key("data")
         data(&json)
-        if let id {
-            json.raw(#","id":"#)
-            json.string(id)
-        }
-        if let source {
-            json.raw(#","source":"#)
-            json.string(source)
-        }
-        if let time {
-            json.raw(#","time":"#)
-            json.string(time)
-        }
-        json.raw(#","type":"#)
-        json.string(type.rawValue)
-        json.raw("}")
+        json.member("id", id)
+        json.member("source", source)
+        json.member("time", time)
+        json.member("type", type.rawValue)
+        json.endObject()
         return json.bytes
     }
 
     private static func write(_ r: ProviderResponse, to json: inout JSONBytes) {
-        var members = Members(json: json)
-        if let attempt = r.attempt {
-            members.key("attempt")
-            members.json.int(attempt)
-        }
-        if let cost = r.costUSD {
-            members.key("cost_usd")
-            members.json.double(cost)
-        }
-        if let reason = r.finishReason {
-            members.key("finish_reason")
-            members.json.string(reason)
-        }
-        if let instance = r.instance {
-            members.key("instance")
-            members.json.string(instance)
-        }
-        members.key("latency_ms")
-        members.json.double(r.latencyMs)
+        json.beginObject()
+        json.member("attempt", r.attempt)
+        json.member("cost_usd", r.costUSD)
+        json.member("finish_reason", r.finishReason)
+        json.member("instance", r.instance)
+        json.member("latency_ms", r.latencyMs)
         if let metadata = r.metadata {
-            members.key("metadata")
-            write(.object(metadata), to: &members.json)
+            json.key("metadata")
+            write(.object(metadata), to: &json)
         }
-        members.key("model")
-        members.json.string(r.model)
-        members.key("provider")
-        members.json.string(r.provider)
-        members.key("request_id")
-        members.json.string(r.requestID)
-        members.key("response")
-        members.json.string(r.response)
-        if let run = r.run {
-            members.key("run")
-            members.json.string(run)
-        }
+        json.member("model", r.model)
+        json.member("provider", r.provider)
+        json.member("request_id", r.requestID)
+        json.member("response", r.response)
+        json.member("run", r.run)
         if let usage = r.usage {
-            members.key("usage")
-            members.json.raw(#"{"completion_tokens":"#)
-            members.json.int(usage.completionTokens)
-            members.json.raw(#","prompt_tokens":"#)
-            members.json.int(usage.promptTokens)
-            members.json.raw(#","total_tokens":"#)
-            members.json.int(usage.totalTokens)
-            members.json.raw("}")
+            json.key("usage")
+            json.beginObject()
+            json.member("completion_tokens", usage.completionTokens)
+            json.member("prompt_tokens", usage.promptTokens)
+            json.member("total_tokens", usage.totalTokens)
+            json.endObject()
         }
-        json = members.close()
+        json.endObject()
     }
 
     private static func write(_ e: ProviderError, to json: inout JSONBytes) {
-        var members = Members(json: json)
-        if let attempt = e.attempt {
-            members.key("attempt")
-            members.json.int(attempt)
-        }
-        members.key("error")
-        members.json.string(e.error)
-        members.key("error_type")
-        members.json.string(e.errorType.rawValue)
-        if let field = e.field {
-            members.key("field")
-            members.json.string(field)
-        }
-        if let instance = e.instance {
-            members.key("instance")
-            members.json.string(instance)
-        }
+        json.beginObject()
+        json.member("attempt", e.attempt)
+        json.member("error", e.error)
+        json.member("error_type", e.errorType.rawValue)
+        json.member("field", e.field)
+        json.member("instance", e.instance)
         if let metadata = e.metadata {
-            members.key("metadata")
-            write(.object(metadata), to: &members.json)
+            json.key("metadata")
+            write(.object(metadata), to: &json)
         }
-        if let model = e.model {
-            members.key("model")
-            members.json.string(model)
-        }
-        if let provider = e.provider {
-            members.key("provider")
-            members.json.string(provider)
-        }
-        members.key("request_id")
-        members.json.string(e.requestID)
-        if let retryAfter = e.retryAfterMs {
-            members.key("retry_after_ms")
-            members.json.int(retryAfter)
-        }
-        members.key("retryable")
-        members.json.bool(e.retryable)
-        if let status = e.statusCode {
-            members.key("status_code")
-            members.json.int(status)
-        }
-        json = members.close()
+        json.member("model", e.model)
+        json.member("provider", e.provider)
+        json.member("request_id", e.requestID)
+        json.member("retry_after_ms", e.retryAfterMs)
+        json.member("retryable", e.retryable)
+        json.member("status_code", e.statusCode)
+        json.endObject()
     }
 
     /// Whether `JSONEncoder` would write these values as ``write(_:to:)`` does: finite numbers
@@ -180,29 +124,6 @@ extension SignalEnvelope {
                 write(members[key]!, to: &json)
             }
             json.raw("}")
-        }
-    }
-
-    /// An object's members, comma-separated.
-    private struct Members {
-        var json: JSONBytes
-        private var first = true
-
-        init(json: JSONBytes) {
-            self.json = json
-            self.json.raw("{")
-        }
-
-        mutating func key(_ name: String) {
-            json.raw(first ? "\"" : ",\"")
-            json.raw(name)
-            json.raw("\":")
-            first = false
-        }
-
-        mutating func close() -> JSONBytes {
-            json.raw("}")
-            return json
         }
     }
 }

@@ -72,57 +72,47 @@ public struct JournalRecord: Sendable, Hashable {
     public var encoded: [UInt8] {
         let outputBytes = outputs.reduce(0) { $0 + $1.value.count + 96 }
         var json = JSONBytes(capacity: 160 + outputBytes)
-        json.raw("{\"request_id\":")
-        json.string(key.requestID)
-        json.raw(",\"attempt\":")
-        json.int(key.attempt)
-        json.raw(",\"state\":\"\(state.rawValue)\",\"request_partition\":")
-        json.int(Int(requestPartition))
-        json.raw(",\"request_offset\":")
-        json.int(Int(requestOffset))
-        json.raw(",\"worker\":")
-        json.string(worker)
-        json.raw(",\"recorded_at_ms\":")
-        json.int(Int(recordedAtMs))
+        json.beginObject()
+        json.member("request_id", key.requestID)
+        json.member("attempt", key.attempt)
+        json.member("state", state.rawValue)
+        json.member("request_partition", Int(requestPartition))
+        json.member("request_offset", Int(requestOffset))
+        json.member("worker", worker)
+        json.member("recorded_at_ms", Int(recordedAtMs))
         if !outputs.isEmpty {
-            json.raw(",\"outputs\":[")
+            json.key("outputs")
+            json.raw("[")
             for (index, output) in outputs.enumerated() {
-                json.raw(index == 0 ? "{\"topic\":" : ",{\"topic\":")
-                json.string(output.topic)
-                if let partition = output.partition {
-                    json.raw(",\"partition\":")
-                    json.int(Int(partition))
-                }
-                if let key = output.key {
-                    json.raw(",\"key\":")
-                    json.string(String(decoding: key, as: UTF8.self))
-                }
-                json.raw(",\"headers\":[")
+                if index > 0 { json.raw(",") }
+                json.beginObject()
+                json.member("topic", output.topic)
+                json.member("partition", output.partition.map(Int.init))
+                json.member("key", output.key.map { String(decoding: $0, as: UTF8.self) })
+                json.key("headers")
+                json.raw("[")
                 for (index, header) in output.headers.enumerated() {
-                    json.raw(index == 0 ? "{\"key\":" : ",{\"key\":")
-                    json.string(header.key)
-                    if let value = header.value {
-                        json.raw(",\"value\":")
-                        json.string(String(decoding: value, as: UTF8.self))
-                    }
-                    json.raw("}")
+                    if index > 0 { json.raw(",") }
+                    json.beginObject()
+                    json.member("key", header.key)
+                    json.member("value", header.value.map { String(decoding: $0, as: UTF8.self) })
+                    json.endObject()
                 }
                 json.raw("]")
                 // Raw only when it cannot break a batch's lines (see ``batch(_:topic:partition:key:)``).
                 if output.value.first == UInt8(ascii: "{"), output.value.last == UInt8(ascii: "}"),
                     !output.value.contains(0x0A)
                 {
-                    json.raw(",\"value\":")
+                    json.key("value")
                     json.raw(output.value)
                 } else {
-                    json.raw(",\"value_text\":")
-                    json.string(String(decoding: output.value, as: UTF8.self))
+                    json.member("value_text", String(decoding: output.value, as: UTF8.self))
                 }
-                json.raw("}")
+                json.endObject()
             }
             json.raw("]")
         }
-        json.raw("}")
+        json.endObject()
         return json.bytes
     }
 

@@ -1,37 +1,45 @@
-/// A strict JSON (RFC 8259) parser for upstream answers, reading bytes in place (a `ByteBuffer`'s
-/// storage, no `Data` copy) into ``ResponseJSON``. It gives up — answers `nil` — on anything it is
-/// not sure about: syntax errors, invalid UTF-8, lone surrogates, duplicate keys, nesting deeper
-/// than 64, integers beyond `Int`, non-finite numbers, a byte-order mark. The adapters then read
-/// the same bytes with `JSONSerialization`, which classifies a real error as before.
-struct ResponseJSONParser {
-    private let bytes: UnsafeRawBufferPointer
-    private var index = 0
-    private var depth = 0
+/// The house's strict JSON (RFC 8259) parser for the fast paths (hot signals, upstream
+/// answers), reading bytes in place (no `Data` copy) into any ``JSONTreeValue`` value. It gives up
+/// — answers `nil` — on anything it is not sure about: syntax errors, invalid UTF-8, lone
+/// surrogates, duplicate keys, nesting deeper than 64, integers beyond `Int` (and `-0`),
+/// non-finite numbers, a byte-order mark. Its callers then read the same bytes with their strict
+/// decoder (`Codable`, `JSONSerialization`), which gives the precise result or error.
+///
+/// `@inlinable` so that each value type gets its own specialized copy in the module using it.
+public struct JSONTreeParser<Value: JSONTreeValue> {
+    @usableFromInline let bytes: UnsafeRawBufferPointer
+    @usableFromInline var index = 0
+    @usableFromInline var depth = 0
 
-    static let maximumDepth = 64
+    public static var maximumDepth: Int { 64 }
 
-    static func parse(_ bytes: UnsafeRawBufferPointer) -> ResponseJSON? {
-        var parser = ResponseJSONParser(bytes: bytes)
-        guard let value = parser.value() else { return nil }
-        parser.skipWhitespace()
-        return parser.index == bytes.count ? value : nil
+    @inlinable
+    public static func parse(_ bytes: UnsafeRawBufferPointer) -> Value? {
+        var scanner = JSONTreeParser(bytes: bytes)
+        guard let value = scanner.value() else { return nil }
+        scanner.skipWhitespace()
+        return scanner.index == bytes.count ? value : nil
     }
 
-    static func parse(_ text: String) -> ResponseJSON? {
+    @inlinable
+    public static func parse(_ text: String) -> Value? {
         var text = text
         return text.withUTF8 { parse(UnsafeRawBufferPointer($0)) }
     }
 
-    static func parse(_ bytes: some Collection<UInt8>) -> ResponseJSON? {
+    @inlinable
+    public static func parse(_ bytes: some Collection<UInt8>) -> Value? {
         if let parsed = bytes.withContiguousStorageIfAvailable({ parse(UnsafeRawBufferPointer($0)) }) { return parsed }
         return Array(bytes).withUnsafeBytes { parse($0) }
     }
 
-    private init(bytes: UnsafeRawBufferPointer) {
+    @inlinable
+    init(bytes: UnsafeRawBufferPointer) {
         self.bytes = bytes
     }
 
-    private mutating func skipWhitespace() {
+    @inlinable
+    mutating func skipWhitespace() {
         while index < bytes.count {
             switch bytes[index] {
             case 0x20, 0x0A, 0x0D, 0x09: index += 1
@@ -40,21 +48,23 @@ struct ResponseJSONParser {
         }
     }
 
-    private mutating func value() -> ResponseJSON? {
+    @inlinable
+    mutating func value() -> Value? {
         skipWhitespace()
         guard index < bytes.count else { return nil }
         switch bytes[index] {
         case UInt8(ascii: "{"): return object()
         case UInt8(ascii: "["): return array()
-        case UInt8(ascii: "\""): return string().map(ResponseJSON.string)
-        case UInt8(ascii: "t"): return literal("true", .bool(true))
-        case UInt8(ascii: "f"): return literal("false", .bool(false))
-        case UInt8(ascii: "n"): return literal("null", .null)
+        case UInt8(ascii: "\""): return string().map(Value.string)
+        case UInt8(ascii: "t"): return literal("true", Value.bool(true))
+        case UInt8(ascii: "f"): return literal("false", Value.bool(false))
+        case UInt8(ascii: "n"): return literal("null", Value.null)
         default: return number()
         }
     }
 
-    private mutating func literal(_ word: StaticString, _ value: ResponseJSON) -> ResponseJSON? {
+    @inlinable
+    mutating func literal(_ word: StaticString, _ value: Value) -> Value? {
         let count = word.utf8CodeUnitCount
         guard index + count <= bytes.count else { return nil }
         let start = word.utf8Start
@@ -63,50 +73,50 @@ struct ResponseJSONParser {
         return value
     }
 
-    private mutating func object() -> ResponseJSON? {
+    @inlinable
+    mutating func object() -> Value? {
         depth += 1
         defer { depth -= 1 }
         guard depth <= Self.maximumDepth else { return nil }
         index += 1
-        var members: [ResponseJSON.Member] = []
+        var members = Value.emptyMembers()
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
-            return .object(members)
+            return Value.object(members)
         }
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\""), let key = string() else { return nil }
-            // Which of two equal keys wins differs between parsers: leave it to the slow path.
-            guard !members.contains(where: { $0.key == key }) else { return nil }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return nil }
             index += 1
             guard let member = value() else { return nil }
-            members.append(ResponseJSON.Member(key: key, value: member))
+            guard Value.insert(member, forKey: key, into: &members) else { return nil }
             skipWhitespace()
             guard index < bytes.count else { return nil }
             if bytes[index] == UInt8(ascii: ",") {
                 index += 1
             } else if bytes[index] == UInt8(ascii: "}") {
                 index += 1
-                return .object(members)
+                return Value.object(members)
             } else {
                 return nil
             }
         }
     }
 
-    private mutating func array() -> ResponseJSON? {
+    @inlinable
+    mutating func array() -> Value? {
         depth += 1
         defer { depth -= 1 }
         guard depth <= Self.maximumDepth else { return nil }
         index += 1
-        var elements: [ResponseJSON] = []
+        var elements: [Value] = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
             index += 1
-            return .array(elements)
+            return Value.array(elements)
         }
         while true {
             guard let element = value() else { return nil }
@@ -117,7 +127,7 @@ struct ResponseJSONParser {
                 index += 1
             } else if bytes[index] == UInt8(ascii: "]") {
                 index += 1
-                return .array(elements)
+                return Value.array(elements)
             } else {
                 return nil
             }
@@ -125,7 +135,8 @@ struct ResponseJSONParser {
     }
 
     /// A string token starting at its opening quote.
-    private mutating func string() -> String? {
+    @inlinable
+    mutating func string() -> String? {
         index += 1
         let start = index
         var ascii = true
@@ -163,7 +174,8 @@ struct ResponseJSONParser {
     }
 
     /// The escape after a backslash, appended as UTF-8.
-    private mutating func escape(into utf8: inout [UInt8]) -> Bool {
+    @inlinable
+    mutating func escape(into utf8: inout [UInt8]) -> Bool {
         let escape = bytes[index]
         index += 1
         switch escape {
@@ -197,7 +209,8 @@ struct ResponseJSONParser {
         return true
     }
 
-    private mutating func hex4() -> UInt32? {
+    @inlinable
+    mutating func hex4() -> UInt32? {
         guard index + 4 <= bytes.count else { return nil }
         var value: UInt32 = 0
         for _ in 0..<4 {
@@ -215,11 +228,13 @@ struct ResponseJSONParser {
         return value
     }
 
-    private func isDigit(_ position: Int) -> Bool {
+    @inlinable
+    func isDigit(_ position: Int) -> Bool {
         position < bytes.count && bytes[position] >= UInt8(ascii: "0") && bytes[position] <= UInt8(ascii: "9")
     }
 
-    private mutating func number() -> ResponseJSON? {
+    @inlinable
+    mutating func number() -> Value? {
         let start = index
         let negative = bytes[index] == UInt8(ascii: "-")
         if negative { index += 1 }
@@ -260,12 +275,12 @@ struct ResponseJSONParser {
         if integral {
             // Beyond Int (or "-0", whose sign an Int loses): the slow path decides.
             guard fits, !(negative && integer == 0) else { return nil }
-            if negative { return .integer(integer) }
+            if negative { return Value.integer(integer) }
             guard integer != Int.min else { return nil }
-            return .integer(-integer)
+            return Value.integer(-integer)
         }
         let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         guard let value = Double(text), value.isFinite else { return nil }
-        return .number(value)
+        return Value.number(value)
     }
 }
