@@ -78,13 +78,13 @@ struct KafkaBench: AsyncParsableCommand {
     var agentInFlight: Int = 512
 
     @Option(name: .long, help: "Agent suite: requests of the slow-provider scenario.")
-    var agentSlowRequests: Int = 20_000
+    var agentSlowRequests: Int = 30_000
 
     @Option(name: .long, help: "Agent suite: provider latency of the slow-provider scenario, in milliseconds.")
     var agentSlowLatencyMs: Int = 200
 
     @Option(name: .long, help: "Agent suite: max in flight (= max concurrent calls) of the slow-provider scenario.")
-    var agentSlowInFlight: Int = 6_000
+    var agentSlowInFlight: Int = 10_000
 
     @Option(name: .long, help: "Adapters suite: requests of each 0-ms scenario.")
     var adapterRequests: Int = 20_000

@@ -180,9 +180,16 @@ struct ClusterRateLimitTests {
             """
         )
 
+        // The sliding window bounds the admissions in any 60 s, not the whole flood: on a loaded
+        // machine the paced flood can take longer than a minute, and the budget freed after 60 s
+        // is rightly used again. So the busiest 60 s of admissions (answer times) is what is checked.
+        let busiest = Self.busiestWindow(admittedAt, seconds: Double(Self.windowSeconds))
         #expect(
-            (570...630).contains(total),
-            "\(agents) agent(s) admitted \(total) in one minute, the limit is \(Self.limit) (per instance: \(admitted))"
+            (570...630).contains(busiest),
+            """
+            \(agents) agent(s) admitted \(busiest) in the busiest minute (\(total) in all, over \(span)), the limit \
+            is \(Self.limit) (per instance: \(admitted))
+            """
         )
         #expect(total + refused.values.reduce(0, +) == Self.offered, "every flood request answered once")
         #expect(Set(admitted.keys) == Set(split.keys), "every instance admitted its share: \(admitted)")
@@ -190,6 +197,18 @@ struct ClusterRateLimitTests {
             misplaced.isEmpty,
             "answered by the instance owning the partition (no rebalance during the flood): \(misplaced.prefix(5))")
         #expect(calls == total, "refused requests never reach the provider: \(calls) calls for \(total) admitted")
+    }
+
+    /// The most of `times` (seconds) within any `seconds` long window.
+    static func busiestWindow(_ times: [Double], seconds: Double) -> Int {
+        let sorted = times.sorted()
+        var start = 0
+        var most = 0
+        for end in sorted.indices {
+            while sorted[end] - sorted[start] >= seconds { start += 1 }
+            most = max(most, end - start + 1)
+        }
+        return most
     }
 
     /// A `provider_request` for `partition`; an `expired` one is refused (`deadline_exceeded`)
