@@ -114,48 +114,26 @@ public struct ProviderAgentConfiguration: Sendable {
     /// cluster (`staging.`, ...) never share a consumer group.
     public var groupID: String { topicPrefix + "llm-provider-\(provider)" }
 
+    /// The agent's Kafka clients, named `agent-<provider>-<instance>`.
+    var kafkaClients: WorkerKafkaClients {
+        WorkerKafkaClients(
+            bootstrapServers: bootstrapServers, clientID: "agent-\(provider)-\(instanceID)",
+            properties: kafkaProperties,
+            latency: latency)
+    }
+
     var consumerConfiguration: KafkaConsumerConfiguration {
-        var configuration = KafkaConsumerConfiguration(
-            common: KafkaConfiguration(
-                bootstrapServers: bootstrapServers, clientID: "agent-\(provider)-\(instanceID)",
-                // At the in-flight bound the agent stops taking messages and librdkafka's prefetch
-                // fills up to this bound (its default, 64 MB, would dwarf the in-flight requests).
-                properties: ["queued.max.messages.kbytes": "8192"].merging(kafkaProperties) { _, given in given }
-            ),
-            groupID: groupID
-        )
-        configuration.sessionTimeout = sessionTimeout
-        // Frequent commits keep what a crash redelivers (answered again from the ledger) small.
-        configuration.commitInterval = .seconds(1)
-        configuration.fetchMaxWait = latency.fetchWait
-        // Small batches: a batch already polled is handed out one message at a time as slots free.
-        configuration.pollBatchSize = max(1, min(512, maxInFlight / 4))
-        return configuration
+        // Small batches: a batch already polled waits in memory until slots free.
+        kafkaClients.groupConsumer(
+            groupID: groupID, sessionTimeout: sessionTimeout, pollBatchSize: max(1, min(512, maxInFlight / 4)))
     }
 
     /// A consumer that reads assigned partitions (ledger, control topic) outside any group.
     func readerConfiguration(purpose: String) -> KafkaConsumerConfiguration {
-        var configuration = KafkaConsumerConfiguration(
-            common: KafkaConfiguration(
-                bootstrapServers: bootstrapServers, clientID: "agent-\(provider)-\(instanceID)-\(purpose)",
-                properties: kafkaProperties
-            ),
-            groupID: "llm-\(purpose)-reader-\(provider)"
-        )
-        configuration.pollBatchSize = 1_000
-        configuration.fetchMaxWait = latency.fetchWait
-        return configuration
+        kafkaClients.reader(purpose: purpose, groupID: "llm-\(purpose)-reader-\(provider)")
     }
 
-    var producerConfiguration: KafkaProducerConfiguration {
-        KafkaProducerConfiguration(
-            common: KafkaConfiguration(
-                bootstrapServers: bootstrapServers, clientID: "agent-\(provider)-\(instanceID)",
-                properties: kafkaProperties
-            ),
-            linger: latency.linger
-        )
-    }
+    var producerConfiguration: KafkaProducerConfiguration { kafkaClients.producer }
 
     /// What the worker runtime runs this agent with.
     var workerConfiguration: WorkerConfiguration {

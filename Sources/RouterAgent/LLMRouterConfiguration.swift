@@ -83,41 +83,23 @@ public struct LLMRouterConfiguration: Sendable {
     public var groupID: String { topicPrefix + "llm-router" }
     public var source: String { "router/\(instanceID)" }
 
+    /// The router's Kafka clients, named `router-<instance>`.
+    var kafkaClients: WorkerKafkaClients {
+        WorkerKafkaClients(
+            bootstrapServers: bootstrapServers, clientID: "router-\(instanceID)", properties: kafkaProperties,
+            latency: latency)
+    }
+
     var consumerConfiguration: KafkaConsumerConfiguration {
-        var configuration = KafkaConsumerConfiguration(
-            common: KafkaConfiguration(
-                bootstrapServers: bootstrapServers, clientID: "router-\(instanceID)",
-                properties: ["queued.max.messages.kbytes": "8192"].merging(kafkaProperties) { _, given in given }
-            ),
-            groupID: groupID
-        )
-        configuration.sessionTimeout = sessionTimeout
-        configuration.commitInterval = .seconds(1)
-        configuration.fetchMaxWait = latency.fetchWait
-        configuration.pollBatchSize = 256
-        return configuration
+        kafkaClients.groupConsumer(groupID: groupID, sessionTimeout: sessionTimeout, pollBatchSize: 256)
     }
 
     /// Reads every partition of one of the router's topics (`status`, `journal`), outside any group.
     func readerConfiguration(purpose: String) -> KafkaConsumerConfiguration {
-        var configuration = KafkaConsumerConfiguration(
-            common: KafkaConfiguration(
-                bootstrapServers: bootstrapServers, clientID: "router-\(instanceID)-\(purpose)",
-                properties: kafkaProperties),
-            groupID: "llm-router-\(purpose)-reader"
-        )
-        configuration.pollBatchSize = 1_000
-        configuration.fetchMaxWait = latency.fetchWait
-        return configuration
+        kafkaClients.reader(purpose: purpose, groupID: "llm-router-\(purpose)-reader")
     }
 
-    var producerConfiguration: KafkaProducerConfiguration {
-        KafkaProducerConfiguration(
-            common: KafkaConfiguration(
-                bootstrapServers: bootstrapServers, clientID: "router-\(instanceID)", properties: kafkaProperties),
-            linger: latency.linger
-        )
-    }
+    var producerConfiguration: KafkaProducerConfiguration { kafkaClients.producer }
 
     /// What the worker runtime runs this router with.
     var workerConfiguration: WorkerConfiguration {
