@@ -10,8 +10,9 @@ import Synchronization
 ///   trip), or throws a ``KafkaError``; it completes within the configured delivery timeout.
 /// - ``enqueue(_:)`` is the high-volume path: it returns once librdkafka accepted the message,
 ///   and its outcome arrives later on ``deliveryReports``. Callers using it must read that stream.
-/// - ``produce(_:onDelivery:)`` hands the outcome to a closure on the producer's poll thread, with
-///   no task and no continuation per message: the path of the worker runtime.
+/// - ``produce(_:onDelivery:)`` hands the outcome to a closure on the thread serving delivery
+///   reports (the producer's poll thread, or one in `flush`/`close`), with no task and no
+///   continuation per message: the path of the worker runtime.
 ///
 /// Both wait (without blocking a thread) while the local queue is full. A dedicated thread polls
 /// librdkafka, so delivery reports are handled as soon as they arrive. As a `Service`, the
@@ -71,8 +72,8 @@ public final class KafkaProducer: Service, Sendable {
     /// What a delivery closure receives: where the message was written, or why it was not.
     public typealias DeliveryHandler = @Sendable (Result<KafkaDeliveryReceipt, KafkaError>) -> Void
 
-    /// Produces `message`; `onDelivery` runs once with its outcome, on the producer's poll thread
-    /// (keep it short and never block in it: store an offset, produce the next message, resume a
+    /// Produces `message`; `onDelivery` runs once with its outcome, on the thread serving delivery
+    /// reports: the poll thread, or a caller of `flush`/`close` (keep it short and never block in it: store an offset, produce the next message, resume a
     /// waiter). Returns `nil` when librdkafka accepted the message, else the error, and then
     /// `onDelivery` is never called: ``KafkaError/Code/queueFull`` (wait with
     /// ``waitForQueueSpace(after:)`` and try again) or a permanent error.
@@ -262,7 +263,7 @@ public final class KafkaProducer: Service, Sendable {
         return KafkaError(consuming: error, context: "produce to topic '\(message.topic)'")
     }
 
-    /// Runs on the poll thread for every delivery report.
+    /// Runs for every delivery report, on the thread serving it (see ``TopicNameCache``).
     private static func handleDelivery(
         _ message: UnsafePointer<rd_kafka_message_t>,
         topics: TopicNameCache,
@@ -287,15 +288,18 @@ public final class KafkaProducer: Service, Sendable {
 /// Topic names by librdkafka topic handle, for delivery reports: a report names its topic by
 /// handle, and making a `String` of it for every message costs an allocation.
 ///
-/// `@unchecked Sendable`: used only on the producer's poll thread (delivery reports are served
-/// there and nowhere else); the handles live as long as the producer.
-private final class TopicNameCache: @unchecked Sendable {
-    private var names: [OpaquePointer: String] = [:]
+/// Reports are served by whichever thread polls the handle: the producer's poll thread, and also a
+/// thread in `rd_kafka_flush` (`flush`, `close`). So the map is behind a mutex; the handles live
+/// as long as the producer.
+private final class TopicNameCache: Sendable {
+    /// Keyed by the handle's address.
+    private let names = Mutex<[UInt: String]>([:])
 
     func name(of topic: OpaquePointer) -> String {
-        if let known = names[topic] { return known }
+        let key = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(topic)))
+        if let known = names.withLock({ $0[key] }) { return known }
         let name = String(cString: rd_kafka_topic_name(topic))
-        names[topic] = name
+        names.withLock { $0[key] = name }
         return name
     }
 }
