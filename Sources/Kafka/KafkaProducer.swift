@@ -73,10 +73,11 @@ public final class KafkaProducer: Service, Sendable {
     public typealias DeliveryHandler = @Sendable (Result<KafkaDeliveryReceipt, KafkaError>) -> Void
 
     /// Produces `message`; `onDelivery` runs once with its outcome, on the thread serving delivery
-    /// reports: the poll thread, or a caller of `flush`/`close` (keep it short and never block in it: store an offset, produce the next message, resume a
-    /// waiter). Returns `nil` when librdkafka accepted the message, else the error, and then
-    /// `onDelivery` is never called: ``KafkaError/Code/queueFull`` (wait with
-    /// ``waitForQueueSpace(after:)`` and try again) or a permanent error.
+    /// reports: the poll thread, or a caller of `flush`/`close` (keep it short and never block in
+    /// it: store an offset, produce the next message, resume a waiter). Returns `nil` when
+    /// librdkafka accepted the message, else the error, and then `onDelivery` is never called:
+    /// ``KafkaError/Code/queueFull`` (wait with ``waitForQueueSpace(after:)`` and try again) or a
+    /// permanent error.
     public func produce(_ message: KafkaProducerMessage, onDelivery: @escaping DeliveryHandler) -> KafkaError? {
         let box = Unmanaged.passRetained(DeliveryCallback(onDelivery))
         guard let error = produce(message, opaque: box.toOpaque()) else { return nil }
