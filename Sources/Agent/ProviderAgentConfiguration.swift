@@ -129,8 +129,9 @@ public struct ProviderAgentConfiguration: Sendable {
     }
 
     /// A consumer that reads assigned partitions (ledger, control topic) outside any group.
-    func readerConfiguration(purpose: String) -> KafkaConsumerConfiguration {
-        kafkaClients.reader(purpose: purpose, groupID: "llm-\(purpose)-reader-\(provider)")
+    func readerConfiguration(purpose: String, minimumFetchWait: Duration = .zero) -> KafkaConsumerConfiguration {
+        kafkaClients.reader(
+            purpose: purpose, groupID: "llm-\(purpose)-reader-\(provider)", minimumFetchWait: minimumFetchWait)
     }
 
     var producerConfiguration: KafkaProducerConfiguration { kafkaClients.producer }
@@ -139,7 +140,8 @@ public struct ProviderAgentConfiguration: Sendable {
     var workerConfiguration: WorkerConfiguration {
         WorkerConfiguration(
             name: source, consumer: consumerConfiguration, producer: producerConfiguration,
-            reader: readerConfiguration(purpose: "ledger"), inputs: [requestTopic], deadLetterTopic: deadLetterTopic,
+            reader: readerConfiguration(purpose: "ledger", minimumFetchWait: WorkerKafkaClients.historyFetchWait),
+            inputs: [requestTopic], deadLetterTopic: deadLetterTopic,
             maxInFlight: maxInFlight,
             journal: ledger
                 ? JournalConfiguration(

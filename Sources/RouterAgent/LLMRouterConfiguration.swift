@@ -95,8 +95,9 @@ public struct LLMRouterConfiguration: Sendable {
     }
 
     /// Reads every partition of one of the router's topics (`status`, `journal`), outside any group.
-    func readerConfiguration(purpose: String) -> KafkaConsumerConfiguration {
-        kafkaClients.reader(purpose: purpose, groupID: "llm-router-\(purpose)-reader")
+    func readerConfiguration(purpose: String, minimumFetchWait: Duration = .zero) -> KafkaConsumerConfiguration {
+        kafkaClients.reader(
+            purpose: purpose, groupID: "llm-router-\(purpose)-reader", minimumFetchWait: minimumFetchWait)
     }
 
     var producerConfiguration: KafkaProducerConfiguration { kafkaClients.producer }
@@ -105,7 +106,7 @@ public struct LLMRouterConfiguration: Sendable {
     var workerConfiguration: WorkerConfiguration {
         WorkerConfiguration(
             name: source, consumer: consumerConfiguration, producer: producerConfiguration,
-            reader: readerConfiguration(purpose: "journal"),
+            reader: readerConfiguration(purpose: "journal", minimumFetchWait: WorkerKafkaClients.historyFetchWait),
             inputs: [routerRequestTopic, errorTopic, delayTopic], deadLetterTopic: deadLetterTopic,
             maxInFlight: maxInFlight,
             shortWaitLimit: shortWaitLimit, delays: DelayTopic(name: delayTopic),

@@ -39,15 +39,24 @@ public struct WorkerKafkaClients: Sendable {
         return configuration
     }
 
-    /// A reader of partitions it assigns itself, outside the worker's group (`clientID-purpose`).
-    public func reader(purpose: String, groupID: String) -> KafkaConsumerConfiguration {
+    /// The shortest fetch wait of a reader of history (the journal). A broker may need longer than
+    /// a short wait to find an offset deep in a long partition: Tansu 0.6.0 answers a fetch at
+    /// offset 999,931 of a 1,000,000-record partition with nothing, again and again, at a 5-ms wait,
+    /// and at once at 20 ms. Waiting longer costs nothing while there is data to read.
+    public static let historyFetchWait = Duration.milliseconds(100)
+
+    /// A reader of partitions it assigns itself, outside the worker's group (`clientID-purpose`),
+    /// fetching with the latency profile's wait, or `minimumFetchWait` when that is longer.
+    public func reader(purpose: String, groupID: String, minimumFetchWait: Duration = .zero)
+        -> KafkaConsumerConfiguration
+    {
         var configuration = KafkaConsumerConfiguration(
             common: KafkaConfiguration(
                 bootstrapServers: bootstrapServers, clientID: "\(clientID)-\(purpose)", properties: properties),
             groupID: groupID
         )
         configuration.pollBatchSize = 1_000
-        configuration.fetchMaxWait = latency.fetchWait
+        configuration.fetchMaxWait = max(latency.fetchWait, minimumFetchWait)
         return configuration
     }
 
