@@ -4,9 +4,12 @@
 # awaited-send round trip, consume->produce pass-through, for 200 B and 1 KB messages), the agent
 # benchmark (the provider agent with a 0-ms and a 200-ms test provider against the raw
 # pass-through), the real adapters against the fake upstream, and the scale suite (1, 2, 4 agent
-# processes against the fake upstream; the pause a joining and a leaving agent cause). Prints the
-# tables to standard output (progress on standard error); `--suite kafka`, `--suite agent`,
-# `--suite adapters` or `--suite scale` runs one of them.
+# processes against the fake upstream; the pause a joining and a leaving agent cause), the latency
+# suite (direct and routed, one at a time and 64 in flight, for every latency profile; where a
+# request waits, hop by hop; one stream's time to first chunk) and the ledger suite (a new
+# assignment over a 1,000,000-record ledger partition). Prints the tables to standard output
+# (progress on standard error); `--suite kafka`, `--suite agent`, `--suite adapters`,
+# `--suite scale`, `--suite latency` or `--suite ledger` runs one of them.
 #
 # By default the benchmark starts its own Tansu broker on a free loopback port and stops it at
 # the end; `--bootstrap host:port` uses a running broker instead. Extra arguments go to
