@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up the machine (idempotent) and runs every test: unit tests, integration tests against a
 # real broker (Tansu on a free loopback port, started here and stopped on exit), and the
-# embedded-broker (librdkafka mock cluster) tests, in three phases (see below). Extra arguments go
+# embedded-broker (librdkafka mock cluster) tests, in four phases (see below). Extra arguments go
 # to one `swift test` run instead (e.g. `scripts/test.sh --filter AgentTests`).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -40,17 +40,23 @@ if [ "$#" -gt 0 ]; then
   exit
 fi
 
-# Every test, in three phases. The suites that SIGKILL, scale out and flood agent and router
-# processes load both cores (and the one broker) for minutes; run beside the other ~480 tests they
-# made timing-bound tests elsewhere miss their deadlines. So: everything else first, then the
-# process suites together, then the two chaos suites. Every phase runs; the script fails if any did.
+# Every test, in four phases. Tests that start processes (agents, routers, the CLI, the fake
+# upstream, the Python SDKs) load both cores and the one broker; run beside the other ~450 tests
+# they made timing-bound tests elsewhere miss their deadlines. So: the in-process tests first, then
+# the suites that run the CLI and the fake upstream as processes, then those that start, kill and
+# flood agent and router processes, then the two chaos suites. Every phase runs; the script fails
+# if any did.
+CLI_SUITES='AgentCommandTests|AgentLocalEndToEndTests|AgentOpenAIEndToEndTests|BrokerCommandTests'
+CLI_SUITES+='|FakeUpstreamCLITests|RunCommandTests|SDKFidelityTests|SendCommandTests'
 PROCESS_SUITES='RouterWaitTests|AgentProcessTests|AgentReassignmentTests|ClusterRateLimitTests'
 CHAOS_SUITES='RouterKillTests|ScaleOutTests'
 status=0
-echo "[test] phase 1 of 3: all but the process and chaos suites"
-swift test --skip-build --skip "\.($PROCESS_SUITES|$CHAOS_SUITES)/" || status=1
-echo "[test] phase 2 of 3: the process suites ($PROCESS_SUITES)"
-swift test --skip-build --filter "\.($PROCESS_SUITES)/" || status=1
-echo "[test] phase 3 of 3: the chaos suites ($CHAOS_SUITES)"
-swift test --skip-build --filter "\.($CHAOS_SUITES)/" || status=1
+echo "[test] phase 1 of 4: the in-process tests"
+swift test --skip-build --skip "\\.($CLI_SUITES|$PROCESS_SUITES|$CHAOS_SUITES)/" || status=1
+echo "[test] phase 2 of 4: the CLI and fake-upstream processes ($CLI_SUITES)"
+swift test --skip-build --filter "\\.($CLI_SUITES)/" || status=1
+echo "[test] phase 3 of 4: agent and router processes ($PROCESS_SUITES)"
+swift test --skip-build --filter "\\.($PROCESS_SUITES)/" || status=1
+echo "[test] phase 4 of 4: the chaos suites ($CHAOS_SUITES)"
+swift test --skip-build --filter "\\.($CHAOS_SUITES)/" || status=1
 exit "$status"
