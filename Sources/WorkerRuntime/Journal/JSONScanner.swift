@@ -1,3 +1,5 @@
+import Common
+
 /// A minimal JSON reader for the journal's own records: walks an object's members, reads strings
 /// and integers, and hands out other values as raw byte ranges without building them. It reads
 /// what ``JournalRecord`` writes (and the ledger's earlier format); anything else makes it give
@@ -57,72 +59,10 @@ struct JSONScanner {
     mutating func readString() -> String? {
         skipWhitespace()
         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
-        index += 1
-        let start = index
-        // The common case: no escapes.
-        while index < bytes.count, bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "\\") { index += 1 }
-        guard index < bytes.count else { return nil }
-        if bytes[index] == UInt8(ascii: "\"") {
-            defer { index += 1 }
-            return String(decoding: bytes[start..<index], as: UTF8.self)
-        }
-        var text = Array(bytes[start..<index])
-        while index < bytes.count {
-            let byte = bytes[index]
-            index += 1
-            switch byte {
-            case UInt8(ascii: "\""):
-                return String(decoding: text, as: UTF8.self)
-            case UInt8(ascii: "\\"):
-                guard index < bytes.count else { return nil }
-                let escaped = bytes[index]
-                index += 1
-                switch escaped {
-                case UInt8(ascii: "n"): text.append(0x0A)
-                case UInt8(ascii: "t"): text.append(0x09)
-                case UInt8(ascii: "r"): text.append(0x0D)
-                case UInt8(ascii: "b"): text.append(0x08)
-                case UInt8(ascii: "f"): text.append(0x0C)
-                case UInt8(ascii: "u"):
-                    guard let scalar = readUnicodeEscape() else { return nil }
-                    text.append(contentsOf: String(Character(scalar)).utf8)
-                default: text.append(escaped)
-                }
-            default:
-                text.append(byte)
-            }
-        }
-        return nil
-    }
-
-    private mutating func readHex4() -> UInt32? {
-        guard index + 4 <= bytes.count else { return nil }
-        var value: UInt32 = 0
-        for _ in 0..<4 {
-            let byte = bytes[index]
-            index += 1
-            let digit: UInt32
-            switch byte {
-            case 48...57: digit = UInt32(byte - 48)
-            case 65...70: digit = UInt32(byte - 55)
-            case 97...102: digit = UInt32(byte - 87)
-            default: return nil
-            }
-            value = value << 4 | digit
-        }
-        return value
-    }
-
-    private mutating func readUnicodeEscape() -> Unicode.Scalar? {
-        guard let high = readHex4() else { return nil }
-        if (0xD800..<0xDC00).contains(high) {
-            guard index + 6 <= bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
-            else { return nil }
-            index += 2
-            guard let low = readHex4(), (0xDC00..<0xE000).contains(low) else { return nil }
-            return Unicode.Scalar(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
-        }
-        return Unicode.Scalar(high)
+        var position = index
+        let text = bytes.withUnsafeBytes { JSONStringToken.read($0, at: &position) }
+        index = position
+        return text
     }
 
     mutating func readInt() -> Int64? {
