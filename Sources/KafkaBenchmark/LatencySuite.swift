@@ -245,12 +245,13 @@ struct LatencySuite {
         func row(_ profile: String, _ path: String) -> Row {
             Row(
                 profile: profile, path: path, inFlight: inFlight, requests: count,
-                rate: Double(count) / elapsed.seconds,
+                rate: Double(calls.count) / elapsed.seconds,  // answered calls (timeouts are in the notes)
                 latency: latency, cpuMicroseconds: cpu.seconds * 1_000_000 / Double(count))
         }
     }
 
-    /// `count` calls to `topic`, at most `inFlight` at once; each must be answered by a response.
+    /// `count` calls to `topic`, at most `inFlight` at once; each must be answered by a response or
+    /// time out (counted in the client's stats).
     static func measure(_ client: ProviderClient, to topic: String, count: Int, inFlight: Int, tag: String) async throws
         -> Measurement
     {
@@ -268,7 +269,14 @@ struct LatencySuite {
                             messages: [ChatMessage(role: .user, content: .text("hello \(index)"))],
                             model: model, maxTokens: 16)
                         let sent = ContinuousClock.now
-                        let result = try await client.call(request, to: topic)
+                        let result: ProviderCallResult
+                        do {
+                            result = try await client.call(request, to: topic)
+                        } catch let error as ProviderClientError where error.code == .timedOut {
+                            // Counted by the client (the profile's note says how many); the
+                            // latencies are those of the calls answered.
+                            continue
+                        }
                         guard result.response != nil else {
                             throw BenchmarkFailure(
                                 """
