@@ -262,8 +262,8 @@ public final class KafkaWorker<Handler: WorkerHandler>: Service, Sendable {
     private func runTimer() async {
         while !Task.isCancelled {
             let next = context.fireDue(at: .now)
-            let wasFull = context.core.withLock { $0.window.deferred < configuration.maxDeferred }
-            if wasFull,
+            let hasRoom = context.core.withLock { $0.window.deferred < configuration.maxDeferred }
+            if hasRoom,
                 let reader = parkedReader.withLock({ parked -> CheckedContinuation<Void, Never>? in
                     defer { parked = nil }
                     return parked

@@ -128,8 +128,8 @@ public final class WorkerContext: WorkerIO, Sendable {
         }
     }
 
-    /// Publishes `letter`-style: the message's bytes to the dead-letter topic with the reason,
-    /// then finishes it (a dead letter too large is cut to fit).
+    /// Publishes the message's bytes to the dead-letter topic with the reason, then finishes it
+    /// (a dead letter too large is cut to fit).
     public func deadLetter(_ message: WorkerMessage, code: String, reason: String) {
         logger.warning(
             "message dead-lettered",
