@@ -1,3 +1,5 @@
+import Common
+
 // The decoding fast path for the agent's hot signals (`provider_request`, `stream_request`,
 // `vision_request` with plain-text messages): a direct parse into values, without Foundation's
 // `Codable` machinery, which cost ~40 µs per request (the largest single item in the agent's
@@ -7,59 +9,112 @@
 // the result or the precise error. `FastPathEquivalenceTests` checks both paths agree.
 extension SignalDecoder {
     static func fastDecode(_ bytes: [UInt8]) -> SignalEnvelope? {
-        guard case .object(let top)? = FastJSONParser.parse(bytes), case .string(let rawType)? = top["type"] else {
-            return nil
+        guard case .object(let top)? = SignalJSONParser.parse(bytes) else { return nil }
+        var wrap: ((ProviderRequest) -> Signal)?
+        var id: String?
+        var source: String?
+        var time: String?
+        var data: [OrderedJSON.Member]?
+        // One pass over the members; other top-level members are ignored, as the strict path does.
+        for member in top {
+            switch member.key {
+            case "type":
+                guard case .string(let rawType) = member.value else { return nil }
+                switch rawType {
+                case SignalType.providerRequest.rawValue: wrap = Signal.providerRequest
+                case SignalType.streamRequest.rawValue: wrap = Signal.streamRequest
+                case SignalType.visionRequest.rawValue: wrap = Signal.visionRequest
+                default: return nil
+                }
+            case "id":
+                guard case .string(let value) = member.value else { return nil }
+                id = value
+            case "source":
+                guard case .string(let value) = member.value else { return nil }
+                source = value
+            case "time":
+                guard case .string(let value) = member.value else { return nil }
+                time = value
+            case "data":
+                guard case .object(let members) = member.value else { return nil }
+                data = members
+            default:
+                continue
+            }
         }
-        let wrap: (ProviderRequest) -> Signal
-        switch rawType {
-        case SignalType.providerRequest.rawValue: wrap = Signal.providerRequest
-        case SignalType.streamRequest.rawValue: wrap = Signal.streamRequest
-        case SignalType.visionRequest.rawValue: wrap = Signal.visionRequest
-        default: return nil
-        }
-        guard let id = top.fastOptionalString("id"), let source = top.fastOptionalString("source"),
-            let time = top.fastOptionalString("time"),
-            case .object(let data)? = top["data"], let request = ProviderRequest(fast: data)
-        else { return nil }
+        guard let wrap, let data, let request = ProviderRequest(fast: data) else { return nil }
         return SignalEnvelope(signal: wrap(request), id: id, source: source, time: time)
     }
 }
 
+/// The hot signals' decoding fast path reads its bytes with the house's scanner into ordered
+/// objects, walked once.
+typealias SignalJSONParser = JSONTreeParser<OrderedJSON>
+
 extension ProviderRequest {
-    init?(fast o: [String: JSONValue]) {
-        guard case .string(let requestID)? = o["request_id"], !requestID.isEmpty,
-            case .array(let rawMessages)? = o["messages"], !rawMessages.isEmpty
-        else { return nil }
+    init?(fast members: [OrderedJSON.Member]) {
+        var requestID: String?
         var messages: [ChatMessage] = []
-        messages.reserveCapacity(rawMessages.count)
-        for raw in rawMessages {
-            guard case .object(let fields) = raw, let message = ChatMessage(fast: fields) else { return nil }
-            messages.append(message)
-        }
-        guard o["tools"] == nil, o["tool_choice"] == nil, o["route"] == nil,
-            let model = o.fastOptionalString("model"),
-            let temperature = o.fastOptionalDouble("temperature", in: 0...2),
-            let maxTokens = o.fastOptionalInt("max_tokens", atLeast: 1),
-            let topP = o.fastOptionalDouble("top_p", in: 0...1),
-            let stop = o.fastOptionalStrings("stop"),
-            let stream = o.fastOptionalBool("stream"),
-            let expiresAt = o.fastOptionalString("expires_at"),
-            let timeoutMs = o.fastOptionalInt("timeout_ms", atLeast: 1),
-            let partitionKey = o.fastOptionalString("partition_key"),
-            let replyTo = o.fastOptionalString("reply_to"),
-            let provider = o.fastOptionalString("provider"),
-            let attempt = o.fastOptionalInt("attempt", atLeast: 1)
-        else { return nil }
+        var model: String?
+        var temperature: Double?
+        var maxTokens: Int?
+        var topP: Double?
+        var stop: [String]?
+        var stream: Bool?
+        var expiresAt: String?
+        var timeoutMs: Int?
+        var partitionKey: String?
+        var replyTo: String?
+        var provider: String?
+        var attempt: Int?
         var metadata: [String: JSONValue]?
-        if let raw = o["metadata"] {
-            guard case .object(let values) = raw, raw.isFastPathExact else { return nil }
-            metadata = values
-        }
         var extra: [String: JSONValue] = [:]
-        for (key, value) in o where !Self.fastKnownKeys.contains(key) {
-            guard value.isFastPathExact else { return nil }
-            extra[key] = value
+        for member in members {
+            let value = member.value
+            switch member.key {
+            case "request_id":
+                guard case .string(let id) = value, !id.isEmpty else { return nil }
+                requestID = id
+            case "messages":
+                guard case .array(let rawMessages) = value, !rawMessages.isEmpty else { return nil }
+                messages.reserveCapacity(rawMessages.count)
+                for raw in rawMessages {
+                    guard case .object(let fields) = raw, let message = ChatMessage(fast: fields) else { return nil }
+                    messages.append(message)
+                }
+            case "tools", "tool_choice", "route": return nil
+            case "model": guard Self.fastString(value, into: &model) else { return nil }
+            case "temperature": guard Self.fastDouble(value, in: 0...2, into: &temperature) else { return nil }
+            case "max_tokens": guard Self.fastInt(value, atLeast: 1, into: &maxTokens) else { return nil }
+            case "top_p": guard Self.fastDouble(value, in: 0...1, into: &topP) else { return nil }
+            case "stop":
+                guard case .array(let values) = value else { return nil }
+                var strings: [String] = []
+                for value in values {
+                    guard case .string(let string) = value else { return nil }
+                    strings.append(string)
+                }
+                stop = strings
+            case "stream":
+                guard case .bool(let flag) = value else { return nil }
+                stream = flag
+            case "expires_at": guard Self.fastString(value, into: &expiresAt) else { return nil }
+            case "timeout_ms": guard Self.fastInt(value, atLeast: 1, into: &timeoutMs) else { return nil }
+            case "partition_key": guard Self.fastString(value, into: &partitionKey) else { return nil }
+            case "reply_to": guard Self.fastString(value, into: &replyTo) else { return nil }
+            case "provider": guard Self.fastString(value, into: &provider) else { return nil }
+            case "attempt": guard Self.fastInt(value, atLeast: 1, into: &attempt) else { return nil }
+            case "metadata":
+                guard case .object = value, value.isFastPathExact, case .object(let values) = JSONValue(value) else {
+                    return nil
+                }
+                metadata = values
+            default:
+                guard value.isFastPathExact else { return nil }
+                extra[member.key] = JSONValue(value)
+            }
         }
+        guard let requestID, !messages.isEmpty else { return nil }
         self.init(
             requestID: requestID, messages: messages, model: model, temperature: temperature, maxTokens: maxTokens,
             topP: topP, stop: stop, tools: nil, toolChoice: nil, stream: stream, expiresAt: expiresAt,
@@ -69,80 +124,90 @@ extension ProviderRequest {
         )
     }
 
-    static let fastKnownKeys: Set<String> = Set(CodingKeys.allCases.map(\.rawValue))
+    // A member of the simple kind is stored and `true`; anything else (null, another type, out
+    // of range) is `false`, which sends the message to the strict path.
+
+    private static func fastString(_ value: OrderedJSON, into field: inout String?) -> Bool {
+        guard case .string(let string) = value else { return false }
+        field = string
+        return true
+    }
+
+    private static func fastInt(_ value: OrderedJSON, atLeast minimum: Int, into field: inout Int?) -> Bool {
+        guard case .integer(let number) = value, number >= minimum else { return false }
+        field = number
+        return true
+    }
+
+    private static func fastDouble(_ value: OrderedJSON, in range: ClosedRange<Double>, into field: inout Double?)
+        -> Bool
+    {
+        switch value {
+        case .integer(let number) where range.contains(Double(number)): field = Double(number)
+        case .number(let number) where range.contains(number): field = number
+        default: return false
+        }
+        return true
+    }
 }
 
 extension ChatMessage {
-    init?(fast fields: [String: JSONValue]) {
-        guard case .string(let rawRole)? = fields["role"], let role = Role(rawValue: rawRole),
-            case .string(let text)? = fields["content"],
-            fields["tool_call_id"] == nil, fields["tool_calls"] == nil,
-            let name = fields.fastOptionalString("name")
-        else { return nil }
+    init?(fast fields: [OrderedJSON.Member]) {
+        var role: Role?
+        var text: String?
+        var name: String?
+        // Other members are ignored, as the strict path does.
+        for field in fields {
+            switch field.key {
+            case "role":
+                guard case .string(let rawRole) = field.value, let known = Role(rawValue: rawRole) else { return nil }
+                role = known
+            case "content":
+                guard case .string(let content) = field.value else { return nil }
+                text = content
+            case "name":
+                guard case .string(let value) = field.value else { return nil }
+                name = value
+            case "tool_call_id", "tool_calls":
+                return nil
+            default:
+                continue
+            }
+        }
+        guard let role, let text else { return nil }
         self.init(role: role, content: .text(text), name: name)
     }
 }
 
-extension JSONValue {
+extension OrderedJSON {
     /// No fractional or exponent numbers anywhere: `.number` values are where the strict path
     /// (which tries `Int` before `Double`) may decode differently.
     var isFastPathExact: Bool {
         switch self {
         case .number: false
         case .array(let values): values.allSatisfy(\.isFastPathExact)
-        case .object(let values): values.values.allSatisfy(\.isFastPathExact)
+        case .object(let members): members.allSatisfy(\.value.isFastPathExact)
         default: true
         }
     }
 }
 
-// Optional members: `.some(nil)` when absent, `nil` when present but not the simple case
-// (which sends the message to the strict path).
-extension Dictionary where Key == String, Value == JSONValue {
-    func fastOptionalString(_ key: String) -> String?? {
-        switch self[key] {
-        case nil: .some(nil)
-        case .string(let value)?: .some(value)
-        default: nil
-        }
-    }
-
-    func fastOptionalBool(_ key: String) -> Bool?? {
-        switch self[key] {
-        case nil: .some(nil)
-        case .bool(let value)?: .some(value)
-        default: nil
-        }
-    }
-
-    func fastOptionalInt(_ key: String, atLeast minimum: Int) -> Int?? {
-        switch self[key] {
-        case nil: .some(nil)
-        case .integer(let value)? where value >= minimum: .some(value)
-        default: nil
-        }
-    }
-
-    func fastOptionalDouble(_ key: String, in range: ClosedRange<Double>) -> Double?? {
-        switch self[key] {
-        case nil: return .some(nil)
-        case .integer(let value)? where range.contains(Double(value)): return .some(Double(value))
-        case .number(let value)? where range.contains(value): return .some(value)
-        default: return nil
-        }
-    }
-
-    func fastOptionalStrings(_ key: String) -> [String]?? {
-        switch self[key] {
-        case nil: return .some(nil)
-        case .array(let values)?:
-            var strings: [String] = []
-            for value in values {
-                guard case .string(let string) = value else { return nil }
-                strings.append(string)
-            }
-            return .some(strings)
-        default: return nil
+extension JSONValue {
+    /// The same value with its objects as dictionaries (keys are unique: the parser refused
+    /// duplicates).
+    init(_ value: OrderedJSON) {
+        switch value {
+        case .null: self = .null
+        case .bool(let flag): self = .bool(flag)
+        case .integer(let number): self = .integer(number)
+        case .number(let number): self = .number(number)
+        case .string(let string): self = .string(string)
+        case .array(let values): self = .array(values.map(JSONValue.init))
+        case .object(let members):
+            var object: [String: JSONValue] = [:]
+            object.reserveCapacity(members.count)
+            for member in members { object[member.key] = JSONValue(member.value) }
+            self = .object(object)
         }
     }
 }

@@ -1,4 +1,5 @@
 internal import Foundation
+import Synchronization
 
 extension SignalEnvelope: Codable {
     enum CodingKeys: String, CodingKey {
@@ -100,8 +101,16 @@ extension SignalEnvelope: Codable {
     }
 
     static func now() -> String {
-        timeStyle.format(Date())
+        let date = Date()
+        let millisecond = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        // Formatting costs more than the rest of an answer's envelope; answers are many per millisecond.
+        if let text = lastTime.withLock({ $0.millisecond == millisecond ? $0.text : nil }) { return text }
+        let text = timeStyle.format(date)
+        lastTime.withLock { $0 = (millisecond, text) }
+        return text
     }
+
+    private static let lastTime = Mutex<(millisecond: Int64, text: String)>((-1, ""))
 
     /// A value type, configured once and only read afterwards.
     private static let timeStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)

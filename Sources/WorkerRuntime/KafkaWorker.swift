@@ -253,8 +253,10 @@ public final class KafkaWorker<Handler: WorkerHandler>: Service, Sendable {
 
     private func runJobs() async {
         await withDiscardingTaskGroup { group in
-            for await job in context.pendingJobs {
-                group.addTask { await job() }
+            while true {
+                let batch = await context.jobs.next()
+                if batch.isEmpty { break }
+                for job in batch { group.addTask { await job() } }
             }
         }
     }

@@ -37,8 +37,7 @@ public final class WorkerContext: WorkerIO, Sendable {
     /// The journal, when the configuration has one.
     public let journal: Journal?
     let core: Mutex<Core>
-    private let jobs: AsyncStream<@Sendable () async -> Void>.Continuation
-    let pendingJobs: AsyncStream<@Sendable () async -> Void>
+    let jobs = JobQueue()
     private let wallClock: @Sendable () -> Int64
 
     init(
@@ -61,7 +60,6 @@ public final class WorkerContext: WorkerIO, Sendable {
                 logger: logger, clock: wallClock)
         }
         core = Mutex(Core(window: KafkaInFlightWindow(capacity: configuration.maxInFlight)))
-        (pendingJobs, jobs) = AsyncStream<@Sendable () async -> Void>.makeStream()
     }
 
     /// Milliseconds since the epoch, as the worker's clock says.
@@ -203,7 +201,7 @@ public final class WorkerContext: WorkerIO, Sendable {
     /// drain deadline passes or the worker is cancelled: a job must then end its message
     /// (usually ``abandon(_:)``).
     public func submit(_ job: @escaping @Sendable () async -> Void) {
-        jobs.yield(job)
+        jobs.submit(job)
     }
 
     func finishJobs() {

@@ -127,6 +127,6 @@ struct FastPathEquivalenceTests {
             "metadata":{"deep":\#(deep)}}}
             """#
         #expect(SignalDecoder.fastDecode(Array(json.utf8)) == nil)
-        #expect(FastJSONParser.parse(Array("[[[]]]".utf8)) == .array([.array([.array([])])]))
+        #expect(SignalJSONParser.parse(Array("[[[]]]".utf8)) == .array([.array([.array([])])]))
     }
 }

@@ -70,8 +70,18 @@ public struct JournalRecord: Sendable, Hashable {
     // MARK: Encoding
 
     public var encoded: [UInt8] {
-        let outputBytes = outputs.reduce(0) { $0 + $1.value.count + 96 }
-        var json = JSONBytes(capacity: 160 + outputBytes)
+        var json = JSONBytes(capacity: encodedCapacity)
+        write(to: &json)
+        return json.bytes
+    }
+
+    /// About what ``encoded`` takes, for reserving buffers.
+    var encodedCapacity: Int {
+        outputs.reduce(160) { $0 + $1.value.count + 96 }
+    }
+
+    /// Writes the record as one compact JSON object.
+    func write(to json: inout JSONBytes) {
         json.beginObject()
         json.member("request_id", key.requestID)
         json.member("attempt", key.attempt)
@@ -113,7 +123,6 @@ public struct JournalRecord: Sendable, Hashable {
             json.raw("]")
         }
         json.endObject()
-        return json.bytes
     }
 
     /// The record as a Kafka message to `topic`, at the request's partition number.
@@ -130,14 +139,14 @@ public struct JournalRecord: Sendable, Hashable {
     public static func batch(
         _ records: [JournalRecord], topic: String, partition: Int32, key: String, timestampMs: Int64
     ) -> KafkaProducerMessage {
-        var value: [UInt8] = []
-        value.reserveCapacity(records.reduce(0) { $0 + 200 + $1.outputs.reduce(0) { $0 + $1.value.count * 11 / 10 } })
+        var json = JSONBytes(capacity: records.reduce(0) { $0 + $1.encodedCapacity })
         for (index, record) in records.enumerated() {
-            if index > 0 { value.append(0x0A) }
-            value.append(contentsOf: record.encoded)
+            if index > 0 { json.raw("\n") }
+            record.write(to: &json)
         }
         return KafkaProducerMessage(
-            topic: topic, partition: partition, key: Array(key.utf8), value: value, timestampMilliseconds: timestampMs)
+            topic: topic, partition: partition, key: Array(key.utf8), value: json.bytes,
+            timestampMilliseconds: timestampMs)
     }
 
     /// The lines of a journal message (one record each).
