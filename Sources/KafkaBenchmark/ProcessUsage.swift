@@ -43,10 +43,12 @@ enum ProcessUsage {
         // jemalloc (linked into the executables on Linux): purge every arena's unused pages
         // (`arena.<MALLCTL_ARENAS_ALL>.purge`); glibc's `malloc_trim` does not reach its heap.
         if let symbol = dlsym(process, "mallctl") {
-            typealias Control = @convention(c) (
-                UnsafePointer<CChar>?, UnsafeMutableRawPointer?, UnsafeMutablePointer<Int>?, UnsafeMutableRawPointer?,
-                Int
-            ) -> Int32
+            typealias Control =
+                @convention(c) (
+                    UnsafePointer<CChar>?, UnsafeMutableRawPointer?, UnsafeMutablePointer<Int>?,
+                    UnsafeMutableRawPointer?,
+                    Int
+                ) -> Int32
             _ = unsafeBitCast(symbol, to: Control.self)("arena.4096.purge", nil, nil, nil, 0)
             return
         }
