@@ -109,7 +109,9 @@ public final class WorkerContext: WorkerIO, Sendable {
             if let due = Self.dueMs(of: output), due > now { latestDue = max(latestDue ?? due, due) }
         }
         guard let due = latestDue else {
-            send(outputs.map(Self.undelayed), for: message, fallback: fallback)
+            // Usually nothing to strip: the outputs go as they are, without a copy.
+            let plain = outputs.contains(where: Self.isDelayed) ? outputs.map(Self.undelayed) : outputs
+            send(plain, for: message, fallback: fallback)
             return
         }
         let wait = Duration.milliseconds(due - now)
@@ -364,10 +366,15 @@ public final class WorkerContext: WorkerIO, Sendable {
     }
 
     static func undelayed(_ output: KafkaProducerMessage) -> KafkaProducerMessage {
-        guard output.headers.contains(where: { $0.key.hasPrefix("delay-") }) else { return output }
+        guard isDelayed(output) else { return output }
         var plain = output
         plain.headers.removeAll { $0.key.hasPrefix("delay-") }
         return plain
+    }
+
+    /// Whether `output` carries delay headers.
+    static func isDelayed(_ output: KafkaProducerMessage) -> Bool {
+        output.headers.contains { $0.key.hasPrefix("delay-") }
     }
 }
 

@@ -86,35 +86,45 @@ struct JournalBook: Sendable {
     }
 
     mutating func claim(_ waiter: Waiter, input: TopicPartition, nowMs: Int64) -> Step {
-        let window = configuration.window
-        let margin = configuration.clockSkewMargin
-        // In place (`partitions[input]!`): a copy of the partition would copy its index.
-        guard partitions[input] != nil else { return .answer(.abandoned) }
-        switch partitions[input]!.phase {
-        case .cold:
-            partitions[input]!.phase = .building([waiter])
-            let first = min(nowMs, waiter.timestampMs ?? nowMs)
-            let from = first - Journal.milliseconds(window) - Journal.milliseconds(margin)
-            return .build(input: input, generation: partitions[input]!.generation, fromMs: from)
-        case .building:
-            partitions[input]!.appendWaiting(waiter)
-            return .wait
-        case .ready:
-            if partitions[input]!.inFlight[waiter.key] != nil {
-                partitions[input]!.inFlight[waiter.key]!.append(waiter)
-                waited += 1
+        let window = Journal.milliseconds(configuration.window)
+        let margin = Journal.milliseconds(configuration.clockSkewMargin)
+        var recall = false
+        var waits = false
+        let step = withPartition(input) { partition -> Step in
+            switch partition.phase {
+            case .cold:
+                partition.phase = .building([waiter])
+                let first = min(nowMs, waiter.timestampMs ?? nowMs)
+                return .build(input: input, generation: partition.generation, fromMs: first - window - margin)
+            case .building:
+                partition.appendWaiting(waiter)
                 return .wait
-            }
-            switch partitions[input]!.index.entry(waiter.key) {
-            case let found? where found.state == .done:
-                return .fetch(input: input, offset: found.offset)
-            case let found:
-                partitions[input]!.inFlight[waiter.key] = []
-                let recall = found?.state == .started
-                if recall { recalls += 1 }
-                return .answer(.claimed(recall: recall))
+            case .ready:
+                if partition.inFlight[waiter.key] != nil {
+                    partition.inFlight[waiter.key]!.append(waiter)
+                    waits = true
+                    return .wait
+                }
+                switch partition.index.entry(waiter.key) {
+                case let found? where found.state == .done:
+                    return .fetch(input: input, offset: found.offset)
+                case let found:
+                    partition.inFlight[waiter.key] = []
+                    recall = found?.state == .started
+                    return .answer(.claimed(recall: recall))
+                }
             }
         }
+        if recall { recalls += 1 }
+        if waits { waited += 1 }
+        return step ?? .answer(.abandoned)
+    }
+
+    /// Runs `body` on the partition of `input` in place (one lookup, no copy of its index);
+    /// `nil` when it is not owned.
+    private mutating func withPartition<R>(_ input: TopicPartition, _ body: (inout Partition) -> R) -> R? {
+        guard let slot = partitions.index(forKey: input) else { return nil }
+        return body(&partitions.values[slot])
     }
 
     /// The index of `input` was read: the claims that waited (claim each again).
@@ -158,15 +168,15 @@ struct JournalBook: Sendable {
         _ key: JournalKey, state: JournalRecord.State, input: TopicPartition, offset: Int64, recordedAtMs: Int64,
         nowMs: Int64, finishing: Bool
     ) -> [Waiter] {
-        guard partitions[input] != nil else { return [] }
-        partitions[input]!.index.apply(key, state: state, offset: offset, recordedAtMs: recordedAtMs, nowMs: nowMs)
-        return finishing ? (partitions[input]!.inFlight.removeValue(forKey: key) ?? []) : []
+        withPartition(input) { partition in
+            partition.index.apply(key, state: state, offset: offset, recordedAtMs: recordedAtMs, nowMs: nowMs)
+            return finishing ? (partition.inFlight.removeValue(forKey: key) ?? []) : []
+        } ?? []
     }
 
     /// Ends a key's flight without a record: the copies that waited (claim each again).
     mutating func finish(_ key: JournalKey, input: TopicPartition) -> [Waiter] {
-        guard partitions[input] != nil else { return [] }
-        return partitions[input]!.inFlight.removeValue(forKey: key) ?? []
+        withPartition(input) { $0.inFlight.removeValue(forKey: key) ?? [] } ?? []
     }
 
     var entries: Int { partitions.values.reduce(0) { $0 + $1.index.count } }
