@@ -12,7 +12,7 @@
 FROM swift:6.2-noble AS build
 
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends librdkafka-dev libjemalloc-dev pkg-config \
+    && apt-get install -y --no-install-recommends librdkafka-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /build
@@ -31,7 +31,7 @@ RUN swift build -c release --product provider-agents \
 FROM swift:6.2-noble-slim
 
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends librdkafka1 libjemalloc2 ca-certificates \
+    && apt-get install -y --no-install-recommends librdkafka1 ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin agents
 

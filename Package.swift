@@ -1,10 +1,6 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-/// The executables allocate with jemalloc on Linux: glibc's malloc spent ~13% of the agent's CPU
-/// (arena locks, consolidation) in the benchmark profile; see docs/benchmarks.md.
-let jemalloc: [LinkerSetting] = [.linkedLibrary("jemalloc", .when(platforms: [.linux]))]
-
 let strictSwift: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("InternalImportsByDefault"),
@@ -156,8 +152,7 @@ let package = Package(
         .executableTarget(
             name: "ProviderAgentsCLI",
             dependencies: ["ProviderAgentsCommands"],
-            swiftSettings: strictSwift,
-            linkerSettings: jemalloc
+            swiftSettings: strictSwift
         ),
         // `kafka-bench`: the Kafka baseline, the agent against it, adapters, scale-out, latency, ledger.
         .executableTarget(
@@ -177,8 +172,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
-            swiftSettings: strictSwift,
-            linkerSettings: jemalloc
+            swiftSettings: strictSwift
         ),
         // Helpers shared by integration tests and benchmarks: a Tansu broker on a free loopback port,
         // agent OS processes, their status, a paced load.

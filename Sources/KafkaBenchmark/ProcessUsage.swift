@@ -34,26 +34,12 @@ enum ProcessUsage {
 
     private static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
 
-    /// Returns free heap memory to the system (jemalloc's purge, else glibc's `malloc_trim(0)`;
-    /// looked up at run time since Swift's Glibc module exports neither), so that a baseline RSS
-    /// taken afterwards is not padded with memory freed by earlier phases that later allocations
-    /// would silently reuse.
+    /// Returns free heap memory to the system (glibc `malloc_trim(0)`, looked up at run time since
+    /// Swift's Glibc module does not export it), so that a baseline RSS taken afterwards is not
+    /// padded with memory freed by earlier phases that later allocations would silently reuse.
     static func trimHeap() {
-        let process = dlopen(nil, RTLD_NOW)
-        // jemalloc (linked into the executables on Linux): purge every arena's unused pages
-        // (`arena.<MALLCTL_ARENAS_ALL>.purge`); glibc's `malloc_trim` does not reach its heap.
-        if let symbol = dlsym(process, "mallctl") {
-            typealias Control =
-                @convention(c) (
-                    UnsafePointer<CChar>?, UnsafeMutableRawPointer?, UnsafeMutablePointer<Int>?,
-                    UnsafeMutableRawPointer?,
-                    Int
-                ) -> Int32
-            _ = unsafeBitCast(symbol, to: Control.self)("arena.4096.purge", nil, nil, nil, 0)
-            return
-        }
         typealias Trim = @convention(c) (Int) -> Int32
-        guard let symbol = dlsym(process, "malloc_trim") else { return }
+        guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "malloc_trim") else { return }
         _ = unsafeBitCast(symbol, to: Trim.self)(0)
     }
 }
