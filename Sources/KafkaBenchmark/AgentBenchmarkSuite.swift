@@ -123,7 +123,10 @@ struct AgentBenchmarkSuite {
         if let perRequest = slowRow.bytesPerInFlight {
             targets.append(
                 "agent (\(slow.setup.label)) memory per in-flight request: "
-                    + String(format: "%.1f KiB", perRequest / 1024)
+                    + String(format: "%.1f KiB in use", perRequest / 1024)
+                    + (slowRow.residentBytesPerInFlight.map {
+                        String(format: " (%.1f KiB by the RSS as read, with freed buffers)", $0 / 1024)
+                    } ?? "")
                         + """
                          (target ≤ \(Int(Target.bytesPerInFlight / 1024)) KiB: \
                         \(verdict(perRequest <= Target.bytesPerInFlight)))

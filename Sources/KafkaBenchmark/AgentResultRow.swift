@@ -21,8 +21,11 @@ struct AgentResultRow: Sendable {
     /// Resident memory with the agent warmed up and idle, and when it reported its highest in_flight (bytes).
     var residentIdle: Int?
     var residentPeak: Int?
-    /// (peak RSS − idle RSS) / the agent's in_flight at that moment, in bytes.
+    /// (memory in use at the highest in_flight − idle RSS) / that in_flight, in bytes: RSS after
+    /// freed heap is given back, at both ends.
     var bytesPerInFlight: Double?
+    /// The same from the RSS as read (its high-water mark includes buffers already freed).
+    var residentBytesPerInFlight: Double?
 
     init(scenario: String, provider: String, requests: Int, size: Int, answers: AnswerCollector.Outcome) {
         self.scenario = scenario
@@ -51,7 +54,8 @@ extension AgentResultRow {
         // Memory per request the agent holds: RSS when it reported its highest in_flight.
         if let idle = outcome.residentIdle, let peak = outcome.peakAgentInFlight, peak.inFlight > 0 {
             residentPeak = peak.residentBytes
-            bytesPerInFlight = Double(peak.residentBytes - idle) / Double(peak.inFlight)
+            residentBytesPerInFlight = Double(peak.residentBytes - idle) / Double(peak.inFlight)
+            bytesPerInFlight = Double((peak.liveBytes ?? peak.residentBytes) - idle) / Double(peak.inFlight)
         }
     }
 }

@@ -7,6 +7,7 @@ struct AgentResultTable {
     private static let headers = [
         "scenario", "provider", "requests", "size", "rate req/s", "steady req/s", "CPU µs/req", "broker µs/req",
         "peak calls", "peak in_flight", "RSS idle MiB", "RSS peak MiB", "KiB/in-flight",
+        "KiB/in-flight RSS",
     ]
 
     func render() -> String {
@@ -28,6 +29,7 @@ struct AgentResultTable {
             row.residentIdle.map(mebibytes) ?? "",
             row.residentPeak.map(mebibytes) ?? "",
             row.bytesPerInFlight.map { String(format: "%.1f", $0 / 1024) } ?? "",
+            row.residentBytesPerInFlight.map { String(format: "%.1f", $0 / 1024) } ?? "",
         ]
     }
 

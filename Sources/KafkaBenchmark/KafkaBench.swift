@@ -464,8 +464,10 @@ struct KafkaBench: AsyncParsableCommand {
 
                     """
                     + """
-                    RSS idle: warmed up, nothing in flight; RSS peak: when the highest in_flight was reported; \
-                    KiB/in-flight = (peak − idle) / in_flight \
+                    RSS idle: warmed up, nothing in flight, freed heap given back; RSS peak: when the highest \
+                    in_flight was reported; KiB/in-flight = (memory in use then − idle) / in_flight, the memory in \
+                    use being the RSS once freed heap is given back (malloc_trim); KiB/in-flight RSS: the same from \
+                    the RSS as read, whose high-water mark holds buffers already freed (the load producer's) \
 
                     """
                 + "(MiB = 2^20 B, KiB = 2^10 B).")

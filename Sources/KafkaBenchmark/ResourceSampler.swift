@@ -7,6 +7,9 @@ final class ResourceSampler: Sendable {
     struct Sample: Sendable {
         var inFlight: Int
         var residentBytes: Int
+        /// RSS right after returning free heap to the system (``ProcessUsage/trimHeap()``): the
+        /// memory in use, without the high-water mark of buffers already freed.
+        var liveBytes: Int?
     }
 
     struct Summary: Sendable {

@@ -35,9 +35,14 @@ final class StatusWatch: Sendable {
 
     private func record(_ inFlight: Int) {
         let resident = ProcessUsage.residentBytes() ?? 0
+        guard inFlight > (highest.withLock { $0?.inFlight ?? 0 }) else { return }
+        // A new highest: the memory in use too, once freed heap is given back (the load
+        // producer's sent buffers, for one, are freed but stay resident).
+        ProcessUsage.trimHeap()
+        let live = ProcessUsage.residentBytes()
         highest.withLock { highest in
             if inFlight > (highest?.inFlight ?? 0) {
-                highest = ResourceSampler.Sample(inFlight: inFlight, residentBytes: resident)
+                highest = ResourceSampler.Sample(inFlight: inFlight, residentBytes: resident, liveBytes: live)
             }
         }
     }
