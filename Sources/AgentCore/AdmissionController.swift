@@ -137,8 +137,10 @@ public struct AdmissionController: Sendable {
         }
 
         _ = rateLimiter.acquire(tokens: tokens, at: now)
-        _ = modelLimiters[model]?.acquire(tokens: tokens, at: now)
-        upstream[model]?.consume(tokens: tokens, at: now)
+        // Changed in place only when there (`dictionary[key]?.change()` on an empty dictionary
+        // allocates fresh storage on every call).
+        if modelLimiters[model] != nil { _ = modelLimiters[model]!.acquire(tokens: tokens, at: now) }
+        if upstream[model] != nil { upstream[model]!.consume(tokens: tokens, at: now) }
         return .admitted(Ticket(model: model, estimatedTokens: tokens, probe: probe))
     }
 
