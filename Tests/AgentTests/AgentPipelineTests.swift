@@ -85,7 +85,7 @@ struct AgentPipelineTests {
             await gate.wait()
         }
         let worker = Self.worker(provider: provider)
-        try await worker.run { worker in
+        await worker.run { worker in
             worker.deliver(topic: Self.requests, value: Self.request("r1"))
             while gate.waiting == 0 { await Task.yield() }
             worker.deliver(topic: Self.requests, value: Self.request("r1"))
@@ -109,7 +109,7 @@ struct AgentPipelineTests {
     func resendsAndRestarts() async throws {
         let provider = TestProvider(configuration: .init(name: Self.provider))
         let worker = Self.worker(provider: provider)
-        try await worker.run { worker in
+        await worker.run { worker in
             worker.deliver(topic: Self.requests, value: Self.request("r1"))
             await worker.settle()
             worker.deliver(topic: Self.requests, value: Self.request("r1"))
@@ -139,7 +139,7 @@ struct AgentPipelineTests {
             await gate.wait()
         }
         let worker = Self.worker(provider: provider)
-        try await worker.run { worker in
+        await worker.run { worker in
             worker.deliver(topic: Self.requests, value: Self.request("r1"))
             while gate.waiting == 0 { await Task.yield() }
             worker.restart()
@@ -162,7 +162,7 @@ struct AgentPipelineTests {
         }
         let worker = Self.worker(configuration, provider: provider)
         let started = ContinuousClock.now
-        try await worker.run { worker in
+        await worker.run { worker in
             worker.deliver(
                 topic: Self.requests, value: Self.request("late", extra: #","expires_at":"2020-01-01T00:00:00Z""#))
             worker.deliver(topic: Self.requests, value: Self.request("unknown", extra: #","model":"gpt-9""#))
@@ -214,7 +214,7 @@ struct AgentPipelineTests {
             }
         }
         let worker = Self.worker(provider: provider)
-        try await worker.run { worker in
+        await worker.run { worker in
             worker.deliver(topic: Self.requests, value: Self.request("s1", type: "stream_request"))
             while gate.waiting == 0 || worker.published(to: "llm.responses").isEmpty { await Task.yield() }
             worker.restart()
@@ -258,7 +258,7 @@ struct AgentPipelineTests {
             $0.rateLimit = RateLimitPolicy(strategy: .slidingWindow, requestsPerWindow: 3, window: .seconds(60))
         }
         let worker = Self.worker(configuration, provider: provider)
-        try await worker.run { worker in
+        await worker.run { worker in
             for n in 0..<5 {
                 worker.deliver(topic: Self.requests, value: Self.request("r\(n)"))
                 await worker.settle()
@@ -290,7 +290,7 @@ struct AgentPipelineTests {
         }
         let worker = InProcessWorker(
             handler: handler, name: "agent/p/i1", journal: JournalConfiguration(topic: "llm.ledger.p"))
-        try await worker.run { worker in
+        await worker.run { worker in
             worker.deliver(
                 topic: Self.requests,
                 value: Array(
@@ -316,7 +316,7 @@ struct AgentPipelineTests {
     )
     func badInput() async throws {
         let worker = Self.worker()
-        try await worker.run { worker in
+        await worker.run { worker in
             worker.deliver(
                 topic: Self.requests,
                 value: Array(#"{"type":"provider_request","data":{"request_id":"b1","messages":"no"}}"#.utf8))
@@ -346,7 +346,7 @@ struct AgentPipelineTests {
     @Test("an answer its reply topic refuses goes to the error topic, naming the problem")
     func refusedReplyTopic() async throws {
         let worker = Self.worker()
-        try await worker.run { worker in
+        await worker.run { worker in
             worker.refuse(topic: "missing.replies", with: KafkaError(code: .unknownTopic, message: "unknown topic"))
             worker.deliver(topic: Self.requests, value: Self.request("r1", extra: #","reply_to":"missing.replies""#))
             await worker.settle()

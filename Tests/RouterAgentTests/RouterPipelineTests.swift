@@ -123,7 +123,7 @@ struct RouterPipelineTests {
     @Test("a forward its provider's topic refuses for good ends as one final error at the client's reply topic")
     func refusedForward() async throws {
         let worker = Self.worker()
-        try await worker.run { worker in
+        await worker.run { worker in
             worker.refuse(topic: "llm.requests.alpha", with: KafkaError(code: .unknownTopic, message: "unknown topic"))
             worker.refuse(topic: "llm.requests.beta", with: KafkaError(code: .unknownTopic, message: "unknown topic"))
             worker.deliver(topic: Self.requests, value: Self.request("q1"))
@@ -146,7 +146,7 @@ struct RouterPipelineTests {
     )
     func stalledForward() async throws {
         let worker = Self.worker()
-        try await worker.run { worker in
+        await worker.run { worker in
             worker.stall(topic: "llm.requests.alpha")
             worker.stall(topic: "llm.requests.beta")
             worker.deliver(topic: Self.requests, value: Self.request("q1"))
@@ -169,7 +169,7 @@ struct RouterPipelineTests {
         var orders: [[String]] = []
         for _ in 0..<2 {
             let worker = Self.worker(Self.configuration(.weighted))
-            try await worker.run { worker in
+            await worker.run { worker in
                 for n in 0..<20 { worker.deliver(topic: Self.requests, value: Self.request("w\(n)")) }
                 await worker.settle()
             }
