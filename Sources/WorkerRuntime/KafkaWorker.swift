@@ -255,7 +255,9 @@ public final class KafkaWorker<Handler: WorkerHandler>: Service, Sendable {
         await withDiscardingTaskGroup { group in
             while true {
                 let batch = await context.jobs.next()
-                if batch.isEmpty { break }
+                // Cancelled (the worker is abandoned): jobs not started yet are not started, so
+                // no provider is called for a message nobody will answer.
+                if batch.isEmpty || Task.isCancelled { break }
                 for job in batch { group.addTask { await job() } }
             }
         }
