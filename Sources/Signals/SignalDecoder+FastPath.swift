@@ -26,15 +26,9 @@ extension SignalDecoder {
                 case SignalType.visionRequest.rawValue: wrap = Signal.visionRequest
                 default: return nil
                 }
-            case "id":
-                guard case .string(let value) = member.value else { return nil }
-                id = value
-            case "source":
-                guard case .string(let value) = member.value else { return nil }
-                source = value
-            case "time":
-                guard case .string(let value) = member.value else { return nil }
-                time = value
+            case "id": guard fastString(member.value, into: &id) else { return nil }
+            case "source": guard fastString(member.value, into: &source) else { return nil }
+            case "time": guard fastString(member.value, into: &time) else { return nil }
             case "data":
                 guard case .object(let members) = member.value else { return nil }
                 data = members
@@ -83,10 +77,10 @@ extension ProviderRequest {
                     messages.append(message)
                 }
             case "tools", "tool_choice", "route": return nil
-            case "model": guard Self.fastString(value, into: &model) else { return nil }
-            case "temperature": guard Self.fastDouble(value, in: 0...2, into: &temperature) else { return nil }
-            case "max_tokens": guard Self.fastInt(value, atLeast: 1, into: &maxTokens) else { return nil }
-            case "top_p": guard Self.fastDouble(value, in: 0...1, into: &topP) else { return nil }
+            case "model": guard fastString(value, into: &model) else { return nil }
+            case "temperature": guard fastDouble(value, in: 0...2, into: &temperature) else { return nil }
+            case "max_tokens": guard fastInt(value, atLeast: 1, into: &maxTokens) else { return nil }
+            case "top_p": guard fastDouble(value, in: 0...1, into: &topP) else { return nil }
             case "stop":
                 guard case .array(let values) = value else { return nil }
                 var strings: [String] = []
@@ -98,12 +92,12 @@ extension ProviderRequest {
             case "stream":
                 guard case .bool(let flag) = value else { return nil }
                 stream = flag
-            case "expires_at": guard Self.fastString(value, into: &expiresAt) else { return nil }
-            case "timeout_ms": guard Self.fastInt(value, atLeast: 1, into: &timeoutMs) else { return nil }
-            case "partition_key": guard Self.fastString(value, into: &partitionKey) else { return nil }
-            case "reply_to": guard Self.fastString(value, into: &replyTo) else { return nil }
-            case "provider": guard Self.fastString(value, into: &provider) else { return nil }
-            case "attempt": guard Self.fastInt(value, atLeast: 1, into: &attempt) else { return nil }
+            case "expires_at": guard fastString(value, into: &expiresAt) else { return nil }
+            case "timeout_ms": guard fastInt(value, atLeast: 1, into: &timeoutMs) else { return nil }
+            case "partition_key": guard fastString(value, into: &partitionKey) else { return nil }
+            case "reply_to": guard fastString(value, into: &replyTo) else { return nil }
+            case "provider": guard fastString(value, into: &provider) else { return nil }
+            case "attempt": guard fastInt(value, atLeast: 1, into: &attempt) else { return nil }
             case "metadata":
                 guard case .object = value, value.isFastPathExact, case .object(let values) = JSONValue(value) else {
                     return nil
@@ -123,32 +117,6 @@ extension ProviderRequest {
             attempt: attempt
         )
     }
-
-    // A member of the simple kind is stored and `true`; anything else (null, another type, out
-    // of range) is `false`, which sends the message to the strict path.
-
-    private static func fastString(_ value: OrderedJSON, into field: inout String?) -> Bool {
-        guard case .string(let string) = value else { return false }
-        field = string
-        return true
-    }
-
-    private static func fastInt(_ value: OrderedJSON, atLeast minimum: Int, into field: inout Int?) -> Bool {
-        guard case .integer(let number) = value, number >= minimum else { return false }
-        field = number
-        return true
-    }
-
-    private static func fastDouble(_ value: OrderedJSON, in range: ClosedRange<Double>, into field: inout Double?)
-        -> Bool
-    {
-        switch value {
-        case .integer(let number) where range.contains(Double(number)): field = Double(number)
-        case .number(let number) where range.contains(number): field = number
-        default: return false
-        }
-        return true
-    }
 }
 
 extension ChatMessage {
@@ -162,12 +130,8 @@ extension ChatMessage {
             case "role":
                 guard case .string(let rawRole) = field.value, let known = Role(rawValue: rawRole) else { return nil }
                 role = known
-            case "content":
-                guard case .string(let content) = field.value else { return nil }
-                text = content
-            case "name":
-                guard case .string(let value) = field.value else { return nil }
-                name = value
+            case "content": guard fastString(field.value, into: &text) else { return nil }
+            case "name": guard fastString(field.value, into: &name) else { return nil }
             case "tool_call_id", "tool_calls":
                 return nil
             default:
@@ -210,4 +174,30 @@ extension JSONValue {
             self = .object(object)
         }
     }
+}
+
+// A member of the simple kind is stored and `true`; anything else (null, another type, out
+// of range) is `false`, which sends the message to the strict path.
+
+private func fastString(_ value: OrderedJSON, into field: inout String?) -> Bool {
+    guard case .string(let string) = value else { return false }
+    field = string
+    return true
+}
+
+private func fastInt(_ value: OrderedJSON, atLeast minimum: Int, into field: inout Int?) -> Bool {
+    guard case .integer(let number) = value, number >= minimum else { return false }
+    field = number
+    return true
+}
+
+private func fastDouble(_ value: OrderedJSON, in range: ClosedRange<Double>, into field: inout Double?)
+    -> Bool
+{
+    switch value {
+    case .integer(let number) where range.contains(Double(number)): field = Double(number)
+    case .number(let number) where range.contains(number): field = number
+    default: return false
+    }
+    return true
 }

@@ -35,14 +35,11 @@ final class JobQueue: Sendable {
     /// Every job queued since the last call, waiting for one when there are none; empty once the
     /// queue is finished (or the calling task is cancelled) and nothing is left.
     func next() async -> [Job] {
-        if let ready = take() { return ready }
+        if let ready = state.withLock({ $0.pending.isEmpty ? nil : Self.takeAll(&$0) }) { return ready }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<[Job], Never>) in
                 let ready = state.withLock { state -> [Job]? in
-                    if !state.pending.isEmpty || state.finished || Task.isCancelled {
-                        defer { state.pending = [] }
-                        return state.pending
-                    }
+                    if !state.pending.isEmpty || state.finished || Task.isCancelled { return Self.takeAll(&state) }
                     state.waiter = continuation
                     return nil
                 }
@@ -63,11 +60,8 @@ final class JobQueue: Sendable {
         waiter?.resume(returning: [])
     }
 
-    private func take() -> [Job]? {
-        state.withLock { state in
-            guard !state.pending.isEmpty else { return nil }
-            defer { state.pending = [] }
-            return state.pending
-        }
+    private static func takeAll(_ state: inout State) -> [Job] {
+        defer { state.pending = [] }
+        return state.pending
     }
 }
