@@ -29,28 +29,27 @@ public final class KafkaProducer: Service, Sendable {
     /// `closed` flips under the lock, and every produce call holds it, so no message can slip in
     /// after the final flush.
     private let state = Mutex<Bool>(false)
-    private let reportsContinuation: AsyncStream<KafkaDeliveryReport>.Continuation
+    private let reports: BatchQueue<KafkaDeliveryReport>
 
     /// Outcomes of messages produced with ``enqueue(_:)``, in the order librdkafka reports them.
-    /// Read it from one long-lived task: cancelling a task that waits on it finishes the stream
-    /// (an `AsyncStream` rule), and later reports are then dropped.
-    public let deliveryReports: AsyncStream<KafkaDeliveryReport>
+    /// Read it from one long-lived task: cancelling a task that waits on it ends the sequence,
+    /// and later reports are then dropped.
+    public var deliveryReports: KafkaDeliveryReports { KafkaDeliveryReports(queue: reports) }
 
     public init(configuration: KafkaProducerConfiguration, logger: Logger = Logger(label: "kafka.producer"))
         throws(KafkaError)
     {
         self.configuration = configuration
         self.logger = logger
-        let (reports, continuation) = AsyncStream<KafkaDeliveryReport>.makeStream()
-        self.deliveryReports = reports
-        self.reportsContinuation = continuation
+        let reports = BatchQueue<KafkaDeliveryReport>()
+        self.reports = reports
         let space = QueueSpace()
         self.space = space
         let topics = TopicNameCache()
         let callbacks = RdKafkaCallbacks(
             logger: logger,
             onDelivery: { message in
-                Self.handleDelivery(message, topics: topics, reports: continuation)
+                Self.handleDelivery(message, topics: topics, reports: reports)
             }
         )
         client = try RdKafkaClient(kind: .producer, properties: configuration.rdKafkaProperties(), callbacks: callbacks)
@@ -64,7 +63,7 @@ public final class KafkaProducer: Service, Sendable {
 
     deinit {
         poller.stop()
-        reportsContinuation.finish()
+        reports.finish()
     }
 
     // MARK: Sending
@@ -180,7 +179,7 @@ public final class KafkaProducer: Service, Sendable {
         }
         await poller.stopAndWait()
         space.finish()
-        reportsContinuation.finish()
+        reports.finish()
     }
 
     public func run() async throws {
@@ -268,7 +267,7 @@ public final class KafkaProducer: Service, Sendable {
     private static func handleDelivery(
         _ message: UnsafePointer<rd_kafka_message_t>,
         topics: TopicNameCache,
-        reports: AsyncStream<KafkaDeliveryReport>.Continuation
+        reports: BatchQueue<KafkaDeliveryReport>
     ) {
         let raw = message.pointee
         let topic = raw.rkt.map { topics.name(of: $0) } ?? ""
@@ -279,7 +278,7 @@ public final class KafkaProducer: Service, Sendable {
         guard let opaque = raw._private else { return }
         let bits = UInt(bitPattern: opaque)
         if bits & 1 == 1 {
-            reports.yield(KafkaDeliveryReport(id: KafkaMessageID(rawValue: UInt64(bits >> 1)), result: result))
+            reports.append(KafkaDeliveryReport(id: KafkaMessageID(rawValue: UInt64(bits >> 1)), result: result))
         } else {
             Unmanaged<DeliveryCallback>.fromOpaque(opaque).takeRetainedValue().handler(result)
         }

@@ -37,7 +37,7 @@ public final class WorkerContext: WorkerIO, Sendable {
     /// The journal, when the configuration has one.
     public let journal: Journal?
     let core: Mutex<Core>
-    let jobs = JobQueue()
+    let jobs = BatchQueue<@Sendable () async -> Void>()
     private let wallClock: @Sendable () -> Int64
 
     init(
@@ -203,7 +203,7 @@ public final class WorkerContext: WorkerIO, Sendable {
     /// drain deadline passes or the worker is cancelled: a job must then end its message
     /// (usually ``abandon(_:)``).
     public func submit(_ job: @escaping @Sendable () async -> Void) {
-        jobs.submit(job)
+        jobs.append(job)
     }
 
     func finishJobs() {
