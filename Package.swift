@@ -90,6 +90,7 @@ let package = Package(
             dependencies: [
                 "Agent", "Common", "WorkerRuntime",
                 "ProviderClient",
+                "Gateway",
                 "FakeUpstream",
                 "AgentCore",
                 "Providers",
@@ -275,6 +276,27 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        // The OpenAI-compatible HTTP gateway over Kafka (Hummingbird routes over a ProviderClient).
+        .target(
+            name: "Gateway",
+            dependencies: [
+                "Common", "Signals", "Router", "ProviderClient", "WorkerRuntime", "Kafka", "Topics",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "GatewayTests",
+            dependencies: [
+                "Gateway", "Common", "Signals", "Router", "Kafka", "KafkaTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strictSwift
         ),

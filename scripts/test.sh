@@ -47,7 +47,7 @@ fi
 # flood agent and router processes, then the two chaos suites. Every phase runs; the script fails
 # if any did.
 CLI_SUITES='AgentCommandTests|AgentLocalEndToEndTests|AgentOpenAIEndToEndTests|BrokerCommandTests'
-CLI_SUITES+='|FakeUpstreamCLITests|RunCommandTests|SDKFidelityTests|SendCommandTests'
+CLI_SUITES+='|FakeUpstreamCLITests|GatewaySDKTests|RunCommandTests|SDKFidelityTests|SendCommandTests'
 PROCESS_SUITES='RouterWaitTests|AgentProcessTests|AgentReassignmentTests|ClusterRateLimitTests'
 CHAOS_SUITES='RouterKillTests|ScaleOutTests'
 status=0

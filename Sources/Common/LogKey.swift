@@ -77,4 +77,10 @@ public enum LogKey {
     /// The fake upstream's injected fault.
     public static let fault = "http.fault"
     public static let openFilesLimit = "process.open_files_limit"
+
+    // The gateway.
+    /// A gateway key by its name (never its secret).
+    public static let gatewayKey = "gateway.key"
+    public static let listen = "gateway.listen"
+    public static let status = "http.status"
 }

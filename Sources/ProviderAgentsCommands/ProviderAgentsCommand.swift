@@ -15,6 +15,7 @@ public struct ProviderAgentsCommand: AsyncParsableCommand {
             ConsumeCommand.self,
             AgentCommand.self,
             RouterCommand.self,
+            GatewayCommand.self,
             SendCommand.self,
         ]
     )

@@ -70,7 +70,7 @@ public enum JSONValue: Sendable, Hashable, Codable {
     }
 
     /// Short human description used in error messages: `string "hot"`, `number 42`, `an array`.
-    var shortDescription: String {
+    public var shortDescription: String {
         switch self {
         case .null: return "null"
         case .bool(let value): return "boolean \(value)"

@@ -1,0 +1,121 @@
+public import Common
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Kafka
+public import Logging
+import NIOCore
+import ProviderClient
+import Router
+public import ServiceLifecycle
+import Signals
+import Synchronization
+import WorkerRuntime
+
+/// The OpenAI-compatible HTTP gateway: `POST /v1/chat/completions` (JSON or server-sent events),
+/// `GET /v1/models`, keys, errors in OpenAI's shape. Every request becomes a `provider_request`
+/// on Kafka (to the router, or straight to a provider for `provider/model`); the answer comes back
+/// on this instance's own reply topic (`<prefix>llm.replies.<instance id>`), so instances run
+/// side by side without reading each other's answers.
+///
+/// `run()` owns one task group: the provider client's reader, the status follower (the models
+/// list), the streaming calls, and the HTTP server. A graceful shutdown stops the server, then the
+/// rest.
+public final class Gateway: Service, Sendable {
+    public let configuration: GatewayConfiguration
+    let logger: Logger
+    let client: ProviderClient
+    let statusFollower: TopicFollower
+    let registry = Mutex(ProviderRegistry())
+    /// Streaming calls, run as children of ``run()``'s task group.
+    let calls = BatchQueue<@Sendable () async -> Void>()
+    /// The HTTP server's bound port, once it listens.
+    private let boundPort = Mutex<Int?>(nil)
+
+    public init(configuration: GatewayConfiguration, logger: Logger) throws {
+        try configuration.validate()
+        self.configuration = configuration
+        self.logger = logger
+        var clientConfiguration = ProviderClientConfiguration(
+            common: configuration.kafka, clientID: configuration.instanceID, topicPrefix: configuration.topicPrefix)
+        clientConfiguration.common.clientID = "provider-agents-gateway-\(configuration.instanceID)"
+        clientConfiguration.connectTimeout = configuration.connectTimeout
+        clientConfiguration.defaultTimeout = configuration.requestTimeout
+        client = try ProviderClient(configuration: clientConfiguration, logger: logger)
+        let clients = WorkerKafkaClients(
+            bootstrapServers: configuration.kafka.bootstrapServers,
+            clientID: "provider-agents-gateway-\(configuration.instanceID)",
+            properties: configuration.kafka.properties, latency: .balanced)
+        statusFollower = TopicFollower(
+            topic: configuration.topics.status,
+            configuration: clients.reader(purpose: "status", groupID: "gateway-\(configuration.instanceID)-status"),
+            connectTimeout: configuration.connectTimeout, logger: logger)
+    }
+
+    /// The port the server listens on, once it does (the configured one, or the one the system
+    /// picked for port 0).
+    public var port: Int? { boundPort.withLock { $0 } }
+
+    /// Serves until a graceful shutdown or cancellation; throws when the broker or the listening
+    /// address cannot be used.
+    public func run() async throws {
+        try await client.start()
+        try await statusFollower.readToEnd(timeout: max(configuration.connectTimeout, .seconds(30))) { message in
+            self.apply(message)
+        }
+        let application = Application(
+            router: GatewayRoutes(gateway: self).router(),
+            configuration: .init(
+                address: .hostname(configuration.listenHost, port: configuration.listenPort),
+                serverName: "provider-agents-gateway"),
+            onServerRunning: { channel in
+                self.boundPort.withLock { $0 = channel.localAddress?.port }
+            },
+            logger: logger
+        )
+        logger.info(
+            "gateway listening",
+            metadata: [
+                LogKey.listen: "\(configuration.listenHost):\(configuration.listenPort)",
+                LogKey.replyTopic: "\(client.replyTopic)",
+            ])
+        do {
+            try await withThrowingDiscardingTaskGroup { group in
+                group.addTask { try await self.client.run() }
+                group.addTask { await self.statusFollower.follow { message in self.apply(message) } }
+                group.addTask { await self.runCalls() }
+                try await application.runService()
+                group.cancelAll()
+            }
+        } catch {
+            calls.finish()
+            await client.shutdown()
+            throw error
+        }
+        calls.finish()
+        await client.shutdown()
+    }
+
+    private func apply(_ message: KafkaConsumerMessage) {
+        guard let envelope = try? SignalDecoder().decode(message.value),
+            case .providerStatus(let status) = envelope.signal
+        else { return }
+        registry.withLock { _ = $0.apply(status, receivedAt: .now) }
+    }
+
+    /// What the registry says now.
+    var catalog: ModelCatalog {
+        ModelCatalog(providers: registry.withLock { $0.providers(at: .now) })
+    }
+
+    /// Runs streaming calls as child tasks until the gateway stops.
+    private func runCalls() async {
+        await withDiscardingTaskGroup { group in
+            while true {
+                let batch = await calls.next()
+                if batch.isEmpty || Task.isCancelled { break }
+                for call in batch { group.addTask { await call() } }
+            }
+        }
+    }
+}

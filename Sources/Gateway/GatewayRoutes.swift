@@ -1,0 +1,282 @@
+import Common
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import ProviderClient
+import Signals
+
+/// The gateway's HTTP routes over its ``Gateway``: keys, body limits, translation, the call.
+struct GatewayRoutes: Sendable {
+    let gateway: Gateway
+
+    private var configuration: GatewayConfiguration { gateway.configuration }
+
+    func router() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.post("v1/chat/completions") { request, _ in await chatCompletions(request) }
+        router.get("v1/models") { request, _ in models(request) }
+        router.get("health") { _, _ in Response(status: .ok) }
+        return router
+    }
+
+    // MARK: Routes
+
+    func models(_ request: Request) -> Response {
+        if case .failure(let error) = authenticate(request) { return Self.response(error) }
+        var json = JSONBytes(capacity: 1_024)
+        json.beginObject()
+        json.member("object", "list")
+        json.key("data")
+        json.raw("[")
+        for (index, entry) in gateway.catalog.entries.enumerated() {
+            if index > 0 { json.raw(",") }
+            json.beginObject()
+            json.member("id", entry.id)
+            json.member("object", "model")
+            json.member("created", 0)
+            json.member("owned_by", entry.ownedBy)
+            json.endObject()
+        }
+        json.raw("]")
+        json.endObject()
+        return Self.json(json.bytes)
+    }
+
+    func chatCompletions(_ request: Request) async -> Response {
+        let key: GatewayKey?
+        switch authenticate(request) {
+        case .success(let found): key = found
+        case .failure(let error): return Self.response(error)
+        }
+        do throws(GatewayError) {
+            let body = try await collect(request)
+            let requestID = try requestID(request, key: key)
+            let chat = try ChatCompletionRequest.parse(body, requestID: requestID)
+            if let key, !key.allows(chat.model) {
+                throw .forbidden("this key may not use the model `\(chat.model)`")
+            }
+            switch gateway.catalog.verdict(model: chat.model, target: chat.target) {
+            case .serve: break
+            case .unknown(let message): throw .notFound(message)
+            case .unavailable(let message, let retryAfterMs):
+                throw .unavailable(message, retryAfterSeconds: retryAfterMs.map { max(1, ($0 + 999) / 1_000) })
+            }
+            let renderer = ChatCompletionRenderer(
+                requestID: requestID, model: chat.model, created: Int(Date().timeIntervalSince1970),
+                includeUsage: chat.includeUsage)
+            if chat.stream { return await stream(chat, renderer: renderer) }
+            let result: ProviderCallResult
+            do throws(ProviderClientError) {
+                result = try await gateway.client.call(
+                    chat.request, as: .chat, to: destination(chat), timeout: configuration.requestTimeout)
+            } catch {
+                throw Self.map(error)
+            }
+            switch result.outcome {
+            case .response(let response): return Self.json(renderer.completion(response))
+            case .error(let error): throw GatewayError(error)
+            }
+        } catch {
+            if error.status >= 500 {
+                gateway.logger.error(
+                    "chat completion failed",
+                    metadata: [
+                        LogKey.status: "\(error.status)", LogKey.error: "\(error.message)",
+                        LogKey.gatewayKey: "\(key?.name ?? "-")",
+                    ])
+            }
+            return Self.response(error)
+        }
+    }
+
+    // MARK: Streaming
+
+    /// What a streaming call hands the response: chunks as they come, then its end.
+    enum StreamEvent: Sendable {
+        case chunk(StreamChunk)
+        case final(Result<ProviderCallResult, ProviderClientError>)
+    }
+
+    /// Runs the call as a child of the gateway and waits for its first event: an error before any
+    /// chunk is answered with its own status (429, 503, ...); otherwise the answer is a stream of
+    /// server-sent events. A client that goes away mid-stream ends the call's wait.
+    private func stream(_ chat: ChatCompletionRequest, renderer: ChatCompletionRenderer) async -> Response {
+        let events = BatchQueue<StreamEvent>()
+        let client = gateway.client
+        let request = chat.request
+        let topic = destination(chat)
+        let timeout = configuration.requestTimeout
+        gateway.calls.append {
+            let result: Result<ProviderCallResult, ProviderClientError>
+            do throws(ProviderClientError) {
+                result = .success(
+                    try await client.call(
+                        request, as: .stream, to: topic, timeout: timeout, onChunk: { events.append(.chunk($0)) }))
+            } catch {
+                result = .failure(error)
+            }
+            events.append(.final(result))
+            events.finish()
+        }
+        let first = await events.next()
+        if case .final(let result)? = first.first {
+            switch result {
+            case .failure(let error): return Self.response(Self.map(error))
+            case .success(let answer):
+                if case .error(let error) = answer.outcome { return Self.response(GatewayError(error)) }
+            }
+        }
+        let requestID = request.requestID
+        var headers = HTTPFields()
+        headers[.contentType] = "text/event-stream"
+        headers[.cacheControl] = "no-cache"
+        return Response(
+            status: .ok, headers: headers,
+            body: ResponseBody { writer in
+                var streamed = false
+                do {
+                    try await writer.write(ByteBuffer(bytes: renderer.roleEvent()))
+                    var batch = first
+                    while !batch.isEmpty {
+                        for event in batch {
+                            switch event {
+                            case .chunk(let chunk):
+                                guard !chunk.delta.isEmpty else { continue }
+                                streamed = true
+                                try await writer.write(ByteBuffer(bytes: renderer.deltaEvent(chunk.delta)))
+                            case .final(.success(let answer)):
+                                try await writer.write(ByteBuffer(bytes: Self.closing(answer, streamed, renderer)))
+                            case .final(.failure(let error)):
+                                let events = ChatCompletionRenderer.errorEvents(Self.map(error))
+                                try await writer.write(ByteBuffer(bytes: events))
+                            }
+                        }
+                        batch = await events.next()
+                    }
+                    try await writer.finish(nil)
+                } catch {
+                    // The client went away: stop waiting for the answer (nothing stays booked).
+                    client.discard(requestID)
+                    throw error
+                }
+            })
+    }
+
+    private static func closing(_ answer: ProviderCallResult, _ streamed: Bool, _ renderer: ChatCompletionRenderer)
+        -> [UInt8]
+    {
+        switch answer.outcome {
+        case .response(let response):
+            // A provider that does not stream answers in one piece: its text as one delta.
+            let text = streamed || response.response.isEmpty ? [] : renderer.deltaEvent(response.response)
+            return text + renderer.closingEvents(response)
+        case .error(let error):
+            return ChatCompletionRenderer.errorEvents(GatewayError(error))
+        }
+    }
+
+    // MARK: Pieces
+
+    private func destination(_ chat: ChatCompletionRequest) -> String {
+        switch chat.target {
+        case .router: gateway.client.configuration.routerTopic
+        case .provider(let name): gateway.client.configuration.providerTopic(name)
+        }
+    }
+
+    /// The key the request presents (`Authorization: Bearer`, or `x-api-key`); `nil` when the
+    /// gateway has none configured (loopback only).
+    private func authenticate(_ request: Request) -> Result<GatewayKey?, GatewayError> {
+        guard !configuration.keys.isEmpty else { return .success(nil) }
+        var presented: String?
+        if let authorization = request.headers[.authorization] {
+            let parts = authorization.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "bearer" {
+                presented = String(parts[1]).trimmingCharacters(in: .whitespaces)
+            }
+        }
+        if presented == nil, let name = HTTPField.Name("x-api-key") { presented = request.headers[name] }
+        guard let presented, !presented.isEmpty else {
+            return .failure(
+                .unauthorized(
+                    "You didn't provide an API key. Send it as 'Authorization: Bearer <key>' (or 'x-api-key')."))
+        }
+        // Every key is compared in full, whichever matches: the time taken says nothing.
+        var found: GatewayKey?
+        for key in configuration.keys where Self.constantTimeEqual(key.secret, presented) { found = key }
+        guard let found else { return .failure(.unauthorized("Incorrect API key provided.")) }
+        return .success(found)
+    }
+
+    private static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let (x, y) = (Array(a.utf8), Array(b.utf8))
+        var difference = UInt8(x.count == y.count ? 0 : 1)
+        for index in 0..<max(x.count, y.count) {
+            difference |= (index < x.count ? x[index] : 0) ^ (index < y.count ? y[index] : 0)
+        }
+        return difference == 0
+    }
+
+    private func collect(_ request: Request) async throws(GatewayError) -> [UInt8] {
+        var request = request
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > configuration.maxBodyBytes {
+            throw .tooLarge(limit: configuration.maxBodyBytes)
+        }
+        do {
+            let buffer = try await request.collectBody(upTo: configuration.maxBodyBytes)
+            return Array(buffer.readableBytesView)
+        } catch is NIOTooManyBytesError {
+            throw .tooLarge(limit: configuration.maxBodyBytes)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw .tooLarge(limit: configuration.maxBodyBytes)
+        } catch {
+            throw .invalid("the request body could not be read: \(error)")
+        }
+    }
+
+    /// `Idempotency-Key` makes the id deterministic (per key, so two clients cannot collide):
+    /// a retry gets the same answer, and the provider is called once. Otherwise a new UUID.
+    private func requestID(_ request: Request, key: GatewayKey?) throws(GatewayError) -> String {
+        guard let name = HTTPField.Name("idempotency-key"), let value = request.headers[name] else {
+            return UUID().uuidString.lowercased()
+        }
+        guard (1...128).contains(value.utf8.count),
+            value.unicodeScalars.allSatisfy({
+                $0.isASCII && ($0.properties.isAlphabetic || "0123456789._:-".unicodeScalars.contains($0))
+            })
+        else {
+            throw .invalid(
+                "the Idempotency-Key header must be 1 to 128 ASCII letters, digits, '.', '_', ':' or '-'",
+                param: "Idempotency-Key")
+        }
+        return "idem-\(key?.name ?? "open")-\(value)"
+    }
+
+    /// The HTTP answer to a client-side failure of the call.
+    static func map(_ error: ProviderClientError) -> GatewayError {
+        switch error.code {
+        case .timedOut: .deadline("no answer within the gateway's request timeout: \(error.message)")
+        case .invalidRequest: .invalid(error.message)
+        case .duplicateRequest:
+            GatewayError(
+                status: 409, type: "invalid_request_error",
+                message: "a request with this Idempotency-Key is already in progress at this gateway",
+                code: "idempotency_conflict")
+        default: .unavailable(error.message)
+        }
+    }
+
+    static func json(_ bytes: [UInt8], status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        var fields = headers
+        fields[.contentType] = "application/json"
+        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    static func response(_ error: GatewayError) -> Response {
+        var headers = HTTPFields()
+        if let seconds = error.retryAfterSeconds { headers[.retryAfter] = "\(seconds)" }
+        return json(error.openAIBody, status: HTTPResponse.Status(code: error.status), headers: headers)
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import KafkaTestSupport
+import Testing
+
+/// The gateway against the official `openai` Python SDK (`gateway_sdk.py`): a fake upstream, an
+/// `openai` agent in front of it, a router and a gateway with a key, all as processes on the
+/// test broker. The SDK lists the models, chats through the router and straight to the provider,
+/// streams with usage, calls tools, retries under an idempotency key (the upstream is called
+/// once), and gets each error status as the SDK's own error class: 400 naming the field, 401, 404,
+/// 413, 429 with Retry-After, 504, 502 and 503 once the agent's breaker opens.
+@Suite("Gateway: the official openai SDK", .serialized, .timeLimit(.minutes(4)))
+struct GatewaySDKTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let key = "sk-gateway-test-\(UUID().uuidString.prefix(8))"
+
+    /// A binary built beside the test bundle (`swift build --build-tests` builds them all).
+    static func binary(_ name: String) -> String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(name).path
+    }
+
+    static func logFile(_ name: String) -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent(uniqueName(name) + ".log").path
+    }
+
+    static func output(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+
+    @Test("the openai SDK chats, streams, calls tools, retries idempotently and maps every error status")
+    func openAISDK() async throws {
+        let broker = try await TansuBroker.shared()
+        let prefix = uniqueName("gw-sdk") + "."
+        let topicsLog = Self.logFile("gw-topics")
+        let topics = try ChildProcess(
+            executable: Self.binary("provider-agents"),
+            arguments: ["topics", "apply", "--prefix", prefix, "--bootstrap", broker.bootstrapServers],
+            logFile: topicsLog)
+        try await waitUntil("the topics exist", timeout: .seconds(60)) { !topics.isRunning }
+        #expect(topics.exitCode == 0, "topics apply failed:\n\(Self.output(topicsLog))")
+
+        let upstreamPort = try freeLoopbackPort()
+        let upstreamLog = Self.logFile("gw-fake-upstream")
+        let upstream = try ChildProcess(
+            executable: Self.binary("fake-upstream"),
+            arguments: ["--port", "\(upstreamPort)", "--stream-chunks", "4"], logFile: upstreamLog)
+        defer { upstream.stop() }
+        try await waitUntil("the fake upstream listens") { Self.output(upstreamLog).contains("listening:") }
+
+        let config = FileManager.default.temporaryDirectory.appendingPathComponent(uniqueName("gw-config") + ".yaml")
+            .path
+        try [
+            "agents:", "  openai:", "    backend: openai", "    models: [gpt-4o-mini, gpt-4o]",
+            "    session_timeout_ms: 6000", "    status_interval_ms: 500",
+            "    circuit_breaker: { consecutive_failures: 3, open_timeout_ms: 60000 }",
+            """
+                http: { base_url: \"http://127.0.0.1:\(upstreamPort)\", api_key_env: GW_UPSTREAM_KEY, \
+            request_timeout_ms: 30000 }
+            """,
+        ].joined(separator: "\n").write(toFile: config, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: config) }
+        var environment = ProcessInfo.processInfo.environment
+        environment["GW_UPSTREAM_KEY"] = "sk-upstream-\(UUID().uuidString.prefix(8))"
+        let agentLog = Self.logFile("gw-agent")
+        let agent = try ChildProcess(
+            executable: Self.binary("provider-agents"),
+            arguments: [
+                "agent", "--provider", "openai", "--config", config, "--bootstrap", broker.bootstrapServers,
+                "--topic-prefix", prefix, "--instance-id", "gw-agent-1", "--log-level", "info",
+            ],
+            environment: environment, logFile: agentLog)
+        defer { agent.stop(grace: .seconds(20)) }
+        let routerLog = Self.logFile("gw-router")
+        let router = try ChildProcess(
+            executable: Self.binary("provider-agents"),
+            arguments: [
+                "router", "--config", config, "--bootstrap", broker.bootstrapServers, "--topic-prefix", prefix,
+                "--instance-id", "gw-router-1", "--log-level", "info",
+            ],
+            logFile: routerLog)
+        defer { router.stop(grace: .seconds(20)) }
+
+        let gatewayPort = try freeLoopbackPort()
+        let gatewayLog = Self.logFile("gw-gateway")
+        var gatewayEnvironment = ProcessInfo.processInfo.environment
+        gatewayEnvironment["PROVIDER_AGENTS_GATEWAY_KEYS"] = "sk-other-key,\(Self.key)"
+        let gateway = try ChildProcess(
+            executable: Self.binary("provider-agents"),
+            arguments: [
+                "gateway", "--bootstrap", broker.bootstrapServers, "--topic-prefix", prefix,
+                "--listen", "127.0.0.1:\(gatewayPort)", "--instance-id", "sdk-1", "--request-timeout", "5",
+                "--log-level", "info",
+            ],
+            environment: gatewayEnvironment, logFile: gatewayLog)
+        defer { gateway.stop(grace: .seconds(20)) }
+        try await waitUntil("the gateway listens", timeout: .seconds(60)) {
+            Self.output(gatewayLog).contains("Server started and listening")
+        }
+        // The agent's first status reaches the gateway's registry (the models list).
+        try await waitUntil("the agent and the router are up", timeout: .seconds(60)) {
+            Self.output(agentLog).contains("worker started") && Self.output(routerLog).contains("worker started")
+        }
+        try await Task.sleep(for: .seconds(2))
+
+        let output = Self.logFile("gw-sdk-output")
+        let python = Self.root.appendingPathComponent(".venv/bin/python").path
+        let script = Self.root.appendingPathComponent("Tests/GatewayTests/gateway_sdk.py").path
+        let client = try ChildProcess(
+            executable: python,
+            arguments: [script, "http://127.0.0.1:\(gatewayPort)", Self.key, "http://127.0.0.1:\(upstreamPort)"],
+            logFile: output)
+        defer { client.stop() }
+        try await waitUntil("the SDK script finishes", timeout: .seconds(180)) { !client.isRunning }
+        let text = Self.output(output)
+        #expect(
+            client.exitCode == 0, "gateway SDK script failed:\n\(text)\n--- gateway log:\n\(Self.output(gatewayLog))")
+        #expect(text.contains("all ok"), "\(text)")
+        #expect(gateway.isRunning, "the gateway survives every call")
+        // Keys are never logged.
+        for log in [gatewayLog, agentLog, routerLog] {
+            #expect(!Self.output(log).contains(Self.key), "a gateway key appears in \(log)")
+        }
+    }
+}

@@ -1,0 +1,143 @@
+"""The gateway against the official `openai` Python SDK (run by GatewaySDKTests).
+
+usage: gateway_sdk.py GATEWAY_URL KEY FAKE_UPSTREAM_URL
+
+The gateway fronts a router and an `openai` agent whose upstream is the fake upstream. Each
+check prints `ok <name>`; the first failure raises (exit status 1).
+"""
+import json
+import sys
+import time
+import urllib.request
+
+import openai
+
+base, key, upstream = sys.argv[1], sys.argv[2], sys.argv[3]
+client = openai.OpenAI(base_url=base + "/v1", api_key=key, max_retries=0, timeout=60)
+MESSAGES = [{"role": "user", "content": "hello gateway"}]
+EXPECTED = 'Fake openai reply from gpt-4o-mini to "hello gateway"'
+
+
+def ok(name):
+    print("ok", name, flush=True)
+
+
+def faults(rules):
+    request = urllib.request.Request(
+        upstream + "/fake/faults", data=json.dumps({"rules": rules}).encode(), method="PUT")
+    urllib.request.urlopen(request).read()
+
+
+def upstream_calls():
+    stats = json.loads(urllib.request.urlopen(upstream + "/fake/stats").read())
+    return stats["requests"].get("POST /v1/chat/completions", 0)
+
+
+# The models list comes from the live registry: plain names (through the router) and provider/model.
+ids = {model.id for model in client.models.list()}
+assert {"gpt-4o-mini", "openai/gpt-4o-mini"} <= ids, ids
+ok("models")
+
+# A chat completion through the router, and straight to the provider.
+for model in ["gpt-4o-mini", "openai/gpt-4o-mini"]:
+    response = client.chat.completions.create(model=model, messages=MESSAGES, max_tokens=64)
+    assert response.choices[0].message.content.startswith(EXPECTED), response
+    assert response.choices[0].finish_reason == "stop", response
+    assert response.model == model, response
+    assert response.usage.total_tokens == response.usage.prompt_tokens + response.usage.completion_tokens > 0
+    usage = response.usage.total_tokens
+ok("chat")
+
+# Streaming, with the usage chunk.
+parts, streamed_usage, finish = [], None, None
+for chunk in client.chat.completions.create(
+    model="gpt-4o-mini", messages=MESSAGES, stream=True, stream_options={"include_usage": True}
+):
+    if chunk.choices:
+        parts.append(chunk.choices[0].delta.content or "")
+        finish = chunk.choices[0].finish_reason or finish
+    if chunk.usage:
+        streamed_usage = chunk.usage.total_tokens
+assert "".join(parts).startswith(EXPECTED), parts
+assert len([part for part in parts if part]) > 1, "the text arrives in several chunks: %r" % parts
+assert finish == "stop" and streamed_usage == usage, (finish, streamed_usage, usage)
+ok("stream")
+
+# Tools, plain and through the SDK's accumulating stream helper.
+TOOLS = [{"type": "function", "function": {"name": "lookup", "parameters": {"type": "object", "properties": {}}}}]
+ASK = [{"role": "user", "content": "use a tool please"}]
+tooled = client.chat.completions.create(model="gpt-4o-mini", messages=ASK, tools=TOOLS)
+call = tooled.choices[0].message.tool_calls[0]
+assert tooled.choices[0].finish_reason == "tool_calls" and call.function.name == "lookup", tooled
+assert json.loads(call.function.arguments) == {"question": "use a tool please"}, call
+with client.chat.completions.stream(model="gpt-4o-mini", messages=ASK, tools=TOOLS) as stream:
+    final = stream.get_final_completion()
+assert final.choices[0].finish_reason == "tool_calls", final
+assert final.choices[0].message.tool_calls[0].function.arguments == call.function.arguments, final
+ok("tools")
+
+# Idempotency: the same key twice gives the same answer, and the provider is called once.
+before = upstream_calls()
+headers = {"Idempotency-Key": "sdk-retry-1"}
+first = client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, extra_headers=headers)
+second = client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, extra_headers=headers)
+assert first.id == second.id and first.choices[0].message.content == second.choices[0].message.content
+assert upstream_calls() - before == 1, (before, upstream_calls())
+ok("idempotency")
+
+# Errors, as the SDK's classes.
+def expect(error_class, status, call, param=None):
+    try:
+        call()
+    except error_class as error:
+        assert error.status_code == status, (error.status_code, error)
+        if param is not None:
+            assert error.body["param"] == param, error.body
+        return error
+    raise AssertionError("%s expected" % error_class.__name__)
+
+
+expect(openai.BadRequestError, 400, lambda: client.chat.completions.create(
+    model="gpt-4o-mini", messages=[{"role": "usr", "content": "x"}]), param="messages[0].role")
+expect(openai.BadRequestError, 400, lambda: client.chat.completions.create(
+    model="gpt-4o-mini", messages=MESSAGES, temperature=7), param="temperature")
+expect(openai.BadRequestError, 400, lambda: client.chat.completions.create(
+    model="gpt-4o-mini", messages=MESSAGES, extra_body={"surprise": 1}), param="surprise")
+expect(openai.NotFoundError, 404, lambda: client.chat.completions.create(model="no-such-model", messages=MESSAGES))
+expect(openai.NotFoundError, 404, lambda: client.chat.completions.create(
+    model="nobody/gpt-4o-mini", messages=MESSAGES))
+wrong = openai.OpenAI(base_url=base + "/v1", api_key="sk-wrong", max_retries=0)
+expect(openai.AuthenticationError, 401, lambda: wrong.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES))
+expect(openai.APIStatusError, 413, lambda: client.chat.completions.create(
+    model="gpt-4o-mini", messages=[{"role": "user", "content": "x" * (5 << 20)}]))
+ok("bad input")
+
+# Upstream answers: a 429 (straight to the provider, so no router retries it) ...
+faults([{"fault": "429", "provider": "openai", "count": 1}])
+limited = expect(openai.RateLimitError, 429, lambda: client.chat.completions.create(
+    model="openai/gpt-4o-mini", messages=MESSAGES))
+wait = int(limited.response.headers["retry-after"])
+assert wait >= 1, limited.response.headers
+ok("429")
+time.sleep(wait + 0.5)  # the agent holds back its upstream until the 429's reset has passed
+# ... a hung upstream past the gateway's deadline ...
+faults([{"fault": "timeout", "provider": "openai", "count": 1}])
+expect(openai.APIStatusError, 504, lambda: client.chat.completions.create(
+    model="openai/gpt-4o-mini", messages=MESSAGES))
+ok("504")
+# ... upstream failures (502), until the agent's breaker opens (503).
+faults([{"fault": "500", "provider": "openai", "count": 1000}])
+expect(openai.APIStatusError, 502, lambda: client.chat.completions.create(
+    model="openai/gpt-4o-mini", messages=MESSAGES))
+seen = set()
+for _ in range(6):
+    try:
+        client.chat.completions.create(model="openai/gpt-4o-mini", messages=MESSAGES)
+    except openai.APIStatusError as error:
+        seen.add(error.status_code)
+        if error.status_code == 503:
+            break
+assert 503 in seen, seen
+ok("502 and 503")
+faults([])
+print("all ok")
