@@ -3,7 +3,7 @@ public import Signals
 
 /// OpenAI's answer shapes for one chat completion: the `chat.completion` object, the
 /// `chat.completion.chunk`s of a stream (as server-sent events), and the stream's end.
-public struct ChatCompletionRenderer: Sendable {
+public struct ChatCompletionRenderer: AnswerShape {
     /// `chatcmpl-<request id>`: a retry under the same idempotency key gets the same id.
     public var id: String
     /// As the client named it.
@@ -51,7 +51,7 @@ public struct ChatCompletionRenderer: Sendable {
     }
 
     /// The first event of a stream: the assistant's role, no content yet.
-    public func roleEvent() -> [UInt8] {
+    public func opening() -> [UInt8] {
         chunkEvent { json in
             json.member("role", "assistant")
             json.member("content", "")
@@ -59,14 +59,15 @@ public struct ChatCompletionRenderer: Sendable {
     }
 
     /// One piece of the answer's text.
-    public func deltaEvent(_ text: String) -> [UInt8] {
+    public func delta(_ text: String) -> [UInt8] {
         chunkEvent { json in json.member("content", text) }
     }
 
-    /// The closing events: tool calls (if any) and the finish reason, the usage chunk when asked
-    /// for, then `data: [DONE]`.
-    public func closingEvents(_ response: ProviderResponse) -> [UInt8] {
-        var events = chunkEvent(finishReason: Self.finishReason(response)) { json in
+    /// The closing events: the text when none was streamed, tool calls (if any) and the finish
+    /// reason, the usage chunk when asked for, then `data: [DONE]`.
+    public func closing(_ response: ProviderResponse, streamedText: Bool) -> [UInt8] {
+        var events = streamedText || response.response.isEmpty ? [] : delta(response.response)
+        events += chunkEvent(finishReason: Self.finishReason(response)) { json in
             if let calls = response.toolCalls, !calls.isEmpty {
                 json.key("tool_calls")
                 Self.write(calls, indexed: true, to: &json)
@@ -89,8 +90,8 @@ public struct ChatCompletionRenderer: Sendable {
 
     /// An error inside a stream already under way (the status line is sent): OpenAI's error body
     /// as one event, then the end.
-    public static func errorEvents(_ error: GatewayError) -> [UInt8] {
-        event(error.openAIBody) + done
+    public func streamError(_ error: GatewayError) -> [UInt8] {
+        Self.event(error.openAIBody) + Self.done
     }
 
     /// `data: <json>` and a blank line.

@@ -100,6 +100,33 @@ public struct GatewayError: Error, Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// Anthropic's error body: `{"type": "error", "error": {"type", "message"}}`, its type from
+    /// the status as Anthropic names them.
+    public var anthropicBody: [UInt8] {
+        let kind =
+            switch status {
+            case 400, 409: "invalid_request_error"
+            case 401: "authentication_error"
+            case 403: "permission_error"
+            case 404: "not_found_error"
+            case 413: "request_too_large"
+            case 429: "rate_limit_error"
+            case 503: "overloaded_error"
+            case 504: "timeout_error"
+            default: "api_error"
+            }
+        var json = JSONBytes(capacity: 96 + message.utf8.count)
+        json.beginObject()
+        json.member("type", "error")
+        json.key("error")
+        json.beginObject()
+        json.member("type", kind)
+        json.member("message", param.map { message.contains($0) ? message : "\($0): \(message)" } ?? message)
+        json.endObject()
+        json.endObject()
+        return json.bytes
+    }
+
     /// OpenAI's error body.
     public var openAIBody: [UInt8] {
         var json = JSONBytes(capacity: 160 + message.utf8.count)

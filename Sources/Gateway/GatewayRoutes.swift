@@ -15,7 +15,8 @@ struct GatewayRoutes: Sendable {
 
     func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
-        router.post("v1/chat/completions") { request, _ in await chatCompletions(request) }
+        router.post("v1/chat/completions") { request, _ in await serve(request, api: .openAI) }
+        router.post("v1/messages") { request, _ in await serve(request, api: .anthropic) }
         router.get("v1/models") { request, _ in models(request) }
         router.get("health") { _, _ in Response(status: .ok) }
         return router
@@ -24,7 +25,7 @@ struct GatewayRoutes: Sendable {
     // MARK: Routes
 
     func models(_ request: Request) -> Response {
-        if case .failure(let error) = authenticate(request) { return Self.response(error) }
+        if case .failure(let error) = authenticate(request) { return Self.response(error, api: .openAI) }
         var json = JSONBytes(capacity: 1_024)
         json.beginObject()
         json.member("object", "list")
@@ -44,50 +45,78 @@ struct GatewayRoutes: Sendable {
         return Self.json(json.bytes)
     }
 
-    func chatCompletions(_ request: Request) async -> Response {
+    /// The two API shapes the gateway speaks: what a body means, how answers and errors look.
+    enum API: Sendable {
+        case openAI
+        case anthropic
+
+        func parse(_ body: [UInt8], requestID: String) throws(GatewayError) -> GatewayRequest {
+            switch self {
+            case .openAI: try ChatCompletionRequest.parse(body, requestID: requestID)
+            case .anthropic: try MessagesRequest.parse(body, requestID: requestID)
+            }
+        }
+
+        func shape(of request: GatewayRequest) -> any AnswerShape {
+            switch self {
+            case .openAI:
+                ChatCompletionRenderer(
+                    requestID: request.request.requestID, model: request.model,
+                    created: Int(Date().timeIntervalSince1970), includeUsage: request.includeUsage)
+            case .anthropic: MessagesRenderer(requestID: request.request.requestID, model: request.model)
+            }
+        }
+
+        func body(_ error: GatewayError) -> [UInt8] {
+            switch self {
+            case .openAI: error.openAIBody
+            case .anthropic: error.anthropicBody
+            }
+        }
+    }
+
+    /// One request of either shape: key, body, translation, the early model check, the call.
+    func serve(_ request: Request, api: API) async -> Response {
         let key: GatewayKey?
         switch authenticate(request) {
         case .success(let found): key = found
-        case .failure(let error): return Self.response(error)
+        case .failure(let error): return Self.response(error, api: api)
         }
         do throws(GatewayError) {
             let body = try await collect(request)
-            let requestID = try requestID(request, key: key)
-            let chat = try ChatCompletionRequest.parse(body, requestID: requestID)
-            if let key, !key.allows(chat.model) {
-                throw .forbidden("this key may not use the model `\(chat.model)`")
+            let call = try api.parse(body, requestID: try requestID(request, key: key))
+            if let key, !key.allows(call.model) {
+                throw .forbidden("this key may not use the model `\(call.model)`")
             }
-            switch gateway.catalog.verdict(model: chat.model, target: chat.target) {
+            switch gateway.catalog.verdict(model: call.model, target: call.target) {
             case .serve: break
             case .unknown(let message): throw .notFound(message)
             case .unavailable(let message, let retryAfterMs):
                 throw .unavailable(message, retryAfterSeconds: retryAfterMs.map { max(1, ($0 + 999) / 1_000) })
             }
-            let renderer = ChatCompletionRenderer(
-                requestID: requestID, model: chat.model, created: Int(Date().timeIntervalSince1970),
-                includeUsage: chat.includeUsage)
-            if chat.stream { return await stream(chat, renderer: renderer) }
+            let shape = api.shape(of: call)
+            if call.stream { return await stream(call, shape: shape, api: api) }
             let result: ProviderCallResult
             do throws(ProviderClientError) {
                 result = try await gateway.client.call(
-                    chat.request, as: .chat, to: destination(chat), timeout: configuration.requestTimeout)
+                    call.request, as: .chat, to: destination(call), timeout: configuration.requestTimeout)
             } catch {
                 throw Self.map(error)
             }
             switch result.outcome {
-            case .response(let response): return Self.json(renderer.completion(response))
+            case .response(let response): return Self.json(shape.completion(response))
             case .error(let error): throw GatewayError(error)
             }
         } catch {
             if error.status >= 500 {
                 gateway.logger.error(
-                    "chat completion failed",
+                    "request failed",
                     metadata: [
                         LogKey.status: "\(error.status)", LogKey.error: "\(error.message)",
                         LogKey.gatewayKey: "\(key?.name ?? "-")",
                     ])
             }
-            return Self.response(error)
+            return Self.response(error, api: api)
         }
     }
 
@@ -102,11 +131,11 @@ struct GatewayRoutes: Sendable {
     /// Runs the call as a child of the gateway and waits for its first event: an error before any
     /// chunk is answered with its own status (429, 503, ...); otherwise the answer is a stream of
     /// server-sent events. A client that goes away mid-stream ends the call's wait.
-    private func stream(_ chat: ChatCompletionRequest, renderer: ChatCompletionRenderer) async -> Response {
+    private func stream(_ call: GatewayRequest, shape: any AnswerShape, api: API) async -> Response {
         let events = BatchQueue<StreamEvent>()
         let client = gateway.client
-        let request = chat.request
-        let topic = destination(chat)
+        let request = call.request
+        let topic = destination(call)
         let timeout = configuration.requestTimeout
         gateway.calls.append {
             let result: Result<ProviderCallResult, ProviderClientError>
@@ -123,9 +152,9 @@ struct GatewayRoutes: Sendable {
         let first = await events.next()
         if case .final(let result)? = first.first {
             switch result {
-            case .failure(let error): return Self.response(Self.map(error))
+            case .failure(let error): return Self.response(Self.map(error), api: api)
             case .success(let answer):
-                if case .error(let error) = answer.outcome { return Self.response(GatewayError(error)) }
+                if case .error(let error) = answer.outcome { return Self.response(GatewayError(error), api: api) }
             }
         }
         let requestID = request.requestID
@@ -137,21 +166,25 @@ struct GatewayRoutes: Sendable {
             body: ResponseBody { writer in
                 var streamed = false
                 do {
-                    try await writer.write(ByteBuffer(bytes: renderer.roleEvent()))
+                    try await writer.write(ByteBuffer(bytes: shape.opening()))
                     var batch = first
                     while !batch.isEmpty {
                         for event in batch {
+                            let bytes: [UInt8]
                             switch event {
                             case .chunk(let chunk):
                                 guard !chunk.delta.isEmpty else { continue }
                                 streamed = true
-                                try await writer.write(ByteBuffer(bytes: renderer.deltaEvent(chunk.delta)))
+                                bytes = shape.delta(chunk.delta)
                             case .final(.success(let answer)):
-                                try await writer.write(ByteBuffer(bytes: Self.closing(answer, streamed, renderer)))
+                                switch answer.outcome {
+                                case .response(let response): bytes = shape.closing(response, streamedText: streamed)
+                                case .error(let error): bytes = shape.streamError(GatewayError(error))
+                                }
                             case .final(.failure(let error)):
-                                let events = ChatCompletionRenderer.errorEvents(Self.map(error))
-                                try await writer.write(ByteBuffer(bytes: events))
+                                bytes = shape.streamError(Self.map(error))
                             }
+                            try await writer.write(ByteBuffer(bytes: bytes))
                         }
                         batch = await events.next()
                     }
@@ -164,23 +197,10 @@ struct GatewayRoutes: Sendable {
             })
     }
 
-    private static func closing(_ answer: ProviderCallResult, _ streamed: Bool, _ renderer: ChatCompletionRenderer)
-        -> [UInt8]
-    {
-        switch answer.outcome {
-        case .response(let response):
-            // A provider that does not stream answers in one piece: its text as one delta.
-            let text = streamed || response.response.isEmpty ? [] : renderer.deltaEvent(response.response)
-            return text + renderer.closingEvents(response)
-        case .error(let error):
-            return ChatCompletionRenderer.errorEvents(GatewayError(error))
-        }
-    }
-
     // MARK: Pieces
 
-    private func destination(_ chat: ChatCompletionRequest) -> String {
-        switch chat.target {
+    private func destination(_ call: GatewayRequest) -> String {
+        switch call.target {
         case .router: gateway.client.configuration.routerTopic
         case .provider(let name): gateway.client.configuration.providerTopic(name)
         }
@@ -274,9 +294,9 @@ struct GatewayRoutes: Sendable {
         return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
-    static func response(_ error: GatewayError) -> Response {
+    static func response(_ error: GatewayError, api: API) -> Response {
         var headers = HTTPFields()
         if let seconds = error.retryAfterSeconds { headers[.retryAfter] = "\(seconds)" }
-        return json(error.openAIBody, status: HTTPResponse.Status(code: error.status), headers: headers)
+        return json(api.body(error), status: HTTPResponse.Status(code: error.status), headers: headers)
     }
 }

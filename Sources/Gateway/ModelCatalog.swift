@@ -43,7 +43,7 @@ public struct ModelCatalog: Sendable, Hashable {
     /// Whether `model` (as the client named it, to `target`) can be served now. Until any provider
     /// has reported, and for providers that report no model list (they take any model), the
     /// request is sent and the provider decides.
-    public func verdict(model: String, target: ChatCompletionRequest.Target) -> Verdict {
+    public func verdict(model: String, target: GatewayRequest.Target) -> Verdict {
         switch target {
         case .provider(let name):
             guard let provider = providers.first(where: { $0.provider == name }) else {

@@ -5,7 +5,7 @@ import Testing
 
 @Suite("Gateway: OpenAI chat requests")
 struct ChatCompletionRequestTests {
-    private func parse(_ json: String) throws(GatewayError) -> ChatCompletionRequest {
+    private func parse(_ json: String) throws(GatewayError) -> GatewayRequest {
         try ChatCompletionRequest.parse(Array(json.utf8), requestID: "r-1")
     }
 

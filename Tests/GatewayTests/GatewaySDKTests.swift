@@ -2,13 +2,15 @@ import Foundation
 import KafkaTestSupport
 import Testing
 
-/// The gateway against the official `openai` Python SDK (`gateway_sdk.py`): a fake upstream, an
-/// `openai` agent in front of it, a router and a gateway with a key, all as processes on the
-/// test broker. The SDK lists the models, chats through the router and straight to the provider,
-/// streams with usage, calls tools, retries under an idempotency key (the upstream is called
-/// once), and gets each error status as the SDK's own error class: 400 naming the field, 401, 404,
-/// 413, 429 with Retry-After, 504, 502 and 503 once the agent's breaker opens.
-@Suite("Gateway: the official openai SDK", .serialized, .timeLimit(.minutes(4)))
+/// The gateway against the official `openai` and `anthropic` Python SDKs (`gateway_sdk.py`): a fake
+/// upstream, an `openai` and an `anthropic` agent in front of it, a router and a gateway with a
+/// key, all as processes on the test broker. The openai SDK lists the models, chats through the
+/// router and straight to the provider, streams with usage, calls tools, retries under an
+/// idempotency key (the upstream is called once), and gets each error status as the SDK's own
+/// error class: 400 naming the field, 401, 404, 413, 429 with Retry-After, 504, 502 and 503 once
+/// the agent's breaker opens. Each SDK reaches both providers; the anthropic SDK speaks Messages
+/// (plain, streamed, tools and tool results, errors in Anthropic's shape).
+@Suite("Gateway: the official openai and anthropic SDKs", .serialized, .timeLimit(.minutes(4)))
 struct GatewaySDKTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
@@ -25,7 +27,7 @@ struct GatewaySDKTests {
 
     static func output(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
 
-    @Test("the openai SDK chats, streams, calls tools, retries idempotently and maps every error status")
+    @Test("the SDKs chat, stream, call tools, retry idempotently and get every error status, in both API shapes")
     func openAISDK() async throws {
         let broker = try await TansuBroker.shared()
         let prefix = uniqueName("gw-sdk") + "."
@@ -47,14 +49,16 @@ struct GatewaySDKTests {
 
         let config = FileManager.default.temporaryDirectory.appendingPathComponent(uniqueName("gw-config") + ".yaml")
             .path
+        let http = """
+                http: { base_url: \"http://127.0.0.1:\(upstreamPort)\", api_key_env: GW_UPSTREAM_KEY, \
+            request_timeout_ms: 30000 }
+            """
         try [
             "agents:", "  openai:", "    backend: openai", "    models: [gpt-4o-mini, gpt-4o]",
             "    session_timeout_ms: 6000", "    status_interval_ms: 500",
-            "    circuit_breaker: { consecutive_failures: 3, open_timeout_ms: 60000 }",
-            """
-                http: { base_url: \"http://127.0.0.1:\(upstreamPort)\", api_key_env: GW_UPSTREAM_KEY, \
-            request_timeout_ms: 30000 }
-            """,
+            "    circuit_breaker: { consecutive_failures: 3, open_timeout_ms: 60000 }", http,
+            "  anthropic:", "    backend: anthropic", "    models: [claude-haiku-4-5]",
+            "    session_timeout_ms: 6000", "    status_interval_ms: 500", http,
         ].joined(separator: "\n").write(toFile: config, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: config) }
         var environment = ProcessInfo.processInfo.environment
@@ -68,6 +72,15 @@ struct GatewaySDKTests {
             ],
             environment: environment, logFile: agentLog)
         defer { agent.stop(grace: .seconds(20)) }
+        let claudeLog = Self.logFile("gw-agent-anthropic")
+        let claude = try ChildProcess(
+            executable: Self.binary("provider-agents"),
+            arguments: [
+                "agent", "--provider", "anthropic", "--config", config, "--bootstrap", broker.bootstrapServers,
+                "--topic-prefix", prefix, "--instance-id", "gw-agent-2", "--log-level", "info",
+            ],
+            environment: environment, logFile: claudeLog)
+        defer { claude.stop(grace: .seconds(20)) }
         let routerLog = Self.logFile("gw-router")
         let router = try ChildProcess(
             executable: Self.binary("provider-agents"),
@@ -96,7 +109,7 @@ struct GatewaySDKTests {
         }
         // The agent's first status reaches the gateway's registry (the models list).
         try await waitUntil("the agent and the router are up", timeout: .seconds(60)) {
-            Self.output(agentLog).contains("worker started") && Self.output(routerLog).contains("worker started")
+            [agentLog, claudeLog, routerLog].allSatisfy { Self.output($0).contains("worker started") }
         }
         try await Task.sleep(for: .seconds(2))
 
@@ -115,7 +128,7 @@ struct GatewaySDKTests {
         #expect(text.contains("all ok"), "\(text)")
         #expect(gateway.isRunning, "the gateway survives every call")
         // Keys are never logged.
-        for log in [gatewayLog, agentLog, routerLog] {
+        for log in [gatewayLog, agentLog, claudeLog, routerLog] {
             #expect(!Self.output(log).contains(Self.key), "a gateway key appears in \(log)")
         }
     }

@@ -65,8 +65,8 @@ struct GatewayShapesTests {
     func stream() throws {
         let renderer = ChatCompletionRenderer(requestID: "r-1", model: "m", created: 0, includeUsage: true)
         let bytes =
-            renderer.roleEvent() + renderer.deltaEvent("Hel") + renderer.deltaEvent("lo")
-            + renderer.closingEvents(response)
+            renderer.opening() + renderer.delta("Hel") + renderer.delta("lo")
+            + renderer.closing(response, streamedText: true)
         let events = try Self.events(bytes)
         #expect(events.count == 6)
         #expect(events.last as? String == "[DONE]")

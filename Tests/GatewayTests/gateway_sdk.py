@@ -1,15 +1,16 @@
-"""The gateway against the official `openai` Python SDK (run by GatewaySDKTests).
+"""The gateway against the official `openai` and `anthropic` Python SDKs (run by GatewaySDKTests).
 
 usage: gateway_sdk.py GATEWAY_URL KEY FAKE_UPSTREAM_URL
 
-The gateway fronts a router and an `openai` agent whose upstream is the fake upstream. Each
-check prints `ok <name>`; the first failure raises (exit status 1).
+The gateway fronts a router, an `openai` agent and an `anthropic` agent whose upstream is the
+fake upstream. Each check prints `ok <name>`; the first failure raises (exit status 1).
 """
 import json
 import sys
 import time
 import urllib.request
 
+import anthropic
 import openai
 
 base, key, upstream = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -111,6 +112,59 @@ expect(openai.AuthenticationError, 401, lambda: wrong.chat.completions.create(mo
 expect(openai.APIStatusError, 413, lambda: client.chat.completions.create(
     model="gpt-4o-mini", messages=[{"role": "user", "content": "x" * (5 << 20)}]))
 ok("bad input")
+
+# Both API shapes reach every provider: OpenAI's SDK asks for an Anthropic model ...
+claude = client.chat.completions.create(model="claude-haiku-4-5", messages=MESSAGES)
+assert claude.choices[0].message.content.startswith(
+    'Fake anthropic reply from claude-haiku-4-5 to "hello gateway"'), claude
+ok("openai shape to the anthropic provider")
+
+# ... and Anthropic's SDK speaks Messages to the gateway, whichever provider serves the model.
+messages = anthropic.Anthropic(base_url=base, api_key=key, max_retries=0, timeout=60)
+for model, provider in [("gpt-4o-mini", "openai"), ("claude-haiku-4-5", "anthropic")]:
+    message = messages.messages.create(model=model, max_tokens=64, system="be brief", messages=MESSAGES)
+    assert message.content[0].type == "text", message
+    assert message.content[0].text.startswith('Fake %s reply from %s to "hello gateway"' % (provider, model)), message
+    assert message.stop_reason == "end_turn" and message.model == model, message
+    assert message.usage.output_tokens > 0 and message.usage.input_tokens > 0, message
+    with messages.messages.stream(model=model, max_tokens=64, messages=MESSAGES) as stream:
+        streamed = "".join(stream.text_stream)
+        final = stream.get_final_message()
+    assert streamed == message.content[0].text, (streamed, message.content[0].text)
+    assert final.stop_reason == "end_turn" and final.usage.output_tokens == message.usage.output_tokens, final
+ok("anthropic messages and stream")
+WEATHER = [{"name": "get_weather", "description": "weather of a city",
+            "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}}}]
+ASK_WEATHER = [{"role": "user", "content": "please call get_weather for Paris"}]
+used = messages.messages.create(model="gpt-4o-mini", max_tokens=64, tools=WEATHER, messages=ASK_WEATHER)
+block = next(block for block in used.content if block.type == "tool_use")
+assert used.stop_reason == "tool_use" and block.name == "get_weather", used
+assert block.input == {"question": "please call get_weather for Paris"}, block
+with messages.messages.stream(model="gpt-4o-mini", max_tokens=64, tools=WEATHER, messages=ASK_WEATHER) as stream:
+    streamed_use = stream.get_final_message()
+streamed_block = next(block for block in streamed_use.content if block.type == "tool_use")
+assert streamed_block.input == block.input and streamed_use.stop_reason == "tool_use", streamed_use
+answered = messages.messages.create(model="gpt-4o-mini", max_tokens=64, tools=WEATHER, messages=ASK_WEATHER + [
+    {"role": "assistant", "content": used.content},
+    {"role": "user", "content": [{"type": "tool_result", "tool_use_id": block.id, "content": "sunny"}]},
+])
+assert answered.stop_reason == "end_turn" and answered.content[0].type == "text", answered
+ok("anthropic tools")
+for error_class, status, call in [
+    (anthropic.BadRequestError, 400, lambda: messages.messages.create(model="gpt-4o-mini", messages=MESSAGES,
+                                                                      max_tokens=0)),
+    (anthropic.NotFoundError, 404, lambda: messages.messages.create(model="no-such-model", max_tokens=8,
+                                                                    messages=MESSAGES)),
+    (anthropic.AuthenticationError, 401, lambda: anthropic.Anthropic(
+        base_url=base, api_key="sk-wrong", max_retries=0).messages.create(
+            model="gpt-4o-mini", max_tokens=8, messages=MESSAGES)),
+]:
+    try:
+        call()
+        raise AssertionError("%s expected" % error_class.__name__)
+    except error_class as error:
+        assert error.status_code == status and error.body["type"] == "error", error.body
+ok("anthropic errors")
 
 # Upstream answers: a 429 (straight to the provider, so no router retries it) ...
 faults([{"fault": "429", "provider": "openai", "count": 1}])
