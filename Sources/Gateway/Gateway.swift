@@ -29,6 +29,8 @@ public final class Gateway: Service, Sendable {
     let registry = Mutex(ProviderRegistry())
     /// Streaming calls, run as children of ``run()``'s task group.
     let calls = BatchQueue<@Sendable () async -> Void>()
+    /// Calls in flight by request id, shared by concurrent requests with the same id.
+    let shared = SharedCalls()
     /// The HTTP server's bound port, once it listens.
     private let boundPort = Mutex<Int?>(nil)
 

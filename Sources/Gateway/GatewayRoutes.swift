@@ -18,11 +18,23 @@ struct GatewayRoutes: Sendable {
         router.post("v1/chat/completions") { request, _ in await serve(request, api: .openAI) }
         router.post("v1/messages") { request, _ in await serve(request, api: .anthropic) }
         router.get("v1/models") { request, _ in models(request) }
-        router.get("health") { _, _ in Response(status: .ok) }
+        router.get("health") { _, _ in health() }
         return router
     }
 
     // MARK: Routes
+
+    /// 200 while the process lives, with what it holds: requests waiting for their answers and
+    /// requests sharing another's call (both back to 0 when nothing is in flight).
+    func health() -> Response {
+        var json = JSONBytes(capacity: 96)
+        json.beginObject()
+        json.member("status", "ok")
+        json.member("waiting_calls", gateway.client.stats.pending)
+        json.member("shared_calls", gateway.shared.count)
+        json.endObject()
+        return Self.json(json.bytes)
+    }
 
     func models(_ request: Request) -> Response {
         if case .failure(let error) = authenticate(request) { return Self.response(error, api: .openAI) }
@@ -95,18 +107,37 @@ struct GatewayRoutes: Sendable {
                 throw .unavailable(message, retryAfterSeconds: retryAfterMs.map { max(1, ($0 + 999) / 1_000) })
             }
             let shape = api.shape(of: call)
+            let requestID = call.request.requestID
+            while true {
+                if gateway.shared.lead(requestID) { break }
+                // The same id in flight here already (a client retrying under its idempotency key):
+                // wait for that call's outcome instead of calling again.
+                guard let outcome = await gateway.shared.follow(requestID) else { continue }
+                let result: ProviderCallResult
+                do throws(ProviderClientError) {
+                    result = try outcome.get()
+                } catch {
+                    throw Self.map(error)
+                }
+                return try Self.answer(result, shape: shape, whole: call.stream)
+            }
             if call.stream { return await stream(call, shape: shape, api: api) }
+            let outcome: SharedCalls.Outcome
+            do throws(ProviderClientError) {
+                outcome = .success(
+                    try await gateway.client.call(
+                        call.request, as: .chat, to: destination(call), timeout: configuration.requestTimeout))
+            } catch {
+                outcome = .failure(error)
+            }
+            gateway.shared.finish(requestID, with: outcome)
             let result: ProviderCallResult
             do throws(ProviderClientError) {
-                result = try await gateway.client.call(
-                    call.request, as: .chat, to: destination(call), timeout: configuration.requestTimeout)
+                result = try outcome.get()
             } catch {
                 throw Self.map(error)
             }
-            switch result.outcome {
-            case .response(let response): return Self.json(shape.completion(response))
-            case .error(let error): throw GatewayError(error)
-            }
+            return try Self.answer(result, shape: shape, whole: false)
         } catch {
             if error.status >= 500 {
                 gateway.logger.error(
@@ -117,6 +148,23 @@ struct GatewayRoutes: Sendable {
                     ])
             }
             return Self.response(error, api: api)
+        }
+    }
+
+    /// The HTTP answer to a call's final signal; `whole`: a stream's events all at once (for a
+    /// stream that waited for another request's call).
+    private static func answer(_ result: ProviderCallResult, shape: any AnswerShape, whole: Bool)
+        throws(GatewayError) -> Response
+    {
+        switch result.outcome {
+        case .error(let error): throw GatewayError(error)
+        case .response(let response):
+            guard whole else { return json(shape.completion(response)) }
+            var headers = HTTPFields()
+            headers[.contentType] = "text/event-stream"
+            headers[.cacheControl] = "no-cache"
+            let events = shape.opening() + shape.closing(response, streamedText: false)
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: events)))
         }
     }
 
@@ -134,6 +182,7 @@ struct GatewayRoutes: Sendable {
     private func stream(_ call: GatewayRequest, shape: any AnswerShape, api: API) async -> Response {
         let events = BatchQueue<StreamEvent>()
         let client = gateway.client
+        let shared = gateway.shared
         let request = call.request
         let topic = destination(call)
         let timeout = configuration.requestTimeout
@@ -146,6 +195,7 @@ struct GatewayRoutes: Sendable {
             } catch {
                 result = .failure(error)
             }
+            shared.finish(request.requestID, with: result)
             events.append(.final(result))
             events.finish()
         }

@@ -74,8 +74,10 @@ public final class RouterHandler: WorkerHandler, Sendable {
                 worker.finish(message)
                 return
             }
-            decide(JournalKey(requestID: error.requestID, attempt: request.effectiveAttempt + 1), message, worker) {
-                registry, random in
+            decide(
+                JournalKey(requestID: error.requestID, attempt: request.effectiveAttempt + 1), message,
+                replyTo: request.route?.replyTo ?? request.replyTo, worker
+            ) { registry, random in
                 self.router.reroute(error, wallNow: Date(), registry: registry, at: .now, using: &random)
             }
             return
@@ -85,7 +87,10 @@ public final class RouterHandler: WorkerHandler, Sendable {
         switch envelope.signal {
         case .providerRequest(let request), .visionRequest(let request), .streamRequest(let request):
             let streaming = envelope.type == .streamRequest
-            decide(JournalKey(requestID: request.requestID, attempt: 1), message, worker) { registry, random in
+            decide(
+                JournalKey(requestID: request.requestID, attempt: 1), message, replyTo: request.replyTo ?? replyTo,
+                worker
+            ) { registry, random in
                 self.router.route(
                     request, streaming: streaming, replyTo: replyTo, enqueuedAt: enqueuedAt, wallNow: Date(),
                     registry: registry,
@@ -113,9 +118,11 @@ public final class RouterHandler: WorkerHandler, Sendable {
     // MARK: Deciding
 
     /// Journal first: a decision made before (this message redelivered, or resent) is published
-    /// again as it was; else `decision` decides, and its output is journaled, then published.
+    /// again, to the reply topic this copy names (`replyTo`: a client retrying from another
+    /// gateway or client instance reads another topic than the first try's); else `decision`
+    /// decides, and its output is journaled, then published.
     private func decide(
-        _ key: JournalKey, _ message: WorkerMessage, _ worker: any WorkerIO,
+        _ key: JournalKey, _ message: WorkerMessage, replyTo: String?, _ worker: any WorkerIO,
         _ decision: @escaping @Sendable (ProviderRegistry, inout SplitMix64) -> RequestRouter.Decision?
     ) {
         worker.claim(key, for: message) { claim in
@@ -124,7 +131,7 @@ public final class RouterHandler: WorkerHandler, Sendable {
                 worker.abandon(message)
             case .replay(let outputs):
                 self.state.withLock { $0.counters.replayed += 1 }
-                worker.publish(outputs, for: message, fallback: nil)
+                worker.publish(self.retarget(outputs, replyTo: replyTo), for: message, fallback: nil)
             case .claimed:
                 let registry = self.state.withLock { $0.registry }
                 // Seeded by the request: the same request and registry give the same order.
@@ -136,6 +143,47 @@ public final class RouterHandler: WorkerHandler, Sendable {
                 }
                 let (outputs, fallback) = self.outputs(for: decided, worker)
                 worker.record(key, outputs: outputs, for: message, fallback: fallback)
+            }
+        }
+    }
+
+    /// Recorded outputs readdressed to `replyTo`: a forward carries it as the request's and the
+    /// route's reply topic (the agent answers there, or from its ledger when it already did), a
+    /// final error goes there. Outputs already addressed there, and everything else, stay as they
+    /// were.
+    func retarget(_ outputs: [KafkaProducerMessage], replyTo: String?) -> [KafkaProducerMessage] {
+        guard let replyTo else { return outputs }
+        return outputs.map { output in
+            guard let envelope = try? decoder.decode(output.value) else { return output }
+            switch envelope.signal {
+            case .providerRequest(var request), .streamRequest(var request), .visionRequest(var request):
+                guard request.replyTo != replyTo || (request.route.map { $0.replyTo != replyTo } ?? false) else {
+                    return output
+                }
+                request.replyTo = replyTo
+                request.route?.replyTo = replyTo
+                let signal: Signal =
+                    switch envelope.signal {
+                    case .streamRequest: .streamRequest(request)
+                    case .visionRequest: .visionRequest(request)
+                    default: .providerRequest(request)
+                    }
+                var readdressed = envelope
+                readdressed.signal = signal
+                guard let value = try? readdressed.encoded() else { return output }
+                var copy = output
+                copy.value = value
+                copy.headers = output.headers.map {
+                    $0.key == SignalHeader.replyTo ? KafkaHeader(key: $0.key, value: Array(replyTo.utf8)) : $0
+                }
+                return copy
+            case .providerError where output.topic != configuration.errorTopic && output.topic != replyTo:
+                var copy = output
+                copy.topic = replyTo
+                copy.partition = nil
+                return copy
+            default:
+                return output
             }
         }
     }

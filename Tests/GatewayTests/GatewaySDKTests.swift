@@ -2,6 +2,10 @@ import Foundation
 import KafkaTestSupport
 import Testing
 
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
 /// The gateway against the official `openai` and `anthropic` Python SDKs (`gateway_sdk.py`): a fake
 /// upstream, an `openai` and an `anthropic` agent in front of it, a router and a gateway with a
 /// key, all as processes on the test broker. The openai SDK lists the models, chats through the
@@ -26,6 +30,25 @@ struct GatewaySDKTests {
     }
 
     static func output(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+
+    /// One HTTP request; the status and the body.
+    static func request(
+        _ url: String, method: String = "POST", body: String? = nil, headers: [String: String] = [:]
+    ) async throws -> (Int, Data) {
+        var request = URLRequest(url: URL(string: url)!, timeoutInterval: 60)
+        request.httpMethod = method
+        request.httpBody = body.map { Data($0.utf8) }
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
+    }
+
+    /// Calls the fake upstream has served on `route`.
+    static func upstreamCalls(_ upstream: String, route: String) async throws -> Int {
+        let (_, data) = try await request("\(upstream)/fake/stats", method: "GET")
+        let stats = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        return (stats["requests"] as? [String: Int])?[route] ?? 0
+    }
 
     @Test("the SDKs chat, stream, call tools, retry idempotently and get every error status, in both API shapes")
     func openAISDK() async throws {
@@ -104,8 +127,19 @@ struct GatewaySDKTests {
             ],
             environment: gatewayEnvironment, logFile: gatewayLog)
         defer { gateway.stop(grace: .seconds(20)) }
-        try await waitUntil("the gateway listens", timeout: .seconds(60)) {
-            Self.output(gatewayLog).contains("Server started and listening")
+        // A second instance, for the retry after the first one is killed.
+        let secondPort = try freeLoopbackPort()
+        let secondLog = Self.logFile("gw-gateway-2")
+        let second = try ChildProcess(
+            executable: Self.binary("provider-agents"),
+            arguments: [
+                "gateway", "--bootstrap", broker.bootstrapServers, "--topic-prefix", prefix,
+                "--listen", "127.0.0.1:\(secondPort)", "--instance-id", "sdk-2", "--log-level", "info",
+            ],
+            environment: gatewayEnvironment, logFile: secondLog)
+        defer { second.stop(grace: .seconds(20)) }
+        try await waitUntil("the gateways listen", timeout: .seconds(60)) {
+            [gatewayLog, secondLog].allSatisfy { Self.output($0).contains("Server started and listening") }
         }
         // The agent's first status reaches the gateway's registry (the models list).
         try await waitUntil("the agent and the router are up", timeout: .seconds(60)) {
@@ -127,8 +161,55 @@ struct GatewaySDKTests {
             client.exitCode == 0, "gateway SDK script failed:\n\(text)\n--- gateway log:\n\(Self.output(gatewayLog))")
         #expect(text.contains("all ok"), "\(text)")
         #expect(gateway.isRunning, "the gateway survives every call")
+
+        // Idempotency across instances: the first gateway is killed while its call runs; the
+        // client retries at the second with the same key, gets the answer, and the upstream was
+        // called once. (The openai agent's breaker is open after the script: the anthropic one.)
+        let upstreamURL = "http://127.0.0.1:\(upstreamPort)"
+        let before = try await Self.upstreamCalls(upstreamURL, route: "POST /v1/messages")
+        let (latencySet, _) = try await Self.request(
+            "\(upstreamURL)/fake/latency", method: "PUT", body: #"{"distribution": "fixed:3000ms"}"#)
+        #expect(latencySet == 200, "the upstream takes 3 s per call from now on")
+        let started = ContinuousClock.now
+        let body = #"{"model": "claude-haiku-4-5", "messages": [{"role": "user", "content": "hello failover"}]}"#
+        let headers = ["Authorization": "Bearer \(Self.key)", "Idempotency-Key": "failover-1"]
+        let doomed = Task {
+            try? await Self.request("http://127.0.0.1:\(gatewayPort)/v1/chat/completions", body: body, headers: headers)
+        }
+        try await Task.sleep(for: .seconds(1))
+        gateway.send(SIGKILL)
+        let (status, answer) = try await Self.request(
+            "http://127.0.0.1:\(secondPort)/v1/chat/completions", body: body, headers: headers)
+        _ = await doomed.value
+        #expect(ContinuousClock.now - started > .seconds(2), "the retry waited for the call in flight")
+        let retried = String(decoding: answer, as: UTF8.self)
+        #expect(status == 200, "\(retried)")
+        #expect(retried.contains(#""id":"chatcmpl-idem-key-2-failover-1""#), "\(retried)")
+        #expect(retried.contains("Fake anthropic reply from claude-haiku-4-5"), "\(retried)")
+        #expect(try await Self.upstreamCalls(upstreamURL, route: "POST /v1/messages") == before + 1)
+
+        // A client that goes away before its stream's answer leaves nothing behind.
+        let streamBody =
+            #"{"model": "claude-haiku-4-5", "stream": true, "messages": [{"role": "user", "content": "bye"}]}"#
+        let gone = Task {
+            try? await Self.request(
+                "http://127.0.0.1:\(secondPort)/v1/chat/completions", body: streamBody,
+                headers: ["Authorization": "Bearer \(Self.key)"])
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        gone.cancel()
+        _ = await gone.value
+        try await waitUntil("the gateway holds nothing", timeout: .seconds(20)) {
+            let health = try? await Self.request(
+                "http://127.0.0.1:\(secondPort)/health", method: "GET", headers: ["Authorization": "Bearer \(Self.key)"]
+            )
+            return health.map { String(decoding: $0.1, as: UTF8.self) }
+                == #"{"status":"ok","waiting_calls":0,"shared_calls":0}"#
+        }
+        _ = try await Self.request("\(upstreamURL)/fake/latency", method: "DELETE")
+
         // Keys are never logged.
-        for log in [gatewayLog, agentLog, claudeLog, routerLog] {
+        for log in [gatewayLog, secondLog, agentLog, claudeLog, routerLog] {
             #expect(!Self.output(log).contains(Self.key), "a gateway key appears in \(log)")
         }
     }

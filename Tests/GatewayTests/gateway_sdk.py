@@ -7,6 +7,7 @@ fake upstream. Each check prints `ok <name>`; the first failure raises (exit sta
 """
 import json
 import sys
+import threading
 import time
 import urllib.request
 
@@ -83,6 +84,37 @@ headers = {"Idempotency-Key": "sdk-retry-1"}
 first = client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, extra_headers=headers)
 second = client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, extra_headers=headers)
 assert first.id == second.id and first.choices[0].message.content == second.choices[0].message.content
+assert upstream_calls() - before == 1, (before, upstream_calls())
+# Three tries at once (one streamed), while the upstream takes a second: one call, one answer.
+def latency(distribution):
+    request = urllib.request.Request(
+        upstream + "/fake/latency", data=json.dumps({"distribution": distribution}).encode(), method="PUT")
+    urllib.request.urlopen(request).read()
+
+
+latency("fixed:1000ms")
+before = upstream_calls()
+together = {"Idempotency-Key": "sdk-together-1"}
+results = []
+
+
+def try_once(stream):
+    if stream:
+        parts = [chunk.choices[0].delta.content or "" for chunk in client.chat.completions.create(
+            model="gpt-4o-mini", messages=MESSAGES, extra_headers=together, stream=True) if chunk.choices]
+        results.append("".join(parts))
+    else:
+        results.append(client.chat.completions.create(
+            model="gpt-4o-mini", messages=MESSAGES, extra_headers=together).choices[0].message.content)
+
+
+threads = [threading.Thread(target=try_once, args=(stream,)) for stream in (False, False, True)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+latency("0ms")
+assert len(results) == 3 and len(set(results)) == 1 and results[0].startswith(EXPECTED), results
 assert upstream_calls() - before == 1, (before, upstream_calls())
 ok("idempotency")
 
