@@ -86,7 +86,7 @@ public final class Gateway: Service, Sendable {
                 group.addTask { try await self.client.run() }
                 group.addTask { await self.statusFollower.follow { message in self.apply(message) } }
                 group.addTask { await self.runCalls() }
-                try await application.runService()
+                try await application.runService(gracefulShutdownSignals: [])
                 group.cancelAll()
             }
         } catch {

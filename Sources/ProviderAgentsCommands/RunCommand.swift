@@ -1,7 +1,9 @@
 import Agent
 import ArgumentParser
+import Common
 import FakeUpstream
 import Foundation
+import Gateway
 import Kafka
 import Logging
 import ProviderClient
@@ -26,9 +28,11 @@ struct RunCommand: AsyncParsableCommand {
         discussion: """
             Starts librdkafka's in-process broker with the topics of topics/, a fake OpenAI / Anthropic / \
             Ollama server on loopback, the agents openai, anthropic and local calling it over HTTP with \
-            their real adapters, and a router. A client then sends sample requests through the router — \
-            one per provider, a stream, a fallback (the fake upstream answers OpenAI's first call with a \
-            429, so the router continues at Anthropic) and a bad one — prints each answer with its route, \
+            their real adapters, a router, and the HTTP gateway (OpenAI and Anthropic APIs, on \
+            --gateway-listen, default 127.0.0.1:8080, no key on loopback). A client then sends sample \
+            requests through the router — one per provider, a stream, a fallback (the fake upstream \
+            answers OpenAI's first call with a 429, so the router continues at Anthropic) and a bad one, \
+            then one through the gateway — prints each answer with its route, \
             and keeps a light background load while a status table refreshes. Ctrl-C (or --duration) \
             drains and stops every part.
             """
@@ -46,9 +50,20 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Seconds between status tables.")
     var statusEvery: Int = 5
 
+    @Option(help: "Address of the HTTP gateway (OpenAI and Anthropic APIs), host:port.")
+    var gatewayListen: String = "127.0.0.1:8080"
+
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
+        do {
+            let (host, _) = try GatewayCommand.address(gatewayListen)
+            guard GatewayConfiguration.isLoopback(host) else {
+                throw ValidationError("--gateway-listen: the run's gateway has no keys, so it serves loopback only")
+            }
+        } catch let error as InvalidSetting {
+            throw ValidationError("--gateway-listen: \(error.message)")
+        }
         guard duration >= 0 else { throw ValidationError("--duration: must be >= 0, got \(duration)") }
         guard load >= 0, load <= 1_000, load.isFinite else {
             throw ValidationError("--load: must be between 0 and 1000, got \(load)")
@@ -145,8 +160,29 @@ struct RunCommand: AsyncParsableCommand {
                 replyTopic: replyTopic, defaultTimeout: .seconds(60)
             ), logger: logger)
 
+        // The HTTP gateway, with its reply topic made here too.
+        let (host, port) = try GatewayCommand.address(gatewayListen)
+        let gatewayConfiguration = GatewayConfiguration(
+            kafka: KafkaConfiguration(bootstrapServers: cluster.bootstrapServers), instanceID: "gateway-run",
+            listenHost: host, listenPort: port, requestTimeout: .seconds(60))
+        try cluster.createTopic(
+            KafkaTopicSpec(
+                name: gatewayConfiguration.topics.clientReplies(gatewayConfiguration.instanceID), partitions: 3,
+                replicationFactor: 1))
+        let gateway = try Gateway(configuration: gatewayConfiguration, logger: logger)
+        let base = "http://\(gatewayListen)"
+        say(
+            """
+              gateway   \(base)/v1 — OpenAI's chat completions and Anthropic's messages, e.g.
+                          curl \(base)/v1/chat/completions -d '{"model": "gpt-4o", "messages": \
+            [{"role": "user", "content": "Hi"}]}'
+                          python: OpenAI(base_url="\(base)/v1", api_key="none").chat.completions.create(...)
+            """
+        )
+
         let driver = RunDriver(
-            router: router, agents: agents, client: client, fake: fake, started: started,
+            router: router, agents: agents, client: client, fake: fake, gateway: gateway, gatewayURL: base,
+            http: http.client, started: started,
             duration: duration == 0 ? nil : .seconds(duration), load: load, statusEvery: .seconds(statusEvery))
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: http, serviceName: "http-client")
@@ -155,6 +191,7 @@ struct RunCommand: AsyncParsableCommand {
             services.append(.init(service: agent, serviceName: "agent-\(provider)"))
         }
         services.append(.init(service: router, serviceName: "router"))
+        services.append(.init(service: gateway, serviceName: "gateway"))
         services.append(.init(service: client, serviceName: "client"))
         // The driver ending (after --duration) shuts the whole group down gracefully.
         services.append(.init(service: driver, successTerminationBehavior: .gracefullyShutdownGroup))

@@ -1,6 +1,9 @@
 import Agent
+import AsyncHTTPClient
 import FakeUpstream
 import Foundation
+import Gateway
+import NIOCore
 import ProviderClient
 import Router
 import RouterAgent
@@ -16,6 +19,10 @@ struct RunDriver: Service {
     let agents: [ProviderAgent]
     let client: ProviderClient
     let fake: FakeUpstream.Running
+    let gateway: Gateway
+    /// `http://host:port` of the gateway.
+    let gatewayURL: String
+    let http: HTTPClient
     let started: ContinuousClock.Instant
     let duration: Duration?
     let load: Double
@@ -52,6 +59,8 @@ struct RunDriver: Service {
             guard !Task.isCancelled, !Task.isShuttingDownGracefully else { return }
             await send(sample, number: index + 1)
         }
+        guard !Task.isCancelled, !Task.isShuttingDownGracefully else { return }
+        await sendThroughGateway(number: RunSetup.samples.count + 1)
         let end = duration.map { ContinuousClock.now + $0 }
         say(
             """
@@ -66,6 +75,32 @@ struct RunDriver: Service {
                 group.addTask { await self.statusLoop(until: end) }
             }
         } onGracefulShutdown: {
+        }
+    }
+
+    /// One request as an OpenAI client sends it: HTTP to the gateway, which hands it to the router.
+    private func sendThroughGateway(number: Int) async {
+        say("[\(number)] the HTTP gateway: OpenAI's chat completions API, model claude-sonnet-4-5")
+        while gateway.port == nil, !Task.isCancelled { try? await Task.sleep(for: .milliseconds(50)) }
+        var request = HTTPClientRequest(url: "\(gatewayURL)/v1/chat/completions")
+        request.method = .POST
+        request.headers.add(name: "content-type", value: "application/json")
+        let body = #"{"model": "claude-sonnet-4-5", "messages": [{"role": "user", "content": "Hello, gateway!"}]}"#
+        request.body = .bytes(ByteBuffer(string: body))
+        let begin = ContinuousClock.now
+        do {
+            let response = try await http.execute(request, timeout: .seconds(60))
+            let body = try await response.body.collect(upTo: 1 << 20)
+            let json = try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any]
+            let message = ((json?["choices"] as? [[String: Any]])?.first?["message"] as? [String: Any])
+            let latency = formatMilliseconds(ContinuousClock.now - begin)
+            if response.status == .ok, let content = message?["content"] as? String {
+                say("    ← HTTP 200 in \(latency), chat.completion: \(content)")
+            } else {
+                say("    ✗ HTTP \(response.status.code): \(String(buffer: body))")
+            }
+        } catch {
+            say("    ✗ the gateway did not answer: \(error)")
         }
     }
 

@@ -12,15 +12,18 @@ import Testing
 struct RunCommandTests {
     static func start(_ arguments: [String]) throws -> (ChildProcess, String) {
         let log = AgentCommandTests.logFile("run")
+        // Each run's gateway on a port of its own (the tests run side by side).
+        let port = try freeLoopbackPort()
         let process = try ChildProcess(
-            executable: AgentCommandTests.cliPath, arguments: ["run"] + arguments, logFile: log)
+            executable: AgentCommandTests.cliPath,
+            arguments: ["run", "--gateway-listen", "127.0.0.1:\(port)"] + arguments, logFile: log)
         return (process, log)
     }
 
     @Test(
         """
-        sample answers from every provider, a stream, a fallback with its route, a bad request's error, live \
-        status, then a clean stop
+        sample answers from every provider, a stream, a fallback with its route, a bad request's error, an \
+        answer through the HTTP gateway, live status, then a clean stop
         """
     )
     func samplesAndStatus() async throws {
@@ -37,6 +40,10 @@ struct RunCommandTests {
         #expect(output.contains("attempt 1: openai/gpt-4o-mini → rate_limited"), "\(output)")
         #expect(output.contains("← anthropic/claude-haiku-4-5 (instance run-anthropic, attempt 2)"))
         #expect(output.contains("← provider_error model_unavailable") && output.contains("'gpt-imaginary'"))
+        // The same system through the HTTP gateway, as an OpenAI client calls it.
+        #expect(
+            output.contains(
+                #"chat.completion: Fake anthropic reply from claude-sonnet-4-5 to "Hello, gateway!""#), "\(output)")
         // Live status with the background load flowing through the router.
         let statuses = output.components(separatedBy: "-- status at ").count - 1
         #expect(statuses >= 2, "status tables: \(statuses)")
