@@ -43,6 +43,7 @@ public final class Gateway: Service, Sendable {
         clientConfiguration.common.clientID = "provider-agents-gateway-\(configuration.instanceID)"
         clientConfiguration.connectTimeout = configuration.connectTimeout
         clientConfiguration.defaultTimeout = configuration.requestTimeout
+        clientConfiguration.apply(configuration.latency)
         client = try ProviderClient(configuration: clientConfiguration, logger: logger)
         let clients = WorkerKafkaClients(
             bootstrapServers: configuration.kafka.bootstrapServers,

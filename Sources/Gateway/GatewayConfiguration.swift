@@ -22,6 +22,9 @@ public struct GatewayConfiguration: Sendable {
     /// How long a request may wait for its answer before a 504.
     public var requestTimeout: Duration
     public var connectTimeout: Duration
+    /// How long its Kafka reader and producer wait to batch (docs/kafka.md): `interactive` for
+    /// the lowest latency one request at a time, `balanced` (the default) otherwise.
+    public var latency: LatencyProfile = .balanced
 
     public init(
         kafka: KafkaConfiguration, instanceID: String, topicPrefix: String = "", listenHost: String = "127.0.0.1",

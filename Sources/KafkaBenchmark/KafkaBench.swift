@@ -27,7 +27,7 @@ struct KafkaBench: AsyncParsableCommand {
 
     /// Which benchmarks run.
     enum Suite: String, ExpressibleByArgument, CaseIterable {
-        case kafka, agent, adapters, scale, latency, ledger, all
+        case kafka, agent, adapters, scale, latency, ledger, gateway, all
 
         var includesKafka: Bool { self == .kafka || self == .all }
         var includesAgent: Bool { self == .agent || self == .all }
@@ -35,9 +35,11 @@ struct KafkaBench: AsyncParsableCommand {
         var includesScale: Bool { self == .scale || self == .all }
         var includesLatency: Bool { self == .latency || self == .all }
         var includesLedger: Bool { self == .ledger || self == .all }
+        var includesGateway: Bool { self == .gateway || self == .all }
     }
 
-    @Option(name: .long, help: "Which benchmarks to run: kafka, agent, adapters, scale, latency, ledger or all.")
+    @Option(
+        name: .long, help: "Which benchmarks to run: kafka, agent, adapters, scale, latency, ledger, gateway or all.")
     var suite: Suite = .all
 
     @Option(name: .long, help: "Bootstrap servers of a running broker; default: start Tansu here.")
@@ -160,6 +162,18 @@ struct KafkaBench: AsyncParsableCommand {
             """
     )
     var latencyProfiles: [String] = LatencyProfile.all.map(\.name)
+
+    @Option(name: .long, help: "Gateway suite: sequential requests per path.")
+    var gatewaySequential: Int = 300
+
+    @Option(name: .long, help: "Gateway suite: requests per path at each concurrency (16, 64).")
+    var gatewayConcurrent: Int = 3_000
+
+    @Option(name: .long, help: "Gateway suite: requests held open at once for the memory figure.")
+    var gatewayOpenRequests: Int = 1_000
+
+    @Option(name: .long, help: "Gateway suite: the latency profile of the gateway, router and agent.")
+    var gatewayProfile: String = LatencyProfile.interactive.name
 
     @Option(name: .long, help: "Latency suite: deltas of the measured stream.")
     var latencyStreamChunks: Int = 200
@@ -290,6 +304,10 @@ struct KafkaBench: AsyncParsableCommand {
             if suite != .ledger { print("") }
             try await runLedgerSuite(context: context, lease: lease)
         }
+        if suite.includesGateway {
+            if suite != .gateway { print("") }
+            try await runGatewaySuite(context: context, lease: lease)
+        }
         fflush(nil)
         progress(String(format: "kafka-bench: done in %.1f s", (ContinuousClock.now - started).seconds))
     }
@@ -324,6 +342,36 @@ struct KafkaBench: AsyncParsableCommand {
         print(
             "MB/s counts message values only (1 MB = 10^6 B; 1 KB = 1024 B). Latency columns: send round trip = "
                 + "call to acknowledgement; consume->produce = message consumed to its reply acknowledged.")
+        for note in suite.notes { print("- \(note)") }
+        fflush(nil)
+    }
+
+    private func runGatewaySuite(context: BenchmarkContext, lease: BrokerLease) async throws {
+        let profile = LatencyProfile.named(gatewayProfile) ?? .interactive
+        var suite = GatewaySuite(
+            context: context,
+            plan: .init(
+                sequential: gatewaySequential, concurrent: gatewayConcurrent, concurrencies: [16, 64],
+                openRequests: gatewayOpenRequests, profile: profile))
+        do {
+            try await suite.run()
+        } catch {
+            if !suite.rows.isEmpty { print(GatewaySuite.render(suite.rows)) }
+            fflush(nil)
+            progress("kafka-bench: FAILED: \(error)")
+            throw ExitCode.failure
+        }
+        print(GatewaySuite.render(suite.rows))
+        print("")
+        print(
+            brokerLine(lease)
+                + """
+                ; \(partitions) partitions per topic; the fake upstream in its own process (0 ms), one \
+                `provider-agents gateway` process, one router and one openai agent (its adapter calling the fake \
+                upstream) in this process, every Kafka client with the latency profile \(profile.name). \
+                Latency: the HTTP request to its whole answer, from this process's HTTP client.
+                """)
+        for target in suite.targets { print("- \(target)") }
         for note in suite.notes { print("- \(note)") }
         fflush(nil)
     }

@@ -24,6 +24,11 @@ struct LatencyRecorder: Sendable {
 
     var count: UInt64 { histogram.totalCount }
 
+    /// Adds what `other` recorded.
+    mutating func merge(_ other: LatencyRecorder) {
+        histogram.add(other.histogram)
+    }
+
     /// `nil` when nothing was recorded.
     var summary: LatencySummary? {
         guard histogram.totalCount > 0 else { return nil }

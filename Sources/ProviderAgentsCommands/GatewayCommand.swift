@@ -38,6 +38,12 @@ public struct GatewayCommand: AsyncParsableCommand {
     @Option(help: "Seconds a request may wait for its answer (then 504).")
     var requestTimeout: Double = 600
 
+    @Option(
+        help: ArgumentHelp(
+            "How long Kafka waits to batch: \(LatencyProfile.all.map(\.name).joined(separator: ", ")).",
+            valueName: "profile"))
+    var latencyProfile: String = LatencyProfile.balanced.name
+
     @OptionGroup var logging: LoggingOptions
 
     public init() {}
@@ -62,11 +68,13 @@ public struct GatewayCommand: AsyncParsableCommand {
         var kafka = try self.kafka.configuration()
         kafka.clientID = "provider-agents-gateway"
         let instance = instanceID ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
-        let configuration = GatewayConfiguration(
+        let profile = try LatencyProfile(named: latencyProfile)
+        var configuration = GatewayConfiguration(
             kafka: kafka, instanceID: "gateway-\(instance)", topicPrefix: topicPrefix, listenHost: host,
             listenPort: port, keys: keys, maxBodyBytes: maxBodyBytes,
             requestTimeout: .milliseconds(Int64((requestTimeout * 1_000).rounded())),
             connectTimeout: self.kafka.connectDuration)
+        configuration.latency = profile
         try configuration.validate()
         return configuration
     }
@@ -86,6 +94,7 @@ public struct GatewayCommand: AsyncParsableCommand {
         case "max_body_bytes": "--max-body-bytes: \(error.message)"
         case "request_timeout": "--request-timeout: \(error.message)"
         case "kafka.topic_prefix": "--topic-prefix: \(error.message)"
+        case "latency_profile": "--latency-profile: \(error.message)"
         default: error.description
         }
     }
