@@ -68,6 +68,9 @@ public final class Gateway: Service, Sendable {
         }
         let application = Application(
             router: GatewayRoutes(gateway: self).router(),
+            server: .http1(
+                configuration: .init(
+                    idleTimeout: .milliseconds(configuration.idleTimeout.wholeMilliseconds))),
             configuration: .init(
                 address: .hostname(configuration.listenHost, port: configuration.listenPort),
                 serverName: "provider-agents-gateway"),

@@ -25,6 +25,9 @@ public struct GatewayConfiguration: Sendable {
     /// How long its Kafka reader and producer wait to batch (docs/kafka.md): `interactive` for
     /// the lowest latency one request at a time, `balanced` (the default) otherwise.
     public var latency: LatencyProfile = .balanced
+    /// A connection that sends nothing for this long outside a request — idle between requests,
+    /// or stalled before its request's head is complete (a slow client) — is closed.
+    public var idleTimeout: Duration = .seconds(60)
 
     public init(
         kafka: KafkaConfiguration, instanceID: String, topicPrefix: String = "", listenHost: String = "127.0.0.1",
@@ -98,6 +101,9 @@ public struct GatewayConfiguration: Sendable {
         }
         guard maxBodyBytes >= 1_024 else {
             throw InvalidSetting(field: "max_body_bytes", message: "must be at least 1024, got \(maxBodyBytes)")
+        }
+        guard idleTimeout > .zero else {
+            throw InvalidSetting(field: "idle_timeout", message: "must be positive")
         }
         guard requestTimeout > .zero else {
             throw InvalidSetting(field: "request_timeout", message: "must be positive")

@@ -38,6 +38,9 @@ public struct GatewayCommand: AsyncParsableCommand {
     @Option(help: "Seconds a request may wait for its answer (then 504).")
     var requestTimeout: Double = 600
 
+    @Option(help: "Seconds a connection may send nothing outside a request (idle, or a request's head stalled).")
+    var idleTimeout: Double = 60
+
     @Option(
         help: ArgumentHelp(
             "How long Kafka waits to batch: \(LatencyProfile.all.map(\.name).joined(separator: ", ")).",
@@ -75,6 +78,10 @@ public struct GatewayCommand: AsyncParsableCommand {
             requestTimeout: .milliseconds(Int64((requestTimeout * 1_000).rounded())),
             connectTimeout: self.kafka.connectDuration)
         configuration.latency = profile
+        guard idleTimeout.isFinite, idleTimeout > 0 else {
+            throw InvalidSetting(field: "idle_timeout", message: "must be a positive number of seconds")
+        }
+        configuration.idleTimeout = .milliseconds(Int64((idleTimeout * 1_000).rounded()))
         try configuration.validate()
         return configuration
     }
@@ -95,6 +102,7 @@ public struct GatewayCommand: AsyncParsableCommand {
         case "request_timeout": "--request-timeout: \(error.message)"
         case "kafka.topic_prefix": "--topic-prefix: \(error.message)"
         case "latency_profile": "--latency-profile: \(error.message)"
+        case "idle_timeout": "--idle-timeout: \(error.message)"
         default: error.description
         }
     }

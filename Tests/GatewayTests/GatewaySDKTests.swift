@@ -123,6 +123,7 @@ struct GatewaySDKTests {
             arguments: [
                 "gateway", "--bootstrap", broker.bootstrapServers, "--topic-prefix", prefix,
                 "--listen", "127.0.0.1:\(gatewayPort)", "--instance-id", "sdk-1", "--request-timeout", "5",
+                "--idle-timeout", "2",
                 "--log-level", "info",
             ],
             environment: gatewayEnvironment, logFile: gatewayLog)

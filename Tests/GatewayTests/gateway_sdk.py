@@ -6,6 +6,7 @@ The gateway fronts a router, an `openai` agent and an `anthropic` agent whose up
 fake upstream. Each check prints `ok <name>`; the first failure raises (exit status 1).
 """
 import json
+import socket
 import sys
 import threading
 import time
@@ -143,6 +144,14 @@ wrong = openai.OpenAI(base_url=base + "/v1", api_key="sk-wrong", max_retries=0)
 expect(openai.AuthenticationError, 401, lambda: wrong.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES))
 expect(openai.APIStatusError, 413, lambda: client.chat.completions.create(
     model="gpt-4o-mini", messages=[{"role": "user", "content": "x" * (5 << 20)}]))
+# A client that stalls before its request's head is complete is cut off after the idle timeout.
+stalled = socket.create_connection(("127.0.0.1", int(base.rsplit(":", 1)[1])))
+stalled.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n")
+stalled.settimeout(15)
+began = time.monotonic()
+assert stalled.recv(1024) == b"", "the gateway closes a stalled connection"
+assert time.monotonic() - began < 10, "closed after the idle timeout"
+stalled.close()
 ok("bad input")
 
 # Both API shapes reach every provider: OpenAI's SDK asks for an Anthropic model ...
