@@ -142,7 +142,7 @@ let package = Package(
             name: "AgentTests",
             dependencies: [
                 "Agent", "AgentCore", "Kafka", "KafkaTestSupport", "ProviderAgentsCommands", "Providers", "Signals",
-                "FakeUpstream", "WorkerRuntime", "Common",
+                "FakeUpstream", "WorkerRuntime", "Common", "Gateway",
             ],
             swiftSettings: strictSwift
         ),

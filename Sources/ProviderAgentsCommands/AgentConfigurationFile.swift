@@ -117,6 +117,8 @@ public struct AgentConfigurationFile: Sendable, Hashable {
     public var agents: [String: AgentSection]
     /// `router:` — the routers' settings (absent: every default).
     public var router: RouterSection?
+    /// `gateway:` — the HTTP gateway's settings (absent: every default).
+    public var gateway: GatewaySection?
     /// Whether the file has an `agents:` key at all. A file that defines agents must define the
     /// one being started (a typo guard); a file without `agents:` only shares Kafka settings.
     public var definesAgents: Bool
@@ -186,6 +188,9 @@ public struct AgentConfigurationFile: Sendable, Hashable {
             case "router":
                 result.router = try parseRouter(entry.value)
                 routerNode = entry.value
+            case "gateway":
+                result.gateway = try parseGateway(
+                    entry.value, environment: environment ?? ProcessInfo.processInfo.environment)
             default:
                 result.definesAgents = true
                 for agent in try entry.value.entries() {
@@ -227,7 +232,7 @@ public struct AgentConfigurationFile: Sendable, Hashable {
     }
 
     enum Keys {
-        static let top = ["kafka", "agents", "router"]
+        static let top = ["kafka", "agents", "router", "gateway"]
         static let kafka = ["bootstrap", "topic_prefix", "properties"]
         static let agent = [
             "instance_id", "backend", "models", "default_model", "max_in_flight", "max_concurrent_calls",

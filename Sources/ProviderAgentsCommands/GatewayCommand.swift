@@ -21,31 +21,37 @@ public struct GatewayCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "Address to listen on, host:port.")
-    var listen: String = "127.0.0.1:8080"
+    @Option(help: "Configuration file (YAML): its kafka: and gateway: sections; the options below win over it.")
+    var config: String?
+
+    @Option(help: "Address to listen on, host:port. Default: the file's gateway.listen, else 127.0.0.1:8080.")
+    var listen: String?
 
     @OptionGroup var kafka: KafkaOptions
 
-    @Option(help: "This instance's id (its reply topic's suffix). Default: <hostname>-<pid>.")
+    @Option(help: "This instance's id (its reply topic's suffix). Default: the file's, else <hostname>-<pid>.")
     var instanceID: String?
 
     @Option(help: "Prefix of every topic name (as the agents' and routers' --topic-prefix).")
-    var topicPrefix: String = ""
+    var topicPrefix: String?
 
-    @Option(help: "Largest request body in bytes (larger ones get 413).")
-    var maxBodyBytes: Int = 4 << 20
+    @Option(help: "Largest request body in bytes (larger ones get 413). Default 4194304.")
+    var maxBodyBytes: Int?
 
-    @Option(help: "Seconds a request may wait for its answer (then 504).")
-    var requestTimeout: Double = 600
+    @Option(help: "Seconds a request may wait for its answer (then 504). Default 600.")
+    var requestTimeout: Double?
 
-    @Option(help: "Seconds a connection may send nothing outside a request (idle, or a request's head stalled).")
-    var idleTimeout: Double = 60
+    @Option(
+        help: "Seconds a connection may send nothing outside a request (idle, or a request's head stalled). Default 60."
+    )
+    var idleTimeout: Double?
 
     @Option(
         help: ArgumentHelp(
-            "How long Kafka waits to batch: \(LatencyProfile.all.map(\.name).joined(separator: ", ")).",
+            "How long Kafka waits to batch: \(LatencyProfile.all.map(\.name).joined(separator: ", "))"
+                + ". Default balanced.",
             valueName: "profile"))
-    var latencyProfile: String = LatencyProfile.balanced.name
+    var latencyProfile: String?
 
     @OptionGroup var logging: LoggingOptions
 
@@ -53,37 +59,65 @@ public struct GatewayCommand: AsyncParsableCommand {
 
     public func validate() throws {
         do {
-            // The keys come from the environment when the gateway starts (the rule that a gateway
+            // The file and the keys are read when the gateway starts (the rule that a gateway
             // without keys serves loopback only is checked then, in `run`).
-            _ = try gatewayConfiguration(environment: [GatewayConfiguration.keysVariable: "placeholder"])
+            _ = try gatewayConfiguration(
+                environment: [GatewayConfiguration.keysVariable: "placeholder"], file: nil)
         } catch let error as InvalidSetting {
             throw ValidationError(Self.message(error))
         }
     }
 
-    /// The settings from the options and the environment, checked.
-    func gatewayConfiguration(environment: [String: String]) throws -> GatewayConfiguration {
-        let (host, port) = try Self.address(listen)
-        guard requestTimeout.isFinite, requestTimeout > 0 else {
-            throw InvalidSetting(field: "request_timeout", message: "must be a positive number of seconds")
-        }
-        let keys = try GatewayConfiguration.keys(fromEnvironment: environment[GatewayConfiguration.keysVariable])
-        var kafka = try self.kafka.configuration()
-        kafka.clientID = "provider-agents-gateway"
-        let instance = instanceID ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
-        let profile = try LatencyProfile(named: latencyProfile)
+    /// The settings: the options over the file's `gateway:` and `kafka:` sections over the
+    /// defaults, keys from the file and from `PROVIDER_AGENTS_GATEWAY_KEYS`, checked.
+    func gatewayConfiguration(environment: [String: String], file: AgentConfigurationFile?) throws
+        -> GatewayConfiguration
+    {
+        let section = file?.gateway
+        let (host, port) = try Self.address(listen ?? section?.listen ?? "127.0.0.1:8080")
+        let connection = try ConnectionOverrides(
+            bootstrap: kafka.bootstrapOption, topicPrefix: topicPrefix, instanceID: instanceID,
+            properties: kafka.properties)
+        let settings = ConnectionSettings(
+            bootstrap: connection.bootstrap, topicPrefix: connection.topicPrefix,
+            properties: connection.kafkaProperties, file: file?.kafka, environment: environment)
+        var kafkaConfiguration = KafkaConfiguration(
+            bootstrapServers: settings.bootstrap, properties: settings.properties)
+        kafkaConfiguration.clientID = "provider-agents-gateway"
+        let instance =
+            instanceID ?? section?.instanceID
+            ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
+        let keys =
+            (section?.keys ?? [])
+            + (try GatewayConfiguration.keys(fromEnvironment: environment[GatewayConfiguration.keysVariable]))
         var configuration = GatewayConfiguration(
-            kafka: kafka, instanceID: "gateway-\(instance)", topicPrefix: topicPrefix, listenHost: host,
-            listenPort: port, keys: keys, maxBodyBytes: maxBodyBytes,
-            requestTimeout: .milliseconds(Int64((requestTimeout * 1_000).rounded())),
-            connectTimeout: self.kafka.connectDuration)
-        configuration.latency = profile
-        guard idleTimeout.isFinite, idleTimeout > 0 else {
-            throw InvalidSetting(field: "idle_timeout", message: "must be a positive number of seconds")
+            kafka: kafkaConfiguration, instanceID: "gateway-\(instance)", topicPrefix: settings.topicPrefix,
+            listenHost: host, listenPort: port, keys: keys, connectTimeout: kafka.connectDuration)
+        configuration.maxBodyBytes = maxBodyBytes ?? section?.maxBodyBytes ?? configuration.maxBodyBytes
+        if let seconds = requestTimeout {
+            configuration.requestTimeout = try Self.seconds(seconds, field: "request_timeout")
+        } else if let duration = section?.requestTimeout {
+            configuration.requestTimeout = duration
         }
-        configuration.idleTimeout = .milliseconds(Int64((idleTimeout * 1_000).rounded()))
+        if let seconds = idleTimeout {
+            configuration.idleTimeout = try Self.seconds(seconds, field: "idle_timeout")
+        } else if let duration = section?.idleTimeout {
+            configuration.idleTimeout = duration
+        }
+        if let latencyProfile {
+            configuration.latency = try LatencyProfile(named: latencyProfile)
+        } else if let profile = section?.latencyProfile {
+            configuration.latency = profile
+        }
         try configuration.validate()
         return configuration
+    }
+
+    private static func seconds(_ value: Double, field: String) throws(InvalidSetting) -> Duration {
+        guard value.isFinite, value > 0 else {
+            throw InvalidSetting(field: field, message: "must be a positive number of seconds, got \(value)")
+        }
+        return .milliseconds(Int64((value * 1_000).rounded()))
     }
 
     static func address(_ text: String) throws(InvalidSetting) -> (String, Int) {
@@ -95,25 +129,32 @@ public struct GatewayCommand: AsyncParsableCommand {
         return (host, port)
     }
 
+    /// The error, naming the option and the file's key that set the value.
     static func message(_ error: InvalidSetting) -> String {
         switch error.field {
-        case "listen": "--listen: \(error.message)"
-        case "max_body_bytes": "--max-body-bytes: \(error.message)"
-        case "request_timeout": "--request-timeout: \(error.message)"
-        case "kafka.topic_prefix": "--topic-prefix: \(error.message)"
-        case "latency_profile": "--latency-profile: \(error.message)"
-        case "idle_timeout": "--idle-timeout: \(error.message)"
-        default: error.description
+        case "listen": "--listen / gateway.listen: \(error.message)"
+        case "max_body_bytes": "--max-body-bytes / gateway.max_body_bytes: \(error.message)"
+        case "request_timeout": "--request-timeout / gateway.request_timeout_ms: \(error.message)"
+        case "idle_timeout": "--idle-timeout / gateway.idle_timeout_ms: \(error.message)"
+        case "kafka.topic_prefix": "--topic-prefix / kafka.topic_prefix: \(error.message)"
+        case "latency_profile": "--latency-profile / gateway.latency_profile: \(error.message)"
+        default: error.field.hasPrefix("keys") ? "gateway.\(error.description)" : error.description
         }
     }
 
     public func run() async throws {
         let logger = logging.bootstrap(label: "provider-agents.gateway")
+        let environment = ProcessInfo.processInfo.environment
         let configuration: GatewayConfiguration
         do {
-            configuration = try gatewayConfiguration(environment: ProcessInfo.processInfo.environment)
+            let file = try config.map { path throws(AgentConfigurationError) in
+                try AgentConfigurationFile.load(path: path, environment: environment)
+            }
+            configuration = try gatewayConfiguration(environment: environment, file: file)
         } catch let error as InvalidSetting {
-            throw ValidationError(Self.message(error))
+            throw ValidationError(Self.message(error) + (config.map { " (with the file \($0))" } ?? ""))
+        } catch let error as AgentConfigurationError {
+            throw ValidationError("\(error)")
         }
         let gateway = try Gateway(configuration: configuration, logger: logger)
         var group = ServiceGroupConfiguration(

@@ -1,0 +1,102 @@
+import ArgumentParser
+import Common
+import Foundation
+import Gateway
+import Testing
+
+@testable import ProviderAgentsCommands
+
+/// The gateway's settings as a user gives them: the configuration file's `gateway:` section (keys
+/// with their secrets in the environment), `PROVIDER_AGENTS_GATEWAY_KEYS`, and the options over both.
+@Suite("Gateway settings: file, environment, options")
+struct GatewaySettingsTests {
+    static let file = """
+        kafka: { bootstrap: "kafka-1:9092", topic_prefix: "prod." }
+        gateway:
+          listen: 0.0.0.0:9000
+          instance_id: gw-a
+          keys:
+            - { name: team-a, key_env: TEAM_A_KEY, models: [gpt-4o-mini] }
+            - { name: ops, key: sk-ops-in-file }
+          max_body_bytes: 2048
+          request_timeout_ms: 30000
+          idle_timeout_ms: 5000
+          latency_profile: interactive
+        """
+
+    static func configuration(_ arguments: [String], file: String?, environment: [String: String]) throws
+        -> GatewayConfiguration
+    {
+        let command = try GatewayCommand.parse(arguments)
+        let parsed = try file.map {
+            try AgentConfigurationFile.parse($0, file: "gateway.yaml", environment: environment)
+        }
+        return try command.gatewayConfiguration(environment: environment, file: parsed)
+    }
+
+    @Test("the file's section, its keys' secrets from the environment, and the options over it")
+    func fileAndOptions() throws {
+        let environment = ["TEAM_A_KEY": "sk-team-a", GatewayConfiguration.keysVariable: "sk-env-1"]
+        let configuration = try Self.configuration(
+            ["--request-timeout", "12"], file: Self.file, environment: environment)
+        #expect(configuration.listenHost == "0.0.0.0" && configuration.listenPort == 9000)
+        #expect(configuration.instanceID == "gateway-gw-a")
+        #expect(configuration.kafka.bootstrapServers == "kafka-1:9092" && configuration.topicPrefix == "prod.")
+        #expect(configuration.keys.map(\.name) == ["team-a", "ops", "key-1"])
+        #expect(configuration.keys.map(\.secret) == ["sk-team-a", "sk-ops-in-file", "sk-env-1"])
+        #expect(configuration.keys[0].allows("gpt-4o-mini") && !configuration.keys[0].allows("gpt-4o"))
+        #expect(configuration.keys[1].allows("anything"))
+        #expect(configuration.maxBodyBytes == 2048)
+        #expect(configuration.requestTimeout == .seconds(12), "the option wins over the file")
+        #expect(configuration.idleTimeout == .seconds(5))
+        #expect(configuration.latency == .interactive)
+    }
+
+    @Test("a key whose variable is not set is an error naming the variable, never a secret")
+    func missingSecret() {
+        let text = AgentConfigurationFileTests.errorText {
+            _ = try AgentConfigurationFile.parse(Self.file, file: "gateway.yaml", environment: [:])
+        }
+        #expect(text.contains("TEAM_A_KEY") && text.contains("team-a"), "\(text)")
+        #expect(!text.contains("sk-ops-in-file"))
+    }
+
+    @Test("no key and a non-loopback address: refused, naming the variable and the file's key")
+    func openGatewayOnlyOnLoopback() {
+        let text = AgentConfigurationFileTests.errorText {
+            _ = try Self.configuration(["--listen", "0.0.0.0:8080"], file: nil, environment: [:])
+        }
+        #expect(text.contains(GatewayConfiguration.keysVariable) && text.contains("loopback"), "\(text)")
+        #expect(throws: Never.self) {
+            _ = try Self.configuration(["--listen", "127.0.0.1:8080"], file: nil, environment: [:])
+        }
+    }
+
+    @Test(
+        "bad values are refused when the command line is read, naming the option and the file's key",
+        arguments: [
+            (["--listen", "nowhere"], "--listen / gateway.listen"),
+            (["--request-timeout", "0"], "--request-timeout / gateway.request_timeout_ms"),
+            (["--idle-timeout=-1"], "--idle-timeout / gateway.idle_timeout_ms"),
+            (["--max-body-bytes", "10"], "--max-body-bytes / gateway.max_body_bytes"),
+            (["--latency-profile", "warp"], "--latency-profile / gateway.latency_profile"),
+        ])
+    func badValues(_ arguments: [String], _ named: String) {
+        do {
+            let command = try GatewayCommand.parse(arguments)
+            Issue.record("expected an error for \(arguments), got \(command)")
+        } catch {
+            let message = GatewayCommand.fullMessage(for: error)
+            #expect(message.hasPrefix("Error: \(named): "), "\(message)")
+        }
+    }
+
+    @Test("an unknown key in the section is refused, naming the allowed ones")
+    func unknownKey() {
+        let text = AgentConfigurationFileTests.errorText {
+            _ = try AgentConfigurationFile.parse(
+                "gateway: { listen: 127.0.0.1:8080, port: 9 }", file: "gateway.yaml", environment: [:])
+        }
+        #expect(text.contains("port") && text.contains("listen"), "\(text)")
+    }
+}
