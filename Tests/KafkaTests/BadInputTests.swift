@@ -13,7 +13,9 @@ struct BadInputTests {
         let admin = try KafkaAdmin(configuration: KafkaConfiguration(bootstrapServers: address))
         let start = ContinuousClock.now
         let error = await #expect(throws: KafkaError.self) { _ = try await admin.metadata(timeout: .seconds(2)) }
-        #expect(ContinuousClock.now - start < .seconds(6))
+        // Bounded, not timed: 2 s asked; a loaded two-core machine has taken 7.6 s, and an unbounded
+        // wait would be librdkafka's minute-long socket timeouts.
+        #expect(ContinuousClock.now - start < .seconds(20))
         #expect(error?.code == .brokerUnreachable)
         #expect(error?.message.contains(address) == true, "\(String(describing: error))")
 
