@@ -282,6 +282,9 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
+        // Batch jobs' rules: the job's states, the input's checks, multipart uploads (pure).
+        .target(name: "Batch", swiftSettings: strictSwift),
+        .testTarget(name: "BatchTests", dependencies: ["Batch"], swiftSettings: strictSwift),
         // The OpenAI-compatible HTTP gateway over Kafka (Hummingbird routes over a ProviderClient).
         .target(
             name: "Gateway",
