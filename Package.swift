@@ -289,7 +289,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "Common", "Signals", "Router", "ProviderClient", "WorkerRuntime", "Kafka", "Topics",
+                "Common", "Signals", "Router", "ProviderClient", "WorkerRuntime", "Kafka", "Topics", "AgentCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

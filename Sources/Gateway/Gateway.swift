@@ -27,6 +27,13 @@ public final class Gateway: Service, Sendable {
     let client: ProviderClient
     let statusFollower: TopicFollower
     let registry = Mutex(ProviderRegistry())
+    /// The other gateways (their heartbeats), and every key's limit at this instance's share.
+    let peers: Mutex<GatewayPeers>
+    let limits: Mutex<KeyLimits>
+    private let peersFollower: TopicFollower
+    private let heartbeats: KafkaProducer
+    /// How often this instance says it lives.
+    static let heartbeatInterval = Duration.seconds(2)
     /// Streaming calls, run as children of ``run()``'s task group.
     let calls = BatchQueue<@Sendable () async -> Void>()
     /// Calls in flight by request id, shared by concurrent requests with the same id.
@@ -53,6 +60,13 @@ public final class Gateway: Service, Sendable {
             topic: configuration.topics.status,
             configuration: clients.reader(purpose: "status", groupID: "gateway-\(configuration.instanceID)-status"),
             connectTimeout: configuration.connectTimeout, logger: logger)
+        peersFollower = TopicFollower(
+            topic: configuration.topics.gatewayStatus,
+            configuration: clients.reader(purpose: "peers", groupID: "gateway-\(configuration.instanceID)-peers"),
+            connectTimeout: configuration.connectTimeout, logger: logger)
+        heartbeats = try KafkaProducer(configuration: clients.producer, logger: logger)
+        peers = Mutex(GatewayPeers(own: configuration.instanceID))
+        limits = Mutex(KeyLimits(keys: configuration.keys))
     }
 
     /// The port the server listens on, once it does (the configured one, or the one the system
@@ -66,6 +80,10 @@ public final class Gateway: Service, Sendable {
         try await statusFollower.readToEnd(timeout: max(configuration.connectTimeout, .seconds(30))) { message in
             self.apply(message)
         }
+        try await peersFollower.readToEnd(timeout: max(configuration.connectTimeout, .seconds(30))) { message in
+            self.applyPeer(message)
+        }
+        try await beat(stopping: false)
         let application = Application(
             router: GatewayRoutes(gateway: self).router(),
             server: .http1(
@@ -89,17 +107,67 @@ public final class Gateway: Service, Sendable {
             try await withThrowingDiscardingTaskGroup { group in
                 group.addTask { try await self.client.run() }
                 group.addTask { await self.statusFollower.follow { message in self.apply(message) } }
+                group.addTask { await self.peersFollower.follow { message in self.applyPeer(message) } }
+                group.addTask { await self.beatUntilCancelled() }
                 group.addTask { await self.runCalls() }
                 try await application.runService(gracefulShutdownSignals: [])
                 group.cancelAll()
             }
         } catch {
-            calls.finish()
-            await client.shutdown()
+            await stop()
             throw error
         }
+        await stop()
+    }
+
+    private func stop() async {
         calls.finish()
+        try? await beat(stopping: true)
+        await heartbeats.close(timeout: .seconds(5))
         await client.shutdown()
+    }
+
+    // MARK: Peers
+
+    /// Publishes this instance's heartbeat (`stopping`: the last one, so the others stop counting
+    /// it at once).
+    private func beat(stopping: Bool) async throws {
+        let beat = GatewayPeers.Heartbeat(
+            instance: configuration.instanceID, intervalMs: Int(Self.heartbeatInterval.wholeMilliseconds),
+            stopping: stopping)
+        let value = (try? JSONEncoder().encode(beat)).map { [UInt8]($0) } ?? []
+        try await heartbeats.send(
+            KafkaProducerMessage(
+                topic: configuration.topics.gatewayStatus, key: Array(configuration.instanceID.utf8), value: value))
+        reshare()
+    }
+
+    private func beatUntilCancelled() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: Self.heartbeatInterval)
+            guard !Task.isCancelled else { break }
+            do {
+                try await beat(stopping: false)
+            } catch {
+                logger.error(
+                    "gateway heartbeat not published",
+                    metadata: [LogKey.topic: "\(configuration.topics.gatewayStatus)", LogKey.error: "\(error)"])
+            }
+        }
+    }
+
+    private func applyPeer(_ message: KafkaConsumerMessage) {
+        guard let beat = try? JSONDecoder().decode(GatewayPeers.Heartbeat.self, from: Data(message.value)) else {
+            return
+        }
+        peers.withLock { $0.apply(beat, at: .now) }
+        reshare()
+    }
+
+    /// Every key's limit at this instance's share of the live gateways.
+    private func reshare() {
+        let share = peers.withLock { $0.share(at: .now) }
+        limits.withLock { $0.setShare(share) }
     }
 
     private func apply(_ message: KafkaConsumerMessage) {

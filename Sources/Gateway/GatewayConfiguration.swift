@@ -1,3 +1,4 @@
+import AgentCore
 public import Common
 import Foundation
 public import Kafka
@@ -97,6 +98,11 @@ public struct GatewayConfiguration: Sendable {
             }
             guard secrets.insert(key.secret).inserted else {
                 throw InvalidSetting([.name("keys"), .index(index)], "the same secret is given twice")
+            }
+            do throws(InvalidSetting) {
+                try key.rateLimit?.validate()
+            } catch {
+                throw error.nested(under: [.name("keys"), .index(index)])
             }
         }
         guard maxBodyBytes >= 1_024 else {

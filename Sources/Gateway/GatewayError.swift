@@ -58,6 +58,18 @@ public struct GatewayError: Error, Sendable, Hashable, CustomStringConvertible {
             code: "request_too_large")
     }
 
+    /// 429: the key's own rate limit (this instance's share of it) is spent; `retryAfter` `nil`:
+    /// the request alone is larger than the key's token budget.
+    public static func keyLimited(_ key: String, limit: String, retryAfter: Duration?) -> GatewayError {
+        let seconds = retryAfter.map { max(1, Int(($0.wholeMilliseconds + 999) / 1_000)) }
+        return GatewayError(
+            status: 429, type: "rate_limit_error",
+            message: seconds == nil
+                ? "the request is larger than the token budget of key '\(key)' (\(limit))"
+                : "rate limit of key '\(key)' reached (\(limit)); retry after \(seconds!) s",
+            code: "rate_limit_exceeded", retryAfterSeconds: seconds)
+    }
+
     /// 504: no answer before the gateway's deadline.
     public static func deadline(_ message: String) -> GatewayError {
         GatewayError(status: 504, type: "timeout_error", message: message, code: "deadline_exceeded")

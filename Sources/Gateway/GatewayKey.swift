@@ -1,3 +1,5 @@
+public import AgentCore
+
 /// One key a client presents to the gateway (`Authorization: Bearer <secret>`, or `x-api-key`).
 ///
 /// The secret is never logged and never written to a topic: logs and signals name the key by
@@ -8,11 +10,14 @@ public struct GatewayKey: Sendable, Hashable, CustomStringConvertible {
     public var secret: String
     /// The models this key may use (as the client names them); `nil`: every model.
     public var allowedModels: Set<String>?
+    /// Requests (and tokens) per window for this key across every gateway instance; `nil`: none.
+    public var rateLimit: RateLimitPolicy?
 
-    public init(name: String, secret: String, allowedModels: Set<String>? = nil) {
+    public init(name: String, secret: String, allowedModels: Set<String>? = nil, rateLimit: RateLimitPolicy? = nil) {
         self.name = name
         self.secret = secret
         self.allowedModels = allowedModels
+        self.rateLimit = rateLimit
     }
 
     /// Whether this key may use `model`.

@@ -25,13 +25,15 @@ struct GatewayRoutes: Sendable {
     // MARK: Routes
 
     /// 200 while the process lives, with what it holds: requests waiting for their answers and
-    /// requests sharing another's call (both back to 0 when nothing is in flight).
+    /// requests sharing another's call (both back to 0 when nothing is in flight), and the live
+    /// gateway instances that share each key's rate limit.
     func health() -> Response {
         var json = JSONBytes(capacity: 96)
         json.beginObject()
         json.member("status", "ok")
         json.member("waiting_calls", gateway.client.stats.pending)
         json.member("shared_calls", gateway.shared.count)
+        json.member("gateways", gateway.peers.withLock { $0.live(at: .now) })
         json.endObject()
         return Self.json(json.bytes)
     }
@@ -106,6 +108,18 @@ struct GatewayRoutes: Sendable {
             case .unavailable(let message, let retryAfterMs):
                 throw .unavailable(message, retryAfterSeconds: retryAfterMs.map { max(1, ($0 + 999) / 1_000) })
             }
+            if let key {
+                let tokens = call.request.estimatedTokens(defaultMaxTokens: Self.assumedMaxTokens)
+                let decision = gateway.limits.withLock { $0.admit(key.name, tokens: tokens, at: .now) }
+                if case .rejected(let dimension, let retryAfter) = decision {
+                    let local = gateway.limits.withLock { $0.localRequestLimit(key.name) }
+                    throw .keyLimited(
+                        key.name,
+                        limit: "\(dimension.rawValue) budget; this gateway's share: \(local.map(String.init) ?? "-") "
+                            + "requests per window",
+                        retryAfter: retryAfter)
+                }
+            }
             let shape = api.shape(of: call)
             let requestID = call.request.requestID
             while true {
@@ -167,6 +181,9 @@ struct GatewayRoutes: Sendable {
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: events)))
         }
     }
+
+    /// What a request without `max_tokens` is charged against a key's token budget, besides its prompt.
+    static let assumedMaxTokens = 1_024
 
     // MARK: Streaming
 

@@ -89,6 +89,7 @@ struct GatewaySuite {
             KafkaTopicSpec(name: agentConfiguration.errorTopic, partitions: partitions),
             KafkaTopicSpec(name: agentConfiguration.statusTopic, partitions: 1),
             KafkaTopicSpec(name: agentConfiguration.deadLetterTopic, partitions: 1),
+            KafkaTopicSpec(name: agentConfiguration.topics.gatewayStatus, partitions: 1),
         ])
         let provider = OpenAIProvider(
             name: "openai",

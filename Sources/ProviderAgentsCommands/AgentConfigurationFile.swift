@@ -189,8 +189,7 @@ public struct AgentConfigurationFile: Sendable, Hashable {
                 result.router = try parseRouter(entry.value)
                 routerNode = entry.value
             case "gateway":
-                result.gateway = try parseGateway(
-                    entry.value, environment: environment ?? ProcessInfo.processInfo.environment)
+                result.gateway = try parseGateway(entry.value)
             default:
                 result.definesAgents = true
                 for agent in try entry.value.entries() {

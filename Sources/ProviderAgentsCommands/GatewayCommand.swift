@@ -87,9 +87,11 @@ public struct GatewayCommand: AsyncParsableCommand {
         let instance =
             instanceID ?? section?.instanceID
             ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
-        let keys =
-            (section?.keys ?? [])
-            + (try GatewayConfiguration.keys(fromEnvironment: environment[GatewayConfiguration.keysVariable]))
+        var keys: [GatewayKey] = []
+        for entry in section?.keys ?? [] {
+            keys.append(try entry.resolved(environment: environment, file: file?.path ?? ""))
+        }
+        keys += try GatewayConfiguration.keys(fromEnvironment: environment[GatewayConfiguration.keysVariable])
         var configuration = GatewayConfiguration(
             kafka: kafkaConfiguration, instanceID: "gateway-\(instance)", topicPrefix: settings.topicPrefix,
             listenHost: host, listenPort: port, keys: keys, connectTimeout: kafka.connectDuration)

@@ -18,6 +18,7 @@ public struct TopicNames: Sendable, Hashable {
         public static let routerJournal = "llm.router.journal"
         public static let routerDelays = "llm.router.delays"
         public static let deadLetters = "llm.dlq"
+        public static let gatewayStatus = "llm.gateway.status"
 
         /// A client's reply topic. Not in `topics/` (nor in ``all``): each client creates its own
         /// when it starts (docs/client.md).
@@ -26,7 +27,7 @@ public struct TopicNames: Sendable, Hashable {
         /// Every template of `topics/topics.yaml`.
         public static let all = [
             requests, control, ledger, responses, errors, status, routerRequests, routerJournal, routerDelays,
-            deadLetters,
+            deadLetters, gatewayStatus,
         ]
     }
 
@@ -53,6 +54,8 @@ public struct TopicNames: Sendable, Hashable {
     /// The routers' long waits (backoffs), by tier.
     public var routerDelays: String { name(Template.routerDelays) }
     public var deadLetters: String { name(Template.deadLetters) }
+    /// The HTTP gateways' heartbeats (how many share each key's rate limit).
+    public var gatewayStatus: String { name(Template.gatewayStatus) }
     /// The reply topic of the client `clientID` (created by the client, not by `topics apply`).
     public func clientReplies(_ clientID: String) -> String {
         prefix + Template.clientReplies.replacingOccurrences(of: "{client}", with: clientID)

@@ -52,13 +52,16 @@ struct GatewaySettingsTests {
         #expect(configuration.latency == .interactive)
     }
 
-    @Test("a key whose variable is not set is an error naming the variable, never a secret")
-    func missingSecret() {
+    @Test("a key whose variable is not set: the gateway refuses it, naming the variable; agents need not have it")
+    func missingSecret() throws {
         let text = AgentConfigurationFileTests.errorText {
-            _ = try AgentConfigurationFile.parse(Self.file, file: "gateway.yaml", environment: [:])
+            _ = try Self.configuration([], file: Self.file, environment: [:])
         }
         #expect(text.contains("TEAM_A_KEY") && text.contains("team-a"), "\(text)")
+        #expect(text.contains("gateway.keys[0]"), "\(text)")
         #expect(!text.contains("sk-ops-in-file"))
+        // Agents and routers read the same file without the gateway's secrets.
+        _ = try AgentConfigurationFile.parse(Self.file, file: "gateway.yaml", environment: [:])
     }
 
     @Test("no key and a non-loopback address: refused, naming the variable and the file's key")

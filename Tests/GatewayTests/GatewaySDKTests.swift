@@ -19,6 +19,7 @@ struct GatewaySDKTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
     static let key = "sk-gateway-test-\(UUID().uuidString.prefix(8))"
+    static let limitedKey = "sk-gateway-limited-\(UUID().uuidString.prefix(8))"
 
     /// A binary built beside the test bundle (`swift build --build-tests` builds them all).
     static func binary(_ name: String) -> String {
@@ -82,6 +83,8 @@ struct GatewaySDKTests {
             "    circuit_breaker: { consecutive_failures: 3, open_timeout_ms: 60000 }", http,
             "  anthropic:", "    backend: anthropic", "    models: [claude-haiku-4-5]",
             "    session_timeout_ms: 6000", "    status_interval_ms: 500", http,
+            "gateway:", "  keys:",
+            "    - { name: limited, key_env: GW_LIMITED_KEY, rate_limit: { requests_per_minute: 6 } }",
         ].joined(separator: "\n").write(toFile: config, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: config) }
         var environment = ProcessInfo.processInfo.environment
@@ -118,10 +121,11 @@ struct GatewaySDKTests {
         let gatewayLog = Self.logFile("gw-gateway")
         var gatewayEnvironment = ProcessInfo.processInfo.environment
         gatewayEnvironment["PROVIDER_AGENTS_GATEWAY_KEYS"] = "sk-other-key,\(Self.key)"
+        gatewayEnvironment["GW_LIMITED_KEY"] = Self.limitedKey
         let gateway = try ChildProcess(
             executable: Self.binary("provider-agents"),
             arguments: [
-                "gateway", "--bootstrap", broker.bootstrapServers, "--topic-prefix", prefix,
+                "gateway", "--config", config, "--bootstrap", broker.bootstrapServers, "--topic-prefix", prefix,
                 "--listen", "127.0.0.1:\(gatewayPort)", "--instance-id", "sdk-1", "--request-timeout", "5",
                 "--idle-timeout", "2",
                 "--log-level", "info",
@@ -134,7 +138,7 @@ struct GatewaySDKTests {
         let second = try ChildProcess(
             executable: Self.binary("provider-agents"),
             arguments: [
-                "gateway", "--bootstrap", broker.bootstrapServers, "--topic-prefix", prefix,
+                "gateway", "--config", config, "--bootstrap", broker.bootstrapServers, "--topic-prefix", prefix,
                 "--listen", "127.0.0.1:\(secondPort)", "--instance-id", "sdk-2", "--log-level", "info",
             ],
             environment: gatewayEnvironment, logFile: secondLog)
@@ -162,6 +166,31 @@ struct GatewaySDKTests {
             client.exitCode == 0, "gateway SDK script failed:\n\(text)\n--- gateway log:\n\(Self.output(gatewayLog))")
         #expect(text.contains("all ok"), "\(text)")
         #expect(gateway.isRunning, "the gateway survives every call")
+
+        // A key's rate limit holds across the gateways: 6 per minute, each of the two admits its 3.
+        let gateways = ["http://127.0.0.1:\(gatewayPort)", "http://127.0.0.1:\(secondPort)"]
+        try await waitUntil("each gateway counts two", timeout: .seconds(20)) {
+            var counts: [Int] = []
+            for base in gateways {
+                let health = try? await Self.request("\(base)/health", method: "GET")
+                let fields = health.flatMap { try? JSONSerialization.jsonObject(with: $0.1) as? [String: Any] }
+                counts.append(fields?["gateways"] as? Int ?? 0)
+            }
+            return counts == [2, 2]
+        }
+        var statuses: [Int] = []
+        for index in 0..<10 {
+            let (status, body) = try await Self.request(
+                "\(gateways[index % 2])/v1/chat/completions",
+                body: #"{"model": "claude-haiku-4-5", "messages": [{"role": "user", "content": "limited"}]}"#,
+                headers: ["Authorization": "Bearer \(Self.limitedKey)"])
+            statuses.append(status)
+            if status == 429 {
+                #expect(String(decoding: body, as: UTF8.self).contains("rate limit of key 'limited'"))
+            }
+        }
+        #expect(statuses.filter { $0 == 200 }.count == 6, "\(statuses)")
+        #expect(statuses.filter { $0 == 429 }.count == 4, "\(statuses)")
 
         // Idempotency across instances: the first gateway is killed while its call runs; the
         // client retries at the second with the same key, gets the answer, and the upstream was
@@ -204,14 +233,15 @@ struct GatewaySDKTests {
             let health = try? await Self.request(
                 "http://127.0.0.1:\(secondPort)/health", method: "GET", headers: ["Authorization": "Bearer \(Self.key)"]
             )
-            return health.map { String(decoding: $0.1, as: UTF8.self) }
-                == #"{"status":"ok","waiting_calls":0,"shared_calls":0}"#
+            let fields = health.flatMap { try? JSONSerialization.jsonObject(with: $0.1) as? [String: Any] }
+            return fields?["waiting_calls"] as? Int == 0 && fields?["shared_calls"] as? Int == 0
         }
         _ = try await Self.request("\(upstreamURL)/fake/latency", method: "DELETE")
 
         // Keys are never logged.
         for log in [gatewayLog, secondLog, agentLog, claudeLog, routerLog] {
             #expect(!Self.output(log).contains(Self.key), "a gateway key appears in \(log)")
+            #expect(!Self.output(log).contains(Self.limitedKey), "a gateway key appears in \(log)")
         }
     }
 }
