@@ -290,6 +290,7 @@ let package = Package(
             name: "Gateway",
             dependencies: [
                 "Common", "Signals", "Router", "ProviderClient", "WorkerRuntime", "Kafka", "Topics", "AgentCore",
+                "Batch",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

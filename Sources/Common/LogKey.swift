@@ -83,4 +83,8 @@ public enum LogKey {
     public static let gatewayKey = "gateway.key"
     public static let listen = "gateway.listen"
     public static let status = "http.status"
+
+    // Batch jobs.
+    public static let file = "batch.file"
+    public static let bytes = "batch.bytes"
 }

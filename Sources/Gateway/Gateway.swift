@@ -31,7 +31,9 @@ public final class Gateway: Service, Sendable {
     let peers: Mutex<GatewayPeers>
     let limits: Mutex<KeyLimits>
     private let peersFollower: TopicFollower
-    private let heartbeats: KafkaProducer
+    private let producer: KafkaProducer
+    /// Stored files (batch inputs and outputs).
+    let files: FileStore
     /// How often this instance says it lives.
     static let heartbeatInterval = Duration.seconds(2)
     /// Streaming calls, run as children of ``run()``'s task group.
@@ -64,7 +66,17 @@ public final class Gateway: Service, Sendable {
             topic: configuration.topics.gatewayStatus,
             configuration: clients.reader(purpose: "peers", groupID: "gateway-\(configuration.instanceID)-peers"),
             connectTimeout: configuration.connectTimeout, logger: logger)
-        heartbeats = try KafkaProducer(configuration: clients.producer, logger: logger)
+        let producer = try KafkaProducer(configuration: clients.producer, logger: logger)
+        self.producer = producer
+        files = FileStore(
+            topics: configuration.topics, producer: producer,
+            follower: TopicFollower(
+                topic: configuration.topics.batchFiles,
+                configuration: clients.reader(purpose: "files", groupID: "gateway-\(configuration.instanceID)-files"),
+                connectTimeout: configuration.connectTimeout, logger: logger),
+            readerConfiguration: clients.reader(
+                purpose: "file-content", groupID: "gateway-\(configuration.instanceID)-content"),
+            logger: logger)
         peers = Mutex(GatewayPeers(own: configuration.instanceID))
         limits = Mutex(KeyLimits(keys: configuration.keys))
     }
@@ -83,6 +95,7 @@ public final class Gateway: Service, Sendable {
         try await peersFollower.readToEnd(timeout: max(configuration.connectTimeout, .seconds(30))) { message in
             self.applyPeer(message)
         }
+        try await files.load(timeout: max(configuration.connectTimeout, .seconds(30)))
         try await beat(stopping: false)
         let application = Application(
             router: GatewayRoutes(gateway: self).router(),
@@ -109,6 +122,7 @@ public final class Gateway: Service, Sendable {
                 group.addTask { await self.statusFollower.follow { message in self.apply(message) } }
                 group.addTask { await self.peersFollower.follow { message in self.applyPeer(message) } }
                 group.addTask { await self.beatUntilCancelled() }
+                group.addTask { await self.files.follow() }
                 group.addTask { await self.runCalls() }
                 try await application.runService(gracefulShutdownSignals: [])
                 group.cancelAll()
@@ -123,7 +137,7 @@ public final class Gateway: Service, Sendable {
     private func stop() async {
         calls.finish()
         try? await beat(stopping: true)
-        await heartbeats.close(timeout: .seconds(5))
+        await producer.close(timeout: .seconds(5))
         await client.shutdown()
     }
 
@@ -136,7 +150,7 @@ public final class Gateway: Service, Sendable {
             instance: configuration.instanceID, intervalMs: Int(Self.heartbeatInterval.wholeMilliseconds),
             stopping: stopping)
         let value = (try? JSONEncoder().encode(beat)).map { [UInt8]($0) } ?? []
-        try await heartbeats.send(
+        try await producer.send(
             KafkaProducerMessage(
                 topic: configuration.topics.gatewayStatus, key: Array(configuration.instanceID.utf8), value: value))
         reshare()

@@ -1,3 +1,4 @@
+import Batch
 import Common
 import Foundation
 import HTTPTypes
@@ -19,6 +20,12 @@ struct GatewayRoutes: Sendable {
         router.post("v1/messages") { request, _ in await serve(request, api: .anthropic) }
         router.get("v1/models") { request, _ in models(request) }
         router.get("health") { _, _ in health() }
+        router.post("v1/files") { request, _ in await uploadFile(request) }
+        router.get("v1/files") { request, _ in listFiles(request) }
+        router.get("v1/files/:id") { request, context in fileObject(request, id: context.parameters.get("id") ?? "") }
+        router.get("v1/files/:id/content") { request, context in
+            await fileContent(request, id: context.parameters.get("id") ?? "")
+        }
         return router
     }
 
@@ -185,6 +192,76 @@ struct GatewayRoutes: Sendable {
     /// What a request without `max_tokens` is charged against a key's token budget, besides its prompt.
     static let assumedMaxTokens = 1_024
 
+    // MARK: Files
+
+    /// The largest upload: a batch input's limit and room for the form around it.
+    static let maxUploadBytes = BatchInput.maxBytes + (1 << 20)
+
+    /// `POST /v1/files` (`multipart/form-data` with `purpose=batch` and `file`): stored on Kafka.
+    func uploadFile(_ request: Request) async -> Response {
+        if case .failure(let error) = authenticate(request) { return Self.response(error, api: .openAI) }
+        do throws(GatewayError) {
+            let body = try await collect(request, limit: Self.maxUploadBytes)
+            let form: MultipartForm
+            do {
+                form = try MultipartForm.parse(Data(body), contentType: request.headers[.contentType] ?? "")
+            } catch {
+                throw .invalid("the upload is not a valid multipart form: \(error.description)")
+            }
+            let purpose = form.part("purpose").map { String(decoding: $0.body, as: UTF8.self) }
+            guard purpose == "batch" else {
+                let given = purpose.map { "'\($0)'" } ?? "none"
+                throw .invalid(
+                    "purpose must be 'batch' (the only purpose this gateway stores), got \(given)", param: "purpose")
+            }
+            guard let file = form.part("file") else { throw .invalid("the form has no 'file' part", param: "file") }
+            let stored: BatchFile
+            do {
+                stored = try await gateway.files.store(
+                    file.body, filename: file.filename ?? "upload.jsonl", purpose: "batch")
+            } catch {
+                throw .unavailable("the file could not be stored: \(error)")
+            }
+            return Self.json(Array(stored.apiJSON))
+        } catch {
+            return Self.response(error, api: .openAI)
+        }
+    }
+
+    func listFiles(_ request: Request) -> Response {
+        if case .failure(let error) = authenticate(request) { return Self.response(error, api: .openAI) }
+        var json = Array(#"{"object":"list","has_more":false,"data":["#.utf8)
+        for (index, file) in gateway.files.all.enumerated() {
+            if index > 0 { json.append(UInt8(ascii: ",")) }
+            json += file.apiJSON
+        }
+        json += Array("]}".utf8)
+        return Self.json(json)
+    }
+
+    func fileObject(_ request: Request, id: String) -> Response {
+        if case .failure(let error) = authenticate(request) { return Self.response(error, api: .openAI) }
+        guard let file = gateway.files.file(id) else {
+            return Self.response(.notFound("No such file: '\(id)'", code: "file_not_found"), api: .openAI)
+        }
+        return Self.json(Array(file.apiJSON))
+    }
+
+    func fileContent(_ request: Request, id: String) async -> Response {
+        if case .failure(let error) = authenticate(request) { return Self.response(error, api: .openAI) }
+        guard let file = gateway.files.file(id) else {
+            return Self.response(.notFound("No such file: '\(id)'", code: "file_not_found"), api: .openAI)
+        }
+        do {
+            let data = try await gateway.files.content(of: file)
+            var headers = HTTPFields()
+            headers[.contentType] = "application/octet-stream"
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        } catch {
+            return Self.response(.unavailable("file '\(id)' could not be read: \(error)"), api: .openAI)
+        }
+    }
+
     // MARK: Streaming
 
     /// What a streaming call hands the response: chunks as they come, then its end.
@@ -306,18 +383,19 @@ struct GatewayRoutes: Sendable {
         return difference == 0
     }
 
-    private func collect(_ request: Request) async throws(GatewayError) -> [UInt8] {
+    private func collect(_ request: Request, limit: Int? = nil) async throws(GatewayError) -> [UInt8] {
         var request = request
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > configuration.maxBodyBytes {
-            throw .tooLarge(limit: configuration.maxBodyBytes)
+        let limit = limit ?? configuration.maxBodyBytes
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            throw .tooLarge(limit: limit)
         }
         do {
-            let buffer = try await request.collectBody(upTo: configuration.maxBodyBytes)
+            let buffer = try await request.collectBody(upTo: limit)
             return Array(buffer.readableBytesView)
         } catch is NIOTooManyBytesError {
-            throw .tooLarge(limit: configuration.maxBodyBytes)
+            throw .tooLarge(limit: limit)
         } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw .tooLarge(limit: configuration.maxBodyBytes)
+            throw .tooLarge(limit: limit)
         } catch {
             throw .invalid("the request body could not be read: \(error)")
         }

@@ -90,6 +90,8 @@ struct GatewaySuite {
             KafkaTopicSpec(name: agentConfiguration.statusTopic, partitions: 1),
             KafkaTopicSpec(name: agentConfiguration.deadLetterTopic, partitions: 1),
             KafkaTopicSpec(name: agentConfiguration.topics.gatewayStatus, partitions: 1),
+            KafkaTopicSpec(name: agentConfiguration.topics.batchFiles, partitions: 3),
+            KafkaTopicSpec(name: agentConfiguration.topics.batchChunks, partitions: partitions),
         ])
         let provider = OpenAIProvider(
             name: "openai",

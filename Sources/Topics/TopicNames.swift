@@ -19,6 +19,8 @@ public struct TopicNames: Sendable, Hashable {
         public static let routerDelays = "llm.router.delays"
         public static let deadLetters = "llm.dlq"
         public static let gatewayStatus = "llm.gateway.status"
+        public static let batchFiles = "llm.batch.files"
+        public static let batchChunks = "llm.batch.chunks"
 
         /// A client's reply topic. Not in `topics/` (nor in ``all``): each client creates its own
         /// when it starts (docs/client.md).
@@ -27,7 +29,7 @@ public struct TopicNames: Sendable, Hashable {
         /// Every template of `topics/topics.yaml`.
         public static let all = [
             requests, control, ledger, responses, errors, status, routerRequests, routerJournal, routerDelays,
-            deadLetters, gatewayStatus,
+            deadLetters, gatewayStatus, batchFiles, batchChunks,
         ]
     }
 
@@ -56,6 +58,9 @@ public struct TopicNames: Sendable, Hashable {
     public var deadLetters: String { name(Template.deadLetters) }
     /// The HTTP gateways' heartbeats (how many share each key's rate limit).
     public var gatewayStatus: String { name(Template.gatewayStatus) }
+    /// Stored files' descriptions (compacted), and their bytes in chunks.
+    public var batchFiles: String { name(Template.batchFiles) }
+    public var batchChunks: String { name(Template.batchChunks) }
     /// The reply topic of the client `clientID` (created by the client, not by `topics apply`).
     public func clientReplies(_ clientID: String) -> String {
         prefix + Template.clientReplies.replacingOccurrences(of: "{client}", with: clientID)

@@ -157,7 +157,10 @@ struct GatewaySDKTests {
         let script = Self.root.appendingPathComponent("Tests/GatewayTests/gateway_sdk.py").path
         let client = try ChildProcess(
             executable: python,
-            arguments: [script, "http://127.0.0.1:\(gatewayPort)", Self.key, "http://127.0.0.1:\(upstreamPort)"],
+            arguments: [
+                script, "http://127.0.0.1:\(gatewayPort)", Self.key, "http://127.0.0.1:\(upstreamPort)",
+                "http://127.0.0.1:\(secondPort)",
+            ],
             logFile: output)
         defer { client.stop() }
         try await waitUntil("the SDK script finishes", timeout: .seconds(180)) { !client.isRunning }

@@ -1,6 +1,6 @@
 """The gateway against the official `openai` and `anthropic` Python SDKs (run by GatewaySDKTests).
 
-usage: gateway_sdk.py GATEWAY_URL KEY FAKE_UPSTREAM_URL
+usage: gateway_sdk.py GATEWAY_URL KEY FAKE_UPSTREAM_URL SECOND_GATEWAY_URL
 
 The gateway fronts a router, an `openai` agent and an `anthropic` agent whose upstream is the
 fake upstream. Each check prints `ok <name>`; the first failure raises (exit status 1).
@@ -15,7 +15,7 @@ import urllib.request
 import anthropic
 import openai
 
-base, key, upstream = sys.argv[1], sys.argv[2], sys.argv[3]
+base, key, upstream, second_base = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 client = openai.OpenAI(base_url=base + "/v1", api_key=key, max_retries=0, timeout=60)
 MESSAGES = [{"role": "user", "content": "hello gateway"}]
 EXPECTED = 'Fake openai reply from gpt-4o-mini to "hello gateway"'
@@ -153,6 +153,30 @@ assert stalled.recv(1024) == b"", "the gateway closes a stalled connection"
 assert time.monotonic() - began < 10, "closed after the idle timeout"
 stalled.close()
 ok("bad input")
+
+# Files: stored on Kafka by one gateway, read back whole at any other.
+jsonl = "".join(json.dumps({"custom_id": "line-%d" % i, "method": "POST", "url": "/v1/chat/completions",
+                            "body": {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "x" * 4000}]}})
+                + "\n" for i in range(300)).encode()
+assert len(jsonl) > 1 << 20, "several chunks"
+uploaded = client.files.create(file=("input.jsonl", jsonl), purpose="batch")
+assert uploaded.bytes == len(jsonl) and uploaded.filename == "input.jsonl" and uploaded.purpose == "batch", uploaded
+assert client.files.retrieve(uploaded.id).bytes == len(jsonl)
+assert client.files.content(uploaded.id).read() == jsonl
+assert uploaded.id in [file.id for file in client.files.list()]
+other = openai.OpenAI(base_url=second_base + "/v1", api_key=key, max_retries=0, timeout=60)
+deadline = time.monotonic() + 10
+while True:
+    try:
+        assert other.files.content(uploaded.id).read() == jsonl
+        break
+    except openai.NotFoundError:
+        assert time.monotonic() < deadline, "the second gateway learns the file"
+        time.sleep(0.2)
+expect(openai.NotFoundError, 404, lambda: client.files.retrieve("file-nope"))
+expect(openai.BadRequestError, 400, lambda: client.files.create(file=("x.jsonl", b"{}"), purpose="fine-tune"),
+       param="purpose")
+ok("files")
 
 # Both API shapes reach every provider: OpenAI's SDK asks for an Anthropic model ...
 claude = client.chat.completions.create(model="claude-haiku-4-5", messages=MESSAGES)

@@ -35,7 +35,7 @@ struct TopicNamesTests {
         let names = TopicNames(prefix: prefix)
         var made = [
             names.responses, names.errors, names.status, names.routerRequests, names.routerJournal,
-            names.routerDelays, names.deadLetters, names.gatewayStatus,
+            names.routerDelays, names.deadLetters, names.gatewayStatus, names.batchFiles, names.batchChunks,
         ]
         for provider in catalog.providers {
             made += [names.requests(provider), names.control(provider), names.ledger(provider)]
