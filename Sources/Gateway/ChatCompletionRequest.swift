@@ -27,7 +27,6 @@ public enum ChatCompletionRequest {
         }
         let model = try JSONField.string(members["model"], "model", required: true) ?? ""
         guard !model.isEmpty else { throw .invalid("you must provide a model parameter", param: "model") }
-        let (target, providerModel) = GatewayRequest.target(of: model)
         let messages = try JSONField.decodeList(members["messages"], "messages", as: ChatMessage.self)
         guard let messages, !messages.isEmpty else {
             throw .invalid("'messages' must be a non-empty array", param: "messages")
@@ -42,10 +41,7 @@ public enum ChatCompletionRequest {
         let toolChoice = try JSONField.toolChoice(members["tool_choice"])
         let stream = try JSONField.bool(members["stream"], "stream") ?? false
         var includeUsage = false
-        if let options = members["stream_options"], options != .null {
-            guard case .object(let fields) = options else {
-                throw .invalid("'stream_options' must be an object", param: "stream_options")
-            }
+        if let fields = try JSONField.object(members["stream_options"], "stream_options") {
             guard stream else {
                 throw .invalid("'stream_options' is only allowed when 'stream' is true", param: "stream_options")
             }
@@ -60,21 +56,10 @@ public enum ChatCompletionRequest {
         if try JSONField.bool(members["logprobs"], "logprobs") == true {
             throw .invalid("logprobs are not supported", param: "logprobs")
         }
-        var metadata: [String: JSONValue]?
-        if let value = members["metadata"], value != .null {
-            guard case .object(let fields) = value else {
-                throw .invalid("'metadata' must be an object", param: "metadata")
-            }
-            metadata = fields
-        }
-        var providerName: String?
-        if case .provider(let name) = target { providerName = name }
-        let request = ProviderRequest(
-            requestID: requestID, messages: messages, model: providerModel, temperature: temperature,
-            maxTokens: maxTokens, topP: topP, stop: stop, tools: tools, toolChoice: toolChoice,
-            stream: stream ? true : nil, provider: providerName, metadata: metadata
-        )
-        return GatewayRequest(
-            model: model, target: target, stream: stream, includeUsage: includeUsage, request: request)
+        return GatewayRequest.make(
+            model: model, requestID: requestID, messages: messages,
+            sampling: .init(temperature: temperature, topP: topP, maxTokens: maxTokens, stop: stop), tools: tools,
+            toolChoice: toolChoice, stream: stream, includeUsage: includeUsage,
+            metadata: try JSONField.object(members["metadata"], "metadata"))
     }
 }

@@ -27,6 +27,31 @@ public struct GatewayRequest: Sendable, Hashable {
         self.request = request
     }
 
+    /// The request for `model` (as the client named it) and its parts, addressed by the name:
+    /// `provider/model` straight to the provider with the plain model name, else to the router.
+    static func make(
+        model: String, requestID: String, messages: [ChatMessage], sampling: Sampling, tools: [ToolDefinition]?,
+        toolChoice: JSONValue?, stream: Bool, includeUsage: Bool, metadata: [String: JSONValue]?
+    ) -> GatewayRequest {
+        let (target, providerModel) = target(of: model)
+        var provider: String?
+        if case .provider(let name) = target { provider = name }
+        let request = ProviderRequest(
+            requestID: requestID, messages: messages, model: providerModel, temperature: sampling.temperature,
+            maxTokens: sampling.maxTokens, topP: sampling.topP, stop: sampling.stop, tools: tools,
+            toolChoice: toolChoice, stream: stream ? true : nil, provider: provider, metadata: metadata)
+        return GatewayRequest(
+            model: model, target: target, stream: stream, includeUsage: includeUsage, request: request)
+    }
+
+    /// How the answer is drawn and how long it may be.
+    struct Sampling {
+        var temperature: Double?
+        var topP: Double?
+        var maxTokens: Int?
+        var stop: [String]?
+    }
+
     /// Where a model name sends a request: `provider/model` straight to the provider (with the
     /// plain model name, `nil` when nothing follows the slash), anything else to the router.
     static func target(of model: String) -> (target: Target, providerModel: String?) {

@@ -18,6 +18,15 @@ enum JSONField {
         return members
     }
 
+    /// An optional member that must be an object.
+    static func object(_ value: JSONValue?, _ name: String) throws(GatewayError) -> [String: JSONValue]? {
+        switch value {
+        case nil, .null?: return nil
+        case .object(let fields)?: return fields
+        case let other?: throw .invalid("'\(name)' must be an object, got \(other.shortDescription)", param: name)
+        }
+    }
+
     static func string(_ value: JSONValue?, _ name: String, required: Bool = false) throws(GatewayError)
         -> String?
     {

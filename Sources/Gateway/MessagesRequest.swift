@@ -28,7 +28,6 @@ public enum MessagesRequest {
         guard let maxTokens = try JSONField.integer(members["max_tokens"], "max_tokens") else {
             throw .invalid("max_tokens: Field required", param: "max_tokens")
         }
-        let (target, providerModel) = GatewayRequest.target(of: model)
         var messages = try system(members["system"])
         guard case .array(let turns)? = members["messages"], !turns.isEmpty else {
             throw .invalid("messages: must be a non-empty array", param: "messages")
@@ -51,20 +50,11 @@ public enum MessagesRequest {
         let stream = try JSONField.bool(members["stream"], "stream") ?? false
         let tools = try tools(members["tools"])
         let toolChoice = try toolChoice(members["tool_choice"])
-        var metadata: [String: JSONValue]?
-        if let value = members["metadata"], value != .null {
-            guard case .object(let fields) = value else {
-                throw .invalid("metadata: must be an object", param: "metadata")
-            }
-            metadata = fields
-        }
-        var providerName: String?
-        if case .provider(let name) = target { providerName = name }
-        let request = ProviderRequest(
-            requestID: requestID, messages: messages, model: providerModel, temperature: temperature,
-            maxTokens: maxTokens, topP: topP, stop: stop, tools: tools, toolChoice: toolChoice,
-            stream: stream ? true : nil, provider: providerName, metadata: metadata)
-        return GatewayRequest(model: model, target: target, stream: stream, includeUsage: true, request: request)
+        return GatewayRequest.make(
+            model: model, requestID: requestID, messages: messages,
+            sampling: .init(temperature: temperature, topP: topP, maxTokens: maxTokens, stop: stop), tools: tools,
+            toolChoice: toolChoice, stream: stream, includeUsage: true,
+            metadata: try JSONField.object(members["metadata"], "metadata"))
     }
 
     private static func system(_ value: JSONValue?) throws(GatewayError) -> [ChatMessage] {

@@ -78,21 +78,13 @@ struct GatewaySuite {
             sessionTimeout: .seconds(6))
         routerConfiguration.latency = plan.profile
         let partitions = context.partitions
-        try await context.createTopics([
-            KafkaTopicSpec(name: agentConfiguration.requestTopic, partitions: partitions),
-            KafkaTopicSpec(name: agentConfiguration.ledgerTopic, partitions: partitions),
-            KafkaTopicSpec(name: agentConfiguration.controlTopic, partitions: 1),
-            KafkaTopicSpec(name: routerConfiguration.routerRequestTopic, partitions: partitions),
-            KafkaTopicSpec(name: routerConfiguration.journalTopic, partitions: partitions),
-            KafkaTopicSpec(name: routerConfiguration.delayTopic, partitions: 9),
-            KafkaTopicSpec(name: agentConfiguration.responseTopic, partitions: partitions),
-            KafkaTopicSpec(name: agentConfiguration.errorTopic, partitions: partitions),
-            KafkaTopicSpec(name: agentConfiguration.statusTopic, partitions: 1),
-            KafkaTopicSpec(name: agentConfiguration.deadLetterTopic, partitions: 1),
-            KafkaTopicSpec(name: agentConfiguration.topics.gatewayStatus, partitions: 1),
-            KafkaTopicSpec(name: agentConfiguration.topics.batchFiles, partitions: 3),
-            KafkaTopicSpec(name: agentConfiguration.topics.batchChunks, partitions: partitions),
-        ])
+        try await context.createTopics(
+            agent: agentConfiguration, router: routerConfiguration,
+            extra: [
+                KafkaTopicSpec(name: agentConfiguration.topics.gatewayStatus, partitions: 1),
+                KafkaTopicSpec(name: agentConfiguration.topics.batchFiles, partitions: 3),
+                KafkaTopicSpec(name: agentConfiguration.topics.batchChunks, partitions: partitions),
+            ])
         let provider = OpenAIProvider(
             name: "openai",
             configuration: HTTPProviderConfiguration(

@@ -99,19 +99,9 @@ struct LatencySuite {
         let clientID = "bench-client"
         let replyTopic = agentConfiguration.topics.clientReplies(clientID)
         let partitions = context.partitions
-        try await context.createTopics([
-            KafkaTopicSpec(name: agentConfiguration.requestTopic, partitions: partitions),
-            KafkaTopicSpec(name: agentConfiguration.ledgerTopic, partitions: partitions),
-            KafkaTopicSpec(name: agentConfiguration.controlTopic, partitions: 1),
-            KafkaTopicSpec(name: routerConfiguration.routerRequestTopic, partitions: partitions),
-            KafkaTopicSpec(name: routerConfiguration.journalTopic, partitions: partitions),
-            KafkaTopicSpec(name: routerConfiguration.delayTopic, partitions: 9),
-            KafkaTopicSpec(name: agentConfiguration.responseTopic, partitions: partitions),
-            KafkaTopicSpec(name: agentConfiguration.errorTopic, partitions: partitions),
-            KafkaTopicSpec(name: agentConfiguration.statusTopic, partitions: 1),
-            KafkaTopicSpec(name: agentConfiguration.deadLetterTopic, partitions: 1),
-            KafkaTopicSpec(name: replyTopic, partitions: partitions),
-        ])
+        try await context.createTopics(
+            agent: agentConfiguration, router: routerConfiguration,
+            extra: [KafkaTopicSpec(name: replyTopic, partitions: partitions)])
         let provider = TestProvider(
             configuration: .init(name: Self.provider, latency: .fixed(.zero), streamChunks: streamChunks))
         let agent = try ProviderAgent(configuration: agentConfiguration, provider: provider, logger: context.logger)

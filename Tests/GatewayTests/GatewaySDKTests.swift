@@ -89,59 +89,40 @@ struct GatewaySDKTests {
         defer { try? FileManager.default.removeItem(atPath: config) }
         var environment = ProcessInfo.processInfo.environment
         environment["GW_UPSTREAM_KEY"] = "sk-upstream-\(UUID().uuidString.prefix(8))"
-        let agentLog = Self.logFile("gw-agent")
-        let agent = try ChildProcess(
-            executable: Self.binary("provider-agents"),
-            arguments: [
-                "agent", "--provider", "openai", "--config", config, "--bootstrap", broker.bootstrapServers,
-                "--topic-prefix", prefix, "--instance-id", "gw-agent-1", "--log-level", "info",
-            ],
-            environment: environment, logFile: agentLog)
+        environment["PROVIDER_AGENTS_GATEWAY_KEYS"] = "sk-other-key,\(Self.key)"
+        environment["GW_LIMITED_KEY"] = Self.limitedKey
+        /// One `provider-agents` process on this broker and prefix, with the file; its log.
+        func start(_ arguments: [String], log name: String) throws -> (ChildProcess, String) {
+            let log = Self.logFile(name)
+            let process = try ChildProcess(
+                executable: Self.binary("provider-agents"),
+                arguments: arguments + [
+                    "--config", config, "--bootstrap", broker.bootstrapServers, "--topic-prefix", prefix,
+                    "--log-level", "info",
+                ],
+                environment: environment, logFile: log)
+            return (process, log)
+        }
+        let (agent, agentLog) = try start(
+            ["agent", "--provider", "openai", "--instance-id", "gw-agent-1"], log: "gw-agent")
         defer { agent.stop(grace: .seconds(20)) }
-        let claudeLog = Self.logFile("gw-agent-anthropic")
-        let claude = try ChildProcess(
-            executable: Self.binary("provider-agents"),
-            arguments: [
-                "agent", "--provider", "anthropic", "--config", config, "--bootstrap", broker.bootstrapServers,
-                "--topic-prefix", prefix, "--instance-id", "gw-agent-2", "--log-level", "info",
-            ],
-            environment: environment, logFile: claudeLog)
+        let (claude, claudeLog) = try start(
+            ["agent", "--provider", "anthropic", "--instance-id", "gw-agent-2"], log: "gw-agent-anthropic")
         defer { claude.stop(grace: .seconds(20)) }
-        let routerLog = Self.logFile("gw-router")
-        let router = try ChildProcess(
-            executable: Self.binary("provider-agents"),
-            arguments: [
-                "router", "--config", config, "--bootstrap", broker.bootstrapServers, "--topic-prefix", prefix,
-                "--instance-id", "gw-router-1", "--log-level", "info",
-            ],
-            logFile: routerLog)
+        let (router, routerLog) = try start(["router", "--instance-id", "gw-router-1"], log: "gw-router")
         defer { router.stop(grace: .seconds(20)) }
 
         let gatewayPort = try freeLoopbackPort()
-        let gatewayLog = Self.logFile("gw-gateway")
-        var gatewayEnvironment = ProcessInfo.processInfo.environment
-        gatewayEnvironment["PROVIDER_AGENTS_GATEWAY_KEYS"] = "sk-other-key,\(Self.key)"
-        gatewayEnvironment["GW_LIMITED_KEY"] = Self.limitedKey
-        let gateway = try ChildProcess(
-            executable: Self.binary("provider-agents"),
-            arguments: [
-                "gateway", "--config", config, "--bootstrap", broker.bootstrapServers, "--topic-prefix", prefix,
-                "--listen", "127.0.0.1:\(gatewayPort)", "--instance-id", "sdk-1", "--request-timeout", "5",
+        let (gateway, gatewayLog) = try start(
+            [
+                "gateway", "--listen", "127.0.0.1:\(gatewayPort)", "--instance-id", "sdk-1", "--request-timeout", "5",
                 "--idle-timeout", "2",
-                "--log-level", "info",
-            ],
-            environment: gatewayEnvironment, logFile: gatewayLog)
+            ], log: "gw-gateway")
         defer { gateway.stop(grace: .seconds(20)) }
         // A second instance, for the retry after the first one is killed.
         let secondPort = try freeLoopbackPort()
-        let secondLog = Self.logFile("gw-gateway-2")
-        let second = try ChildProcess(
-            executable: Self.binary("provider-agents"),
-            arguments: [
-                "gateway", "--config", config, "--bootstrap", broker.bootstrapServers, "--topic-prefix", prefix,
-                "--listen", "127.0.0.1:\(secondPort)", "--instance-id", "sdk-2", "--log-level", "info",
-            ],
-            environment: gatewayEnvironment, logFile: secondLog)
+        let (second, secondLog) = try start(
+            ["gateway", "--listen", "127.0.0.1:\(secondPort)", "--instance-id", "sdk-2"], log: "gw-gateway-2")
         defer { second.stop(grace: .seconds(20)) }
         try await waitUntil("the gateways listen", timeout: .seconds(60)) {
             [gatewayLog, secondLog].allSatisfy { Self.output($0).contains("Server started and listening") }
