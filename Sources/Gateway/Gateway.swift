@@ -34,6 +34,10 @@ public final class Gateway: Service, Sendable {
     private let producer: KafkaProducer
     /// Stored files (batch inputs and outputs).
     let files: FileStore
+    /// Batch jobs, their work and results.
+    let batches: BatchStore
+    /// The batch runner this instance runs (unless ``GatewayConfiguration/runsBatches`` is off).
+    private let runner: KafkaWorker<BatchRunner>?
     /// How often this instance says it lives.
     static let heartbeatInterval = Duration.seconds(2)
     /// Streaming calls, run as children of ``run()``'s task group.
@@ -77,6 +81,34 @@ public final class Gateway: Service, Sendable {
             readerConfiguration: clients.reader(
                 purpose: "file-content", groupID: "gateway-\(configuration.instanceID)-content"),
             logger: logger)
+        batches = BatchStore(
+            topics: configuration.topics, producer: producer,
+            follower: TopicFollower(
+                topic: configuration.topics.batchJobs,
+                configuration: clients.reader(purpose: "jobs", groupID: "gateway-\(configuration.instanceID)-jobs"),
+                connectTimeout: configuration.connectTimeout, logger: logger),
+            readerConfiguration: clients.reader(
+                purpose: "results", groupID: "gateway-\(configuration.instanceID)-results"),
+            logger: logger)
+        if configuration.runsBatches {
+            runner = try KafkaWorker(
+                configuration: WorkerConfiguration(
+                    name: "batch-runner/\(configuration.instanceID)",
+                    consumer: clients.groupConsumer(
+                        groupID: configuration.topicPrefix + "llm-batch-runner", sessionTimeout: .seconds(10),
+                        pollBatchSize: 16),
+                    producer: clients.producer,
+                    reader: clients.reader(
+                        purpose: "runner", groupID: "gateway-\(configuration.instanceID)-runner"),
+                    inputs: [configuration.topics.batchWork], deadLetterTopic: configuration.topics.deadLetters,
+                    maxInFlight: 64, connectTimeout: configuration.connectTimeout),
+                handler: BatchRunner(
+                    files: files, store: batches, client: client, logger: logger,
+                    requestTimeout: configuration.requestTimeout),
+                logger: logger)
+        } else {
+            runner = nil
+        }
         peers = Mutex(GatewayPeers(own: configuration.instanceID))
         limits = Mutex(KeyLimits(keys: configuration.keys))
     }
@@ -96,6 +128,7 @@ public final class Gateway: Service, Sendable {
             self.applyPeer(message)
         }
         try await files.load(timeout: max(configuration.connectTimeout, .seconds(30)))
+        try await batches.load(timeout: max(configuration.connectTimeout, .seconds(30)))
         try await beat(stopping: false)
         let application = Application(
             router: GatewayRoutes(gateway: self).router(),
@@ -123,6 +156,8 @@ public final class Gateway: Service, Sendable {
                 group.addTask { await self.peersFollower.follow { message in self.applyPeer(message) } }
                 group.addTask { await self.beatUntilCancelled() }
                 group.addTask { await self.files.follow() }
+                group.addTask { await self.batches.follow() }
+                if let runner = self.runner { group.addTask { try await runner.run() } }
                 group.addTask { await self.runCalls() }
                 try await application.runService(gracefulShutdownSignals: [])
                 group.cancelAll()

@@ -29,6 +29,8 @@ public struct GatewayConfiguration: Sendable {
     /// A connection that sends nothing for this long outside a request — idle between requests,
     /// or stalled before its request's head is complete (a slow client) — is closed.
     public var idleTimeout: Duration = .seconds(60)
+    /// Whether this instance also runs a batch runner (`--no-batch-runner` turns it off).
+    public var runsBatches = true
 
     public init(
         kafka: KafkaConfiguration, instanceID: String, topicPrefix: String = "", listenHost: String = "127.0.0.1",

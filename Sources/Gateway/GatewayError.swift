@@ -46,8 +46,10 @@ public struct GatewayError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// 404: a model nobody serves, or a path the gateway does not have.
-    public static func notFound(_ message: String, code: String = "model_not_found") -> GatewayError {
-        GatewayError(status: 404, type: "invalid_request_error", message: message, param: "model", code: code)
+    public static func notFound(_ message: String, code: String = "model_not_found", param: String = "model")
+        -> GatewayError
+    {
+        GatewayError(status: 404, type: "invalid_request_error", message: message, param: param, code: code)
     }
 
     /// 413: a body over the limit.

@@ -26,6 +26,12 @@ struct GatewayRoutes: Sendable {
         router.get("v1/files/:id/content") { request, context in
             await fileContent(request, id: context.parameters.get("id") ?? "")
         }
+        router.post("v1/batches") { request, _ in await createBatch(request) }
+        router.get("v1/batches") { request, _ in listBatches(request) }
+        router.get("v1/batches/:id") { request, context in batch(request, id: context.parameters.get("id") ?? "") }
+        router.post("v1/batches/:id/cancel") { request, context in
+            await cancelBatch(request, id: context.parameters.get("id") ?? "")
+        }
         return router
     }
 
@@ -242,7 +248,8 @@ struct GatewayRoutes: Sendable {
     func fileObject(_ request: Request, id: String) -> Response {
         if case .failure(let error) = authenticate(request) { return Self.response(error, api: .openAI) }
         guard let file = gateway.files.file(id) else {
-            return Self.response(.notFound("No such file: '\(id)'", code: "file_not_found"), api: .openAI)
+            return Self.response(
+                .notFound("No such file: '\(id)'", code: "file_not_found", param: "file_id"), api: .openAI)
         }
         return Self.json(Array(file.apiJSON))
     }
@@ -250,7 +257,8 @@ struct GatewayRoutes: Sendable {
     func fileContent(_ request: Request, id: String) async -> Response {
         if case .failure(let error) = authenticate(request) { return Self.response(error, api: .openAI) }
         guard let file = gateway.files.file(id) else {
-            return Self.response(.notFound("No such file: '\(id)'", code: "file_not_found"), api: .openAI)
+            return Self.response(
+                .notFound("No such file: '\(id)'", code: "file_not_found", param: "file_id"), api: .openAI)
         }
         do {
             let data = try await gateway.files.content(of: file)
@@ -260,6 +268,104 @@ struct GatewayRoutes: Sendable {
         } catch {
             return Self.response(.unavailable("file '\(id)' could not be read: \(error)"), api: .openAI)
         }
+    }
+
+    // MARK: Batches
+
+    /// `POST /v1/batches` (`input_file_id`, `endpoint`, `completion_window`, `metadata`): the job
+    /// is written (`validating`) and handed to the runners.
+    func createBatch(_ request: Request) async -> Response {
+        if case .failure(let error) = authenticate(request) { return Self.response(error, api: .openAI) }
+        do throws(GatewayError) {
+            let members = try JSONField.object(try await collect(request))
+            for name in members.keys.sorted()
+            where !["input_file_id", "endpoint", "completion_window", "metadata"].contains(name) {
+                throw .invalid("Unrecognized request argument supplied: \(name)", param: name)
+            }
+            let fileID = try JSONField.string(members["input_file_id"], "input_file_id", required: true) ?? ""
+            guard gateway.files.file(fileID) != nil else {
+                throw .notFound("No such file: '\(fileID)'", code: "file_not_found", param: "input_file_id")
+            }
+            let endpoint = try JSONField.string(members["endpoint"], "endpoint", required: true) ?? ""
+            guard BatchInput.urls.contains(endpoint) else {
+                throw .invalid(
+                    "endpoint must be one of \(BatchInput.urls.sorted().joined(separator: ", ")), got '\(endpoint)'",
+                    param: "endpoint")
+            }
+            let window = try JSONField.string(members["completion_window"], "completion_window", required: true) ?? ""
+            guard window == "24h" else {
+                throw .invalid("completion_window must be '24h', got '\(window)'", param: "completion_window")
+            }
+            var metadata: [String: String]?
+            if let fields = try JSONField.object(members["metadata"], "metadata") {
+                metadata = [:]
+                for (key, value) in fields {
+                    guard case .string(let text) = value else {
+                        throw .invalid("metadata.\(key) must be a string", param: "metadata.\(key)")
+                    }
+                    metadata?[key] = text
+                }
+            }
+            let id = "batch_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))"
+            let job = BatchJob(
+                id: id, inputFileID: fileID, endpoint: endpoint, completionWindow: window,
+                createdAt: Int(Date().timeIntervalSince1970), metadata: metadata)
+            do {
+                try await gateway.batches.save(job)
+                try await gateway.batches.submit(.run(job))
+            } catch {
+                throw .unavailable("the batch could not be stored: \(error)")
+            }
+            return Self.json(Array(job.json))
+        } catch {
+            return Self.response(error, api: .openAI)
+        }
+    }
+
+    func batch(_ request: Request, id: String) -> Response {
+        if case .failure(let error) = authenticate(request) { return Self.response(error, api: .openAI) }
+        guard let job = gateway.batches.job(id) else {
+            return Self.response(
+                .notFound("No such batch: '\(id)'", code: "batch_not_found", param: "batch_id"), api: .openAI)
+        }
+        return Self.json(Array(job.json))
+    }
+
+    func listBatches(_ request: Request) -> Response {
+        if case .failure(let error) = authenticate(request) { return Self.response(error, api: .openAI) }
+        let jobs = gateway.batches.all
+        var json = Array(#"{"object":"list","has_more":false,"data":["#.utf8)
+        for (index, job) in jobs.enumerated() {
+            if index > 0 { json.append(UInt8(ascii: ",")) }
+            json += job.json
+        }
+        json += Array("]".utf8)
+        if let first = jobs.first, let last = jobs.last {
+            json += Array(#","first_id":"\#(first.id)","last_id":"\#(last.id)""#.utf8)
+        }
+        json += Array("}".utf8)
+        return Self.json(json)
+    }
+
+    /// `POST /v1/batches/{id}/cancel`: the runner running it stops sending lines, lets those in
+    /// flight finish, and ends it `cancelled` with the partial files.
+    func cancelBatch(_ request: Request, id: String) async -> Response {
+        if case .failure(let error) = authenticate(request) { return Self.response(error, api: .openAI) }
+        guard var job = gateway.batches.job(id) else {
+            return Self.response(
+                .notFound("No such batch: '\(id)'", code: "batch_not_found", param: "batch_id"), api: .openAI)
+        }
+        do {
+            try job.cancel(at: Int(Date().timeIntervalSince1970))
+        } catch {
+            return Self.response(.invalid("Cannot cancel a batch with status \(job.status.rawValue)"), api: .openAI)
+        }
+        do {
+            try await gateway.batches.submit(.cancel(id))
+        } catch {
+            return Self.response(.unavailable("the cancel could not be handed to the runners: \(error)"), api: .openAI)
+        }
+        return Self.json(Array(job.json))
     }
 
     // MARK: Streaming

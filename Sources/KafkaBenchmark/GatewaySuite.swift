@@ -84,6 +84,9 @@ struct GatewaySuite {
                 KafkaTopicSpec(name: agentConfiguration.topics.gatewayStatus, partitions: 1),
                 KafkaTopicSpec(name: agentConfiguration.topics.batchFiles, partitions: 3),
                 KafkaTopicSpec(name: agentConfiguration.topics.batchChunks, partitions: partitions),
+                KafkaTopicSpec(name: agentConfiguration.topics.batchJobs, partitions: 3),
+                KafkaTopicSpec(name: agentConfiguration.topics.batchWork, partitions: partitions),
+                KafkaTopicSpec(name: agentConfiguration.topics.batchResults, partitions: partitions),
             ])
         let provider = OpenAIProvider(
             name: "openai",

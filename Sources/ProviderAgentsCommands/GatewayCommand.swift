@@ -53,6 +53,9 @@ public struct GatewayCommand: AsyncParsableCommand {
             valueName: "profile"))
     var latencyProfile: String?
 
+    @Flag(help: "Do not run a batch runner in this process (run `provider-agents batch runner` elsewhere).")
+    var noBatchRunner = false
+
     @OptionGroup var logging: LoggingOptions
 
     public init() {}
@@ -111,6 +114,7 @@ public struct GatewayCommand: AsyncParsableCommand {
         } else if let profile = section?.latencyProfile {
             configuration.latency = profile
         }
+        configuration.runsBatches = !noBatchRunner
         try configuration.validate()
         return configuration
     }

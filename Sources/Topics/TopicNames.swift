@@ -21,6 +21,9 @@ public struct TopicNames: Sendable, Hashable {
         public static let gatewayStatus = "llm.gateway.status"
         public static let batchFiles = "llm.batch.files"
         public static let batchChunks = "llm.batch.chunks"
+        public static let batchJobs = "llm.batch.jobs"
+        public static let batchWork = "llm.batch.work"
+        public static let batchResults = "llm.batch.results"
 
         /// A client's reply topic. Not in `topics/` (nor in ``all``): each client creates its own
         /// when it starts (docs/client.md).
@@ -29,7 +32,7 @@ public struct TopicNames: Sendable, Hashable {
         /// Every template of `topics/topics.yaml`.
         public static let all = [
             requests, control, ledger, responses, errors, status, routerRequests, routerJournal, routerDelays,
-            deadLetters, gatewayStatus, batchFiles, batchChunks,
+            deadLetters, gatewayStatus, batchFiles, batchChunks, batchJobs, batchWork, batchResults,
         ]
     }
 
@@ -61,6 +64,10 @@ public struct TopicNames: Sendable, Hashable {
     /// Stored files' descriptions (compacted), and their bytes in chunks.
     public var batchFiles: String { name(Template.batchFiles) }
     public var batchChunks: String { name(Template.batchChunks) }
+    /// Batch jobs' states (compacted), the runners' work, and every line's outcome (compacted).
+    public var batchJobs: String { name(Template.batchJobs) }
+    public var batchWork: String { name(Template.batchWork) }
+    public var batchResults: String { name(Template.batchResults) }
     /// The reply topic of the client `clientID` (created by the client, not by `topics apply`).
     public func clientReplies(_ clientID: String) -> String {
         prefix + Template.clientReplies.replacingOccurrences(of: "{client}", with: clientID)

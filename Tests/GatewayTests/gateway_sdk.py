@@ -178,6 +178,48 @@ expect(openai.BadRequestError, 400, lambda: client.files.create(file=("x.jsonl",
        param="purpose")
 ok("files")
 
+# A batch job, as OpenAI's Batch API runs one: 20 lines through the router, the output in order.
+before = upstream_calls()
+lines = [{"custom_id": "q-%02d" % i, "method": "POST", "url": "/v1/chat/completions",
+          "body": {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "question %d" % i}]}}
+         for i in range(20)]
+batch_input = client.files.create(file=("batch.jsonl", "".join(json.dumps(l) + "\n" for l in lines).encode()),
+                                  purpose="batch")
+batch = client.batches.create(input_file_id=batch_input.id, endpoint="/v1/chat/completions",
+                              completion_window="24h", metadata={"run": "sdk"})
+assert batch.status == "validating" and batch.metadata == {"run": "sdk"}, batch
+deadline = time.monotonic() + 90
+while batch.status not in ("completed", "failed", "cancelled", "expired"):
+    assert time.monotonic() < deadline, batch
+    time.sleep(0.5)
+    batch = client.batches.retrieve(batch.id)
+assert batch.status == "completed", batch
+assert (batch.request_counts.total, batch.request_counts.completed, batch.request_counts.failed) == (20, 20, 0), batch
+assert batch.id in [b.id for b in client.batches.list()]
+output = [json.loads(line) for line in client.files.content(batch.output_file_id).read().splitlines()]
+assert [entry["custom_id"] for entry in output] == ["q-%02d" % i for i in range(20)], output
+for i, entry in enumerate(output):
+    assert entry["response"]["status_code"] == 200, entry
+    assert entry["response"]["body"]["choices"][0]["message"]["content"].startswith(
+        'Fake openai reply from gpt-4o-mini to "question %d"' % i), entry
+assert upstream_calls() - before == 20, (before, upstream_calls())
+# A file with bad lines fails the job, naming them.
+bad = client.files.create(file=("bad.jsonl", (json.dumps(lines[0]) + "\nnot json\n" + json.dumps(lines[0]) + "\n").encode()),
+                          purpose="batch")
+failed = client.batches.create(input_file_id=bad.id, endpoint="/v1/chat/completions", completion_window="24h")
+deadline = time.monotonic() + 30
+while failed.status == "validating":
+    assert time.monotonic() < deadline, failed
+    time.sleep(0.3)
+    failed = client.batches.retrieve(failed.id)
+assert failed.status == "failed", failed
+assert [(e.line, e.code) for e in failed.errors.data] == [(2, "invalid_json_line"), (3, "duplicate_custom_id")], failed
+expect(openai.NotFoundError, 404, lambda: client.batches.create(
+    input_file_id="file-nope", endpoint="/v1/chat/completions", completion_window="24h"))
+expect(openai.BadRequestError, 400, lambda: client.batches.create(
+    input_file_id=bad.id, endpoint="/v1/embeddings", completion_window="24h"), param="endpoint")
+ok("batches")
+
 # Both API shapes reach every provider: OpenAI's SDK asks for an Anthropic model ...
 claude = client.chat.completions.create(model="claude-haiku-4-5", messages=MESSAGES)
 assert claude.choices[0].message.content.startswith(

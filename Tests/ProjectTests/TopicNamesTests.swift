@@ -36,6 +36,7 @@ struct TopicNamesTests {
         var made = [
             names.responses, names.errors, names.status, names.routerRequests, names.routerJournal,
             names.routerDelays, names.deadLetters, names.gatewayStatus, names.batchFiles, names.batchChunks,
+            names.batchJobs, names.batchWork, names.batchResults,
         ]
         for provider in catalog.providers {
             made += [names.requests(provider), names.control(provider), names.ledger(provider)]

@@ -1,0 +1,205 @@
+import Batch
+import Common
+import Foundation
+import Kafka
+import Logging
+import ProviderClient
+import Signals
+import Synchronization
+import WorkerRuntime
+
+/// The batch runner: a worker on `llm.batch.work` (group `llm-batch-runner`) that runs each job
+/// it is handed (docs/batch.md). A job's message stays in flight until the job has ended, so a
+/// runner that dies hands the job to the partition's next owner, which continues from the
+/// recorded results; every line is a request with a deterministic id, so the agents' ledger
+/// answers a line sent twice from its record instead of calling the provider again.
+final class BatchRunner: WorkerHandler {
+    private let files: FileStore
+    private let store: BatchStore
+    private let client: ProviderClient
+    private let logger: Logger
+    /// Lines of one job sent at once.
+    private let concurrency: Int
+    private let requestTimeout: Duration
+    /// Jobs running here, with whether a cancel arrived.
+    private let running = Mutex<[String: Bool]>([:])
+
+    init(
+        files: FileStore, store: BatchStore, client: ProviderClient, logger: Logger, concurrency: Int = 16,
+        requestTimeout: Duration = .seconds(600)
+    ) {
+        self.files = files
+        self.store = store
+        self.client = client
+        self.logger = logger
+        self.concurrency = concurrency
+        self.requestTimeout = requestTimeout
+    }
+
+    func handle(_ message: WorkerMessage, _ worker: any WorkerIO) {
+        switch BatchWork.decode(Data(message.kafka.value)) {
+        case .run(let job):
+            running.withLock { $0[job.id] = false }
+            worker.submit { await self.run(job, message, worker) }
+        case .cancel(let id):
+            running.withLock { running in if running[id] != nil { running[id] = true } }
+            worker.finish(message)
+        case nil:
+            worker.deadLetter(message, code: "notBatchWork", reason: "not a batch job or cancel")
+        }
+    }
+
+    private func cancelled(_ id: String) -> Bool { running.withLock { $0[id] ?? false } }
+
+    /// Runs `submitted` (or continues it from its latest state) until it ends; the message is then
+    /// finished. Stopped by the worker (a revocation, a shutdown): abandoned, for the next owner.
+    private func run(_ submitted: BatchJob, _ message: WorkerMessage, _ worker: any WorkerIO) async {
+        defer { running.withLock { _ = $0.removeValue(forKey: submitted.id) } }
+        do {
+            let ended = try await runJob(store.job(submitted.id) ?? submitted, message, worker)
+            if ended { worker.finish(message) } else { worker.abandon(message) }
+        } catch {
+            logger.error(
+                "batch job interrupted; the partition's next owner continues it",
+                metadata: [LogKey.requestID: "\(submitted.id)", LogKey.error: "\(error)"])
+            worker.abandon(message)
+        }
+    }
+
+    /// Whether the job has ended (else the worker stopped it and the message is handed on).
+    private func runJob(_ start: BatchJob, _ message: WorkerMessage, _ worker: any WorkerIO) async throws -> Bool {
+        var job = start
+        guard !job.status.isFinal else { return true }
+        let now = { Int(Date().timeIntervalSince1970) }
+        // The input, checked.
+        var file = files.file(job.inputFileID)
+        for _ in 0..<50 where file == nil {
+            try await Task.sleep(for: .milliseconds(100))
+            file = files.file(job.inputFileID)
+        }
+        guard let file else {
+            try job.rejected(
+                [.init(code: "file_not_found", message: "input file \(job.inputFileID) does not exist")], at: now())
+            try await store.save(job)
+            return true
+        }
+        let input: BatchInput
+        switch BatchInput.parse(try await files.content(of: file)) {
+        case .failure(let problems):
+            if job.status == .validating {
+                try job.rejected(problems.errors, at: now())
+                try await store.save(job)
+            }
+            return true
+        case .success(let parsed): input = parsed
+        }
+        if job.status == .validating {
+            try job.validated(total: input.lines.count, at: now())
+            try await store.save(job)
+        }
+        // What a runner before this one recorded.
+        var results = try await store.results(of: job.id)
+        job.requestCounts = BatchJob.RequestCounts(
+            total: input.lines.count, completed: results.values.filter(\.succeeded).count,
+            failed: results.values.filter { !$0.succeeded }.count)
+        let pending = input.lines.filter { results[$0.customID] == nil }
+        var next = pending.makeIterator()
+        var lastSaved = ContinuousClock.now
+        let batchID = job.id
+        try await withThrowingTaskGroup(of: BatchResult?.self) { group in
+            func startNext() -> Bool {
+                guard !cancelled(batchID), !Task.isCancelled, worker.isCurrent(message), let line = next.next()
+                else { return false }
+                group.addTask { try await self.call(line, batch: batchID) }
+                return true
+            }
+            for _ in 0..<concurrency where !startNext() { break }
+            while let outcome = try await group.next() {
+                if let result = outcome {
+                    try await store.record(result, batch: job.id)
+                    results[result.customID] = result
+                    try job.recorded(succeeded: result.succeeded)
+                    if ContinuousClock.now - lastSaved > .seconds(1) {
+                        try await store.save(job)
+                        lastSaved = .now
+                    }
+                }
+                _ = startNext()
+            }
+        }
+        guard !Task.isCancelled, worker.isCurrent(message) else { return false }
+        let (output, errors) = BatchResult.files(results, order: input.lines.map(\.customID))
+        let outputFile =
+            output.isEmpty
+            ? nil : try await files.store(output, filename: "\(job.id)_output.jsonl", purpose: "batch_output")
+        let errorFile =
+            errors.isEmpty
+            ? nil : try await files.store(errors, filename: "\(job.id)_error.jsonl", purpose: "batch_output")
+        if cancelled(job.id) || job.status == .cancelling {
+            if job.status != .cancelling { try job.cancel(at: now()) }
+            try job.cancelled(outputFileID: outputFile?.id, errorFileID: errorFile?.id, at: now())
+        } else {
+            try job.finalizing(at: now())
+            try job.completed(outputFileID: outputFile?.id, errorFileID: errorFile?.id, at: now())
+        }
+        try await store.save(job)
+        logger.info(
+            "batch job ended",
+            metadata: [
+                LogKey.requestID: "\(job.id)", LogKey.status: "\(job.status.rawValue)",
+                LogKey.records: "\(job.requestCounts.completed + job.requestCounts.failed)",
+            ])
+        return true
+    }
+
+    /// One line as a request (its id `batch-<batch>-<custom_id>`, so a resend is answered from the
+    /// ledger); `nil` when the run stops before it is answered. Retryable refusals (rate limits, an
+    /// open breaker) are waited out a few times before the line counts as failed.
+    private func call(_ line: BatchInput.Line, batch: String) async throws -> BatchResult? {
+        let base = "batch-\(batch)-\(line.customID)"
+        var attempt = 0
+        while true {
+            let requestID = attempt == 0 ? base : "\(base)-retry\(attempt)"
+            let request: GatewayRequest
+            do throws(GatewayError) {
+                request = try ChatCompletionRequest.parse(Array(line.body), requestID: requestID)
+            } catch {
+                return BatchResult(
+                    customID: line.customID, requestID: requestID, statusCode: 400, body: Data(error.openAIBody))
+            }
+            let renderer = ChatCompletionRenderer(
+                requestID: requestID, model: request.model, created: Int(Date().timeIntervalSince1970))
+            let topic =
+                switch request.target {
+                case .router: client.configuration.routerTopic
+                case .provider(let name): client.configuration.providerTopic(name)
+                }
+            do throws(ProviderClientError) {
+                let answer = try await client.call(request.request, as: .chat, to: topic, timeout: requestTimeout)
+                switch answer.outcome {
+                case .response(let response):
+                    return BatchResult(
+                        customID: line.customID, requestID: requestID, statusCode: 200,
+                        body: Data(renderer.completion(response)))
+                case .error(let error):
+                    let failure = GatewayError(error)
+                    if error.retryable, attempt < 5 {
+                        attempt += 1
+                        try? await Task.sleep(for: .milliseconds(max(500, error.retryAfterMs ?? 1_000)))
+                        if Task.isCancelled { return nil }
+                        continue
+                    }
+                    return BatchResult(
+                        customID: line.customID, requestID: requestID, statusCode: failure.status,
+                        body: Data(failure.openAIBody))
+                }
+            } catch {
+                if error.code == .shutDown || error.code == .cancelled || Task.isCancelled { return nil }
+                let failure = GatewayRoutes.map(error)
+                return BatchResult(
+                    customID: line.customID, requestID: requestID, statusCode: failure.status,
+                    body: Data(failure.openAIBody))
+            }
+        }
+    }
+}
