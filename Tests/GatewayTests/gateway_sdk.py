@@ -218,6 +218,24 @@ expect(openai.NotFoundError, 404, lambda: client.batches.create(
     input_file_id="file-nope", endpoint="/v1/chat/completions", completion_window="24h"))
 expect(openai.BadRequestError, 400, lambda: client.batches.create(
     input_file_id=bad.id, endpoint="/v1/embeddings", completion_window="24h"), param="endpoint")
+# A cancel: lines in flight finish, no new one is sent, the job ends cancelled with a partial output.
+latency("fixed:300ms")
+slow = client.files.create(file=("slow.jsonl", "".join(
+    json.dumps(dict(l, custom_id="s-%03d" % i)) + "\n" for i, l in enumerate(lines * 5)).encode()), purpose="batch")
+job = client.batches.create(input_file_id=slow.id, endpoint="/v1/chat/completions", completion_window="24h")
+time.sleep(1)
+assert client.batches.cancel(job.id).status == "cancelling"
+deadline = time.monotonic() + 60
+while job.status not in ("cancelled", "completed", "failed"):
+    assert time.monotonic() < deadline, job
+    time.sleep(0.3)
+    job = client.batches.retrieve(job.id)
+latency("0ms")
+assert job.status == "cancelled", job
+done = job.request_counts.completed + job.request_counts.failed
+assert 0 < done < 100 and job.request_counts.total == 100, job.request_counts
+partial = client.files.content(job.output_file_id).read().splitlines()
+assert len(partial) == job.request_counts.completed, (len(partial), job.request_counts)
 ok("batches")
 
 # Both API shapes reach every provider: OpenAI's SDK asks for an Anthropic model ...
