@@ -91,6 +91,7 @@ let package = Package(
                 "Agent", "Common", "WorkerRuntime",
                 "ProviderClient",
                 "Gateway",
+                "Batch",
                 "FakeUpstream",
                 "AgentCore",
                 "Providers",

@@ -49,7 +49,7 @@ fi
 CLI_SUITES='AgentCommandTests|AgentLocalEndToEndTests|AgentOpenAIEndToEndTests|BrokerCommandTests'
 CLI_SUITES+='|FakeUpstreamCLITests|GatewaySDKTests|RunCommandTests|SDKFidelityTests|SendCommandTests'
 PROCESS_SUITES='RouterWaitTests|AgentProcessTests|AgentReassignmentTests|ClusterRateLimitTests'
-CHAOS_SUITES='RouterKillTests|ScaleOutTests'
+CHAOS_SUITES='BatchKillTests|RouterKillTests|ScaleOutTests'
 status=0
 echo "[test] phase 1 of 4: the in-process tests"
 swift test --skip-build --skip "\\.($CLI_SUITES|$PROCESS_SUITES|$CHAOS_SUITES)/" || status=1

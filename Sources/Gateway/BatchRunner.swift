@@ -55,6 +55,7 @@ final class BatchRunner: WorkerHandler {
     /// finished. Stopped by the worker (a revocation, a shutdown): abandoned, for the next owner.
     private func run(_ submitted: BatchJob, _ message: WorkerMessage, _ worker: any WorkerIO) async {
         defer { running.withLock { _ = $0.removeValue(forKey: submitted.id) } }
+        logger.info("batch job running", metadata: [LogKey.requestID: "\(submitted.id)"])
         do {
             let ended = try await runJob(store.job(submitted.id) ?? submitted, message, worker)
             if ended { worker.finish(message) } else { worker.abandon(message) }

@@ -32,12 +32,10 @@ public final class Gateway: Service, Sendable {
     let limits: Mutex<KeyLimits>
     private let peersFollower: TopicFollower
     private let producer: KafkaProducer
-    /// Stored files (batch inputs and outputs).
-    let files: FileStore
-    /// Batch jobs, their work and results.
-    let batches: BatchStore
-    /// The batch runner this instance runs (unless ``GatewayConfiguration/runsBatches`` is off).
-    private let runner: KafkaWorker<BatchRunner>?
+    /// Files and batch jobs, with a batch runner unless ``GatewayConfiguration/runsBatches`` is off.
+    let batch: BatchService
+    var files: FileStore { batch.files }
+    var batches: BatchStore { batch.batches }
     /// How often this instance says it lives.
     static let heartbeatInterval = Duration.seconds(2)
     /// Streaming calls, run as children of ``run()``'s task group.
@@ -72,43 +70,10 @@ public final class Gateway: Service, Sendable {
             connectTimeout: configuration.connectTimeout, logger: logger)
         let producer = try KafkaProducer(configuration: clients.producer, logger: logger)
         self.producer = producer
-        files = FileStore(
-            topics: configuration.topics, producer: producer,
-            follower: TopicFollower(
-                topic: configuration.topics.batchFiles,
-                configuration: clients.reader(purpose: "files", groupID: "gateway-\(configuration.instanceID)-files"),
-                connectTimeout: configuration.connectTimeout, logger: logger),
-            readerConfiguration: clients.reader(
-                purpose: "file-content", groupID: "gateway-\(configuration.instanceID)-content"),
-            logger: logger)
-        batches = BatchStore(
-            topics: configuration.topics, producer: producer,
-            follower: TopicFollower(
-                topic: configuration.topics.batchJobs,
-                configuration: clients.reader(purpose: "jobs", groupID: "gateway-\(configuration.instanceID)-jobs"),
-                connectTimeout: configuration.connectTimeout, logger: logger),
-            readerConfiguration: clients.reader(
-                purpose: "results", groupID: "gateway-\(configuration.instanceID)-results"),
-            logger: logger)
-        if configuration.runsBatches {
-            runner = try KafkaWorker(
-                configuration: WorkerConfiguration(
-                    name: "batch-runner/\(configuration.instanceID)",
-                    consumer: clients.groupConsumer(
-                        groupID: configuration.topicPrefix + "llm-batch-runner", sessionTimeout: .seconds(10),
-                        pollBatchSize: 16),
-                    producer: clients.producer,
-                    reader: clients.reader(
-                        purpose: "runner", groupID: "gateway-\(configuration.instanceID)-runner"),
-                    inputs: [configuration.topics.batchWork], deadLetterTopic: configuration.topics.deadLetters,
-                    maxInFlight: 64, connectTimeout: configuration.connectTimeout),
-                handler: BatchRunner(
-                    files: files, store: batches, client: client, logger: logger,
-                    requestTimeout: configuration.requestTimeout),
-                logger: logger)
-        } else {
-            runner = nil
-        }
+        batch = try BatchService(
+            kafka: configuration.kafka, topics: configuration.topics, instanceID: configuration.instanceID,
+            client: configuration.runsBatches ? client : nil, requestTimeout: configuration.requestTimeout,
+            connectTimeout: configuration.connectTimeout, logger: logger)
         peers = Mutex(GatewayPeers(own: configuration.instanceID))
         limits = Mutex(KeyLimits(keys: configuration.keys))
     }
@@ -127,8 +92,7 @@ public final class Gateway: Service, Sendable {
         try await peersFollower.readToEnd(timeout: max(configuration.connectTimeout, .seconds(30))) { message in
             self.applyPeer(message)
         }
-        try await files.load(timeout: max(configuration.connectTimeout, .seconds(30)))
-        try await batches.load(timeout: max(configuration.connectTimeout, .seconds(30)))
+        try await batch.load()
         try await beat(stopping: false)
         let application = Application(
             router: GatewayRoutes(gateway: self).router(),
@@ -155,9 +119,7 @@ public final class Gateway: Service, Sendable {
                 group.addTask { await self.statusFollower.follow { message in self.apply(message) } }
                 group.addTask { await self.peersFollower.follow { message in self.applyPeer(message) } }
                 group.addTask { await self.beatUntilCancelled() }
-                group.addTask { await self.files.follow() }
-                group.addTask { await self.batches.follow() }
-                if let runner = self.runner { group.addTask { try await runner.run() } }
+                for companion in self.batch.companions { group.addTask { try await companion() } }
                 group.addTask { await self.runCalls() }
                 try await application.runService(gracefulShutdownSignals: [])
                 group.cancelAll()
@@ -173,6 +135,7 @@ public final class Gateway: Service, Sendable {
         calls.finish()
         try? await beat(stopping: true)
         await producer.close(timeout: .seconds(5))
+        await batch.close()
         await client.shutdown()
     }
 

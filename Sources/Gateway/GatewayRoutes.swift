@@ -221,13 +221,7 @@ struct GatewayRoutes: Sendable {
                     "purpose must be 'batch' (the only purpose this gateway stores), got \(given)", param: "purpose")
             }
             guard let file = form.part("file") else { throw .invalid("the form has no 'file' part", param: "file") }
-            let stored: BatchFile
-            do {
-                stored = try await gateway.files.store(
-                    file.body, filename: file.filename ?? "upload.jsonl", purpose: "batch")
-            } catch {
-                throw .unavailable("the file could not be stored: \(error)")
-            }
+            let stored = try await gateway.batch.upload(file.body, filename: file.filename ?? "upload.jsonl")
             return Self.json(Array(stored.apiJSON))
         } catch {
             return Self.response(error, api: .openAI)
@@ -256,17 +250,13 @@ struct GatewayRoutes: Sendable {
 
     func fileContent(_ request: Request, id: String) async -> Response {
         if case .failure(let error) = authenticate(request) { return Self.response(error, api: .openAI) }
-        guard let file = gateway.files.file(id) else {
-            return Self.response(
-                .notFound("No such file: '\(id)'", code: "file_not_found", param: "file_id"), api: .openAI)
-        }
-        do {
-            let data = try await gateway.files.content(of: file)
+        do throws(GatewayError) {
+            let data = try await gateway.batch.content(of: id)
             var headers = HTTPFields()
             headers[.contentType] = "application/octet-stream"
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
         } catch {
-            return Self.response(.unavailable("file '\(id)' could not be read: \(error)"), api: .openAI)
+            return Self.response(error, api: .openAI)
         }
     }
 
@@ -283,19 +273,8 @@ struct GatewayRoutes: Sendable {
                 throw .invalid("Unrecognized request argument supplied: \(name)", param: name)
             }
             let fileID = try JSONField.string(members["input_file_id"], "input_file_id", required: true) ?? ""
-            guard gateway.files.file(fileID) != nil else {
-                throw .notFound("No such file: '\(fileID)'", code: "file_not_found", param: "input_file_id")
-            }
             let endpoint = try JSONField.string(members["endpoint"], "endpoint", required: true) ?? ""
-            guard BatchInput.urls.contains(endpoint) else {
-                throw .invalid(
-                    "endpoint must be one of \(BatchInput.urls.sorted().joined(separator: ", ")), got '\(endpoint)'",
-                    param: "endpoint")
-            }
             let window = try JSONField.string(members["completion_window"], "completion_window", required: true) ?? ""
-            guard window == "24h" else {
-                throw .invalid("completion_window must be '24h', got '\(window)'", param: "completion_window")
-            }
             var metadata: [String: String]?
             if let fields = try JSONField.object(members["metadata"], "metadata") {
                 metadata = [:]
@@ -306,16 +285,8 @@ struct GatewayRoutes: Sendable {
                     metadata?[key] = text
                 }
             }
-            let id = "batch_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))"
-            let job = BatchJob(
-                id: id, inputFileID: fileID, endpoint: endpoint, completionWindow: window,
-                createdAt: Int(Date().timeIntervalSince1970), metadata: metadata)
-            do {
-                try await gateway.batches.save(job)
-                try await gateway.batches.submit(.run(job))
-            } catch {
-                throw .unavailable("the batch could not be stored: \(error)")
-            }
+            let job = try await gateway.batch.create(
+                inputFileID: fileID, endpoint: endpoint, completionWindow: window, metadata: metadata)
             return Self.json(Array(job.json))
         } catch {
             return Self.response(error, api: .openAI)
@@ -351,21 +322,11 @@ struct GatewayRoutes: Sendable {
     /// flight finish, and ends it `cancelled` with the partial files.
     func cancelBatch(_ request: Request, id: String) async -> Response {
         if case .failure(let error) = authenticate(request) { return Self.response(error, api: .openAI) }
-        guard var job = gateway.batches.job(id) else {
-            return Self.response(
-                .notFound("No such batch: '\(id)'", code: "batch_not_found", param: "batch_id"), api: .openAI)
-        }
-        do {
-            try job.cancel(at: Int(Date().timeIntervalSince1970))
+        do throws(GatewayError) {
+            return Self.json(Array(try await gateway.batch.cancel(id).json))
         } catch {
-            return Self.response(.invalid("Cannot cancel a batch with status \(job.status.rawValue)"), api: .openAI)
+            return Self.response(error, api: .openAI)
         }
-        do {
-            try await gateway.batches.submit(.cancel(id))
-        } catch {
-            return Self.response(.unavailable("the cancel could not be handed to the runners: \(error)"), api: .openAI)
-        }
-        return Self.json(Array(job.json))
     }
 
     // MARK: Streaming

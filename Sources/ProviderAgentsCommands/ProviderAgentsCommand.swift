@@ -16,6 +16,7 @@ public struct ProviderAgentsCommand: AsyncParsableCommand {
             AgentCommand.self,
             RouterCommand.self,
             GatewayCommand.self,
+            BatchCommand.self,
             SendCommand.self,
         ]
     )
