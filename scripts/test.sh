@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up the machine (idempotent) and runs every test: unit tests, integration tests against a
 # real broker (Tansu on a free loopback port, started here and stopped on exit), and the
-# embedded-broker (librdkafka mock cluster) tests, in four phases (see below). Extra arguments go
+# embedded-broker (librdkafka mock cluster) tests, in five phases (see below). Extra arguments go
 # to one `swift test` run instead (e.g. `scripts/test.sh --filter AgentTests`).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -40,23 +40,29 @@ if [ "$#" -gt 0 ]; then
   exit
 fi
 
-# Every test, in four phases. Tests that start processes (agents, routers, the CLI, the fake
+# Every test, in five phases. Tests that start processes (agents, routers, the CLI, the fake
 # upstream, the Python SDKs) load both cores and the one broker; run beside the other ~450 tests
 # they made timing-bound tests elsewhere miss their deadlines. So: the in-process tests first, then
 # the suites that run the CLI and the fake upstream as processes, then those that start, kill and
-# flood agent and router processes, then the two chaos suites. Every phase runs; the script fails
-# if any did.
+# flood agent and router processes, then the chaos suites, then the gateway's (a whole system of
+# processes each: agents, a router, gateways or batch runners, the Python SDKs). Every phase runs;
+# the script fails if any did.
 CLI_SUITES='AgentCommandTests|AgentLocalEndToEndTests|AgentOpenAIEndToEndTests|BrokerCommandTests'
-CLI_SUITES+='|FakeUpstreamCLITests|GatewaySDKTests|RunCommandTests|SDKFidelityTests|SendCommandTests'
+CLI_SUITES+='|FakeUpstreamCLITests|RunCommandTests|SDKFidelityTests|SendCommandTests'
 PROCESS_SUITES='RouterWaitTests|AgentProcessTests|AgentReassignmentTests|ClusterRateLimitTests'
-CHAOS_SUITES='BatchKillTests|RouterKillTests|ScaleOutTests'
+CHAOS_SUITES='RouterKillTests|ScaleOutTests'
+GATEWAY_SUITES='GatewaySDKTests|BatchKillTests'
 status=0
-echo "[test] phase 1 of 4: the in-process tests"
-swift test --skip-build --skip "\\.($CLI_SUITES|$PROCESS_SUITES|$CHAOS_SUITES)/" || status=1
-echo "[test] phase 2 of 4: the CLI and fake-upstream processes ($CLI_SUITES)"
+echo "[test] phase 1 of 5: the in-process tests"
+swift test --skip-build --skip "\\.($CLI_SUITES|$PROCESS_SUITES|$CHAOS_SUITES|$GATEWAY_SUITES)/" || status=1
+echo "[test] phase 2 of 5: the CLI and fake-upstream processes ($CLI_SUITES)"
 swift test --skip-build --filter "\\.($CLI_SUITES)/" || status=1
-echo "[test] phase 3 of 4: agent and router processes ($PROCESS_SUITES)"
+echo "[test] phase 3 of 5: agent and router processes ($PROCESS_SUITES)"
 swift test --skip-build --filter "\\.($PROCESS_SUITES)/" || status=1
-echo "[test] phase 4 of 4: the chaos suites ($CHAOS_SUITES)"
+echo "[test] phase 4 of 5: the chaos suites ($CHAOS_SUITES)"
 swift test --skip-build --filter "\\.($CHAOS_SUITES)/" || status=1
+echo "[test] phase 5 of 5: the gateway and batch systems ($GATEWAY_SUITES), one after the other"
+for suite in ${GATEWAY_SUITES//|/ }; do
+  swift test --skip-build --filter "\\.$suite/" || status=1
+done
 exit "$status"
