@@ -125,6 +125,11 @@ public final class Gateway: Service, Sendable {
                 group.cancelAll()
             }
         } catch {
+            logger.error(
+                "gateway stopped",
+                metadata: [
+                    LogKey.listen: "\(configuration.listenHost):\(configuration.listenPort)", LogKey.error: "\(error)",
+                ])
             await stop()
             throw error
         }

@@ -198,7 +198,9 @@ struct RunCommand: AsyncParsableCommand {
         var configuration = ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         configuration.maximumGracefulShutdownDuration = .seconds(20)
-        configuration.maximumCancellationDuration = .seconds(5)
+        // Every part's Kafka clients close on cancellation; on the embedded broker a dozen of them
+        // take longer than 5 s together.
+        configuration.maximumCancellationDuration = .seconds(15)
         try await ServiceGroup(configuration: configuration).run()
     }
 }
