@@ -79,8 +79,12 @@ public struct AdmissionController: Sendable {
 
         // 2. Rate limits (checked now, consumed only once everything else admitted the request):
         //    provider-wide, the model's tier, then what the upstream said is left.
+        //    A batch request leaves the policy's reserve of each budget (and of the call slots) free.
+        let reserve = request.priority == .batch ? rateLimiter.policy.batchReserve : 0
+        let part = reserve > 0 ? "batch requests' part (\(Int((100 * (1 - reserve)).rounded()))%) of " : ""
         if let refusal = Self.rateRefusal(
-            rateLimiter.check(tokens: tokens, at: now), limiter: rateLimiter, tokens: tokens, scope: "this instance's")
+            rateLimiter.check(tokens: tokens, at: now, reserve: reserve), limiter: rateLimiter, tokens: tokens,
+            scope: part + "this instance's")
         {
             return .rejected(refusal)
         }
@@ -92,8 +96,8 @@ public struct AdmissionController: Sendable {
         }
         if let limiter = modelLimiters[model],
             let refusal = Self.rateRefusal(
-                limiter.check(tokens: tokens, at: now), limiter: limiter, tokens: tokens,
-                scope: "model '\(model)': this instance's")
+                limiter.check(tokens: tokens, at: now, reserve: reserve), limiter: limiter, tokens: tokens,
+                scope: "model '\(model)': " + part + "this instance's")
         {
             return .rejected(refusal)
         }
@@ -115,11 +119,17 @@ public struct AdmissionController: Sendable {
         }
 
         // 4. Concurrency.
-        guard concurrency.tryAcquire() else {
+        let keptFree = concurrency.held(reserve)
+        guard concurrency.tryAcquire(keepingFree: keptFree) else {
             if probe { breaker.releaseProbe() }
+            let busy =
+                keptFree > 0
+                ? "\(concurrency.limit - keptFree) of \(concurrency.limit) concurrent call slots are busy "
+                    + "(\(keptFree) kept for interactive requests)"
+                : "all \(concurrency.limit) concurrent call slots are busy"
             return .rejected(
                 ProviderCallError(
-                    type: .overloaded, message: "all \(concurrency.limit) concurrent call slots are busy",
+                    type: .overloaded, message: busy,
                     retryable: true, retryAfter: overloadedRetryAfter
                 ))
         }

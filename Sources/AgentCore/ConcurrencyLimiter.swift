@@ -7,11 +7,18 @@ public struct ConcurrencyLimiter: Sendable, Hashable {
         self.limit = max(0, limit)
     }
 
-    /// Takes a slot if one is free.
-    public mutating func tryAcquire() -> Bool {
-        guard inFlight < limit else { return false }
+    /// Takes a slot if one is free, and `keepingFree` more stay free after it (a batch request's
+    /// reserve for interactive ones).
+    public mutating func tryAcquire(keepingFree: Int = 0) -> Bool {
+        guard inFlight < limit - max(0, keepingFree) else { return false }
         inFlight += 1
         return true
+    }
+
+    /// The slots a reserve of `reserve` (0 ..< 1) keeps free, rounded down, never every slot.
+    public func held(_ reserve: Double) -> Int {
+        guard reserve > 0, limit > 0 else { return 0 }
+        return min(limit - 1, Int((Double(limit) * min(reserve, 1)).rounded(.down)))
     }
 
     /// Returns a slot taken with ``tryAcquire()``.

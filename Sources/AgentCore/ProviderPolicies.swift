@@ -64,7 +64,8 @@ public struct ProviderPolicies: Sendable, Hashable {
                 let policy = RateLimitPolicy(
                     strategy: try RateLimitPolicy.Strategy(named: limit.strategy),
                     requestsPerWindow: limit.requestsPerWindow, tokensPerWindow: limit.tokensPerWindow,
-                    window: .milliseconds(limit.windowMs)
+                    window: .milliseconds(limit.windowMs),
+                    batchReserve: limit.batchReserve ?? RateLimitPolicy.defaultBatchReserve
                 )
                 try policy.validate()
                 rateLimit = policy

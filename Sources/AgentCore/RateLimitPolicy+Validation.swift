@@ -2,7 +2,7 @@ public import Common
 
 extension RateLimitPolicy {
     /// The rules a rate limit must meet, whatever set it (file, option, `configure_provider`):
-    /// limits and the window at least 1. Fields under `rate_limit`.
+    /// limits and the window at least 1, the batch reserve in 0 ..< 1. Fields under `rate_limit`.
     public func validate() throws(ProviderPolicies.Invalid) {
         if let requests = requestsPerWindow {
             try SettingRule.atLeast(requests, 1, at: ["rate_limit", "requests_per_window"])
@@ -11,6 +11,7 @@ extension RateLimitPolicy {
             try SettingRule.atLeast(tokens, 1, at: ["rate_limit", "tokens_per_window"])
         }
         try SettingRule.atLeast(window, milliseconds: 1, at: ["rate_limit", "window_ms"])
+        try SettingRule.reserve(batchReserve, at: ["rate_limit", "batch_reserve"])
     }
 }
 

@@ -3,6 +3,9 @@
 /// `requestsPerWindow` limits requests (RPM for a one-minute window); `tokensPerWindow` limits
 /// tokens (TPM): a request costs its estimated prompt tokens plus `max_tokens`. Either may be
 /// `nil` (unlimited). An instance enforces its share of these limits (see ``RateLimiter/share``).
+///
+/// `batchReserve` is the part of each limit (and of the call slots) that requests of priority
+/// `batch` leave free for interactive ones: 0.2 admits batch requests up to 80% of each budget.
 public struct RateLimitPolicy: Sendable, Hashable, Codable {
     public enum Strategy: String, Sendable, Hashable, Codable, CaseIterable {
         /// Counts reset at fixed window boundaries (aligned to the first request).
@@ -17,14 +20,20 @@ public struct RateLimitPolicy: Sendable, Hashable, Codable {
     public var requestsPerWindow: Int?
     public var tokensPerWindow: Int?
     public var window: Duration
+    /// 0 ..< 1: the part of every budget batch requests may not take.
+    public var batchReserve: Double
+
+    /// The reserve when none is set: a fifth of every budget stays free for interactive requests.
+    public static let defaultBatchReserve = 0.2
 
     public init(
         strategy: Strategy = .slidingWindow, requestsPerWindow: Int? = nil, tokensPerWindow: Int? = nil,
-        window: Duration = .seconds(60)
+        window: Duration = .seconds(60), batchReserve: Double = Self.defaultBatchReserve
     ) {
         self.strategy = strategy
         self.requestsPerWindow = requestsPerWindow
         self.tokensPerWindow = tokensPerWindow
         self.window = window
+        self.batchReserve = batchReserve
     }
 }

@@ -36,20 +36,30 @@ public struct RateLimiter: Sendable {
     /// The token limit this instance enforces, `nil` if unlimited.
     public var localTokenLimit: Int? { policy.tokensPerWindow.map { Self.local($0, share) } }
 
-    /// What ``acquire(tokens:at:)`` would decide, without consuming anything.
-    public func check(tokens cost: Int = 0, at now: ContinuousClock.Instant) -> Decision {
+    /// What ``acquire(tokens:at:)`` would decide, without consuming anything. With a `reserve`
+    /// (0 ..< 1), that part of each budget must stay free after the request: a batch request's check.
+    public func check(tokens cost: Int = 0, at now: ContinuousClock.Instant, reserve: Double = 0) -> Decision {
         var copy = self
-        return copy.acquire(tokens: cost, at: now)
+        return copy.decide(tokens: cost, at: now, reserve: reserve)
     }
 
     /// Admits one request costing `tokens` tokens, or says which budget is exhausted and when to retry.
     public mutating func acquire(tokens cost: Int = 0, at now: ContinuousClock.Instant) -> Decision {
-        let requestCheck = requests?.check(amount: 1, at: now) ?? .fits
-        let tokenCheck = tokens?.check(amount: max(0, cost), at: now) ?? .fits
-        switch (requestCheck, tokenCheck) {
-        case (.fits, .fits):
+        let decision = decide(tokens: cost, at: now, reserve: 0)
+        if decision == .admitted {
             requests?.consume(amount: 1, at: now)
             tokens?.consume(amount: max(0, cost), at: now)
+        }
+        return decision
+    }
+
+    private mutating func decide(tokens cost: Int, at now: ContinuousClock.Instant, reserve: Double) -> Decision {
+        let requestHeadroom = Self.held(reserve, of: requests)
+        let tokenHeadroom = Self.held(reserve, of: tokens)
+        let requestCheck = requests?.check(amount: 1, headroom: requestHeadroom, at: now) ?? .fits
+        let tokenCheck = tokens?.check(amount: max(0, cost), headroom: tokenHeadroom, at: now) ?? .fits
+        switch (requestCheck, tokenCheck) {
+        case (.fits, .fits):
             return .admitted
         case (.never, _):
             return .rejected(dimension: .requests, retryAfter: nil)
@@ -111,6 +121,13 @@ public struct RateLimiter: Sendable {
         tokens = localTokenLimit.map { Budget(strategy: policy.strategy, limit: $0, window: policy.window) }
     }
 
+    /// The part of `budget` a reserve keeps free, rounded down (a reserve never takes a whole
+    /// budget of one).
+    private static func held(_ reserve: Double, of budget: Budget?) -> Int {
+        guard let budget, reserve > 0 else { return 0 }
+        return min(budget.limit - 1, Int((Double(budget.limit) * min(reserve, 1)).rounded(.down)))
+    }
+
     private static func clamp(_ share: Double) -> Double {
         share.isFinite ? min(1, max(0, share)) : 1
     }
@@ -157,7 +174,9 @@ struct Budget: Sendable {
         self.available = Double(limit)
     }
 
-    mutating func check(amount: Int, at now: ContinuousClock.Instant) -> Check {
+    /// Whether `amount` fits while `headroom` of the limit stays free after it.
+    mutating func check(amount: Int, headroom: Int = 0, at now: ContinuousClock.Instant) -> Check {
+        let limit = self.limit - max(0, headroom)
         if amount > limit { return .never }
         switch strategy {
         case .fixedWindow:
@@ -176,10 +195,11 @@ struct Budget: Sendable {
             return .wait(window)
         case .tokenBucket:
             refill(at: now)
-            if available + 1e-9 >= Double(amount) { return .fits }
-            let rate = Double(limit) / window.seconds
+            let free = available - Double(self.limit - limit)
+            if free + 1e-9 >= Double(amount) { return .fits }
+            let rate = Double(self.limit) / window.seconds
             guard rate > 0 else { return .never }
-            return .wait(.seconds((Double(amount) - available) / rate))
+            return .wait(.seconds((Double(amount) - free) / rate))
         }
     }
 

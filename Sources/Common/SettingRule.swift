@@ -47,6 +47,11 @@ public enum SettingRule {
         guard value >= 0, value <= 1 else { throw InvalidSetting(keys, "must be between 0 and 1, got \(value)") }
     }
 
+    /// A part held back from something: `must be >= 0 and < 1, got value`.
+    public static func reserve(_ value: Double, at keys: Keys) throws(InvalidSetting) {
+        guard value >= 0, value < 1 else { throw InvalidSetting(keys, "must be >= 0 and < 1, got \(value)") }
+    }
+
     /// A load threshold: `must be > 0 and <= 100 (percent), got value`.
     public static func percent(_ value: Double, at keys: Keys) throws(InvalidSetting) {
         guard value > 0, value <= 100 else {

@@ -251,7 +251,7 @@ public struct AgentConfigurationFile: Sendable, Hashable {
             "refresh_ms", "max_cpu_percent", "soft_cpu_percent", "max_memory_percent", "soft_memory_percent",
             "max_gpu_memory_percent", "soft_gpu_memory_percent",
         ]
-        static let rateLimit = ["strategy", "requests_per_window", "tokens_per_window", "window_ms"]
+        static let rateLimit = ["strategy", "requests_per_window", "tokens_per_window", "window_ms", "batch_reserve"]
         static let circuitBreaker = [
             "consecutive_failures", "failure_rate_threshold", "minimum_requests", "rate_window_size", "open_timeout_ms",
             "half_open_max_probes", "half_open_successes_to_close", "counted_failures",
@@ -339,6 +339,7 @@ public struct AgentConfigurationFile: Sendable, Hashable {
         policy.requestsPerWindow = try fields["requests_per_window"]?.int()
         policy.tokensPerWindow = try fields["tokens_per_window"]?.int()
         if let window = try fields["window_ms"]?.int() { policy.window = .milliseconds(window) }
+        if let reserve = try fields["batch_reserve"]?.number() { policy.batchReserve = reserve }
         return policy
     }
 

@@ -247,6 +247,7 @@ public struct AgentSettings: Sendable {
             "agent.rate_limit.requests_per_window": "\(rate.requestsPerWindow.map(String.init) ?? "unlimited")",
             "agent.rate_limit.tokens_per_window": "\(rate.tokensPerWindow.map(String.init) ?? "unlimited")",
             "agent.rate_limit.window_ms": "\(Self.ms(rate.window))",
+            "agent.rate_limit.batch_reserve": "\(rate.batchReserve)",
             "agent.circuit_breaker.consecutive_failures": "\(breaker.consecutiveFailures)",
             "agent.circuit_breaker.failure_rate_threshold": "\(breaker.failureRateThreshold.map { "\($0)" } ?? "off")",
             "agent.circuit_breaker.open_timeout_ms": "\(Self.ms(breaker.openTimeout))",

@@ -35,12 +35,18 @@ public struct ConfigureProvider: Sendable, Hashable, Codable {
         public var tokensPerWindow: Int?
         /// Window length in milliseconds. >= 1.
         public var windowMs: Int
+        /// The part of each limit batch requests leave to interactive ones; nil = 0.2. In [0, 1).
+        public var batchReserve: Double?
 
-        public init(strategy: String, requestsPerWindow: Int? = nil, tokensPerWindow: Int? = nil, windowMs: Int) {
+        public init(
+            strategy: String, requestsPerWindow: Int? = nil, tokensPerWindow: Int? = nil, windowMs: Int,
+            batchReserve: Double? = nil
+        ) {
             self.strategy = strategy
             self.requestsPerWindow = requestsPerWindow
             self.tokensPerWindow = tokensPerWindow
             self.windowMs = windowMs
+            self.batchReserve = batchReserve
         }
 
         enum CodingKeys: String, CodingKey {
@@ -48,6 +54,7 @@ public struct ConfigureProvider: Sendable, Hashable, Codable {
             case requestsPerWindow = "requests_per_window"
             case tokensPerWindow = "tokens_per_window"
             case windowMs = "window_ms"
+            case batchReserve = "batch_reserve"
         }
 
         public init(from decoder: any Decoder) throws {
@@ -56,6 +63,7 @@ public struct ConfigureProvider: Sendable, Hashable, Codable {
             requestsPerWindow = try c.decodeIfPresent(Int.self, forKey: .requestsPerWindow)
             tokensPerWindow = try c.decodeIfPresent(Int.self, forKey: .tokensPerWindow)
             windowMs = try c.decode(Int.self, forKey: .windowMs)
+            batchReserve = try c.decodeIfPresent(Double.self, forKey: .batchReserve)
         }
     }
 

@@ -35,6 +35,8 @@ public struct ProviderRequest: Sendable, Hashable, Codable {
     /// Which attempt of this request this is (set by routers on fallback/retry; absent means 1).
     /// The ledger keys outcomes by (request_id, attempt). >= 1.
     public var attempt: Int?
+    /// `batch` yields to interactive requests at a busy provider; absent means `interactive`.
+    public var priority: RequestPriority?
     /// Set by routers on requests they forward: reply topic, remaining candidates, attempts so far,
     /// budget and deadline (see `RouteContext`). Absent on requests sent straight to an agent.
     public var route: RouteContext? {
@@ -54,7 +56,7 @@ public struct ProviderRequest: Sendable, Hashable, Codable {
         toolChoice: JSONValue? = nil, stream: Bool? = nil, expiresAt: String? = nil, timeoutMs: Int? = nil,
         partitionKey: String? = nil, replyTo: String? = nil, provider: String? = nil,
         metadata: [String: JSONValue]? = nil, extra: [String: JSONValue] = [:], attempt: Int? = nil,
-        route: RouteContext? = nil
+        route: RouteContext? = nil, priority: RequestPriority? = nil
     ) {
         self.requestID = requestID
         self.messages = messages
@@ -73,6 +75,7 @@ public struct ProviderRequest: Sendable, Hashable, Codable {
         self.provider = provider
         self.metadata = metadata
         self.attempt = attempt
+        self.priority = priority
         self.extra = extra
         self.routeStorage = route.map(RouteContextBox.init)
     }
@@ -81,7 +84,7 @@ public struct ProviderRequest: Sendable, Hashable, Codable {
     public var effectiveAttempt: Int { attempt ?? 1 }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case messages, model, temperature, stop, tools, stream, provider, metadata, attempt, route
+        case messages, model, temperature, stop, tools, stream, provider, metadata, attempt, route, priority
         case requestID = "request_id"
         case maxTokens = "max_tokens"
         case topP = "top_p"
@@ -125,6 +128,12 @@ public struct ProviderRequest: Sendable, Hashable, Codable {
         metadata = try c.decodeIfPresent([String: JSONValue].self, forKey: .metadata)
         attempt = try c.decodeIfPresent(Int.self, forKey: .attempt)
         if let a = attempt, a < 1 { throw invalid(.attempt, "must be at least 1, got \(a)") }
+        if let name = try c.decodeIfPresent(String.self, forKey: .priority) {
+            guard let value = RequestPriority(rawValue: name) else {
+                throw invalid(.priority, "must be interactive or batch, got '\(name)'")
+            }
+            priority = value
+        }
         routeStorage = try c.decodeIfPresent(RouteContext.self, forKey: .route).map(RouteContextBox.init)
         let all = try decoder.container(keyedBy: AnyCodingKey.self)
         var extra: [String: JSONValue] = [:]
@@ -153,6 +162,7 @@ public struct ProviderRequest: Sendable, Hashable, Codable {
         try c.encodeIfPresent(provider, forKey: .provider)
         try c.encodeIfPresent(metadata, forKey: .metadata)
         try c.encodeIfPresent(attempt, forKey: .attempt)
+        try c.encodeIfPresent(priority, forKey: .priority)
         try c.encodeIfPresent(route, forKey: .route)
         if !extra.isEmpty {
             var all = encoder.container(keyedBy: AnyCodingKey.self)

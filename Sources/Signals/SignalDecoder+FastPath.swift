@@ -61,6 +61,7 @@ extension ProviderRequest {
         var replyTo: String?
         var provider: String?
         var attempt: Int?
+        var priority: RequestPriority?
         var metadata: [String: JSONValue]?
         var extra: [String: JSONValue] = [:]
         for member in members {
@@ -98,6 +99,9 @@ extension ProviderRequest {
             case "reply_to": guard fastString(value, into: &replyTo) else { return nil }
             case "provider": guard fastString(value, into: &provider) else { return nil }
             case "attempt": guard fastInt(value, atLeast: 1, into: &attempt) else { return nil }
+            case "priority":
+                guard case .string(let name) = value, let known = RequestPriority(rawValue: name) else { return nil }
+                priority = known
             case "metadata":
                 guard case .object = value, value.isFastPathExact, case .object(let values) = JSONValue(value) else {
                     return nil
@@ -114,7 +118,7 @@ extension ProviderRequest {
             topP: topP, stop: stop, tools: nil, toolChoice: nil, stream: stream, expiresAt: expiresAt,
             timeoutMs: timeoutMs,
             partitionKey: partitionKey, replyTo: replyTo, provider: provider, metadata: metadata, extra: extra,
-            attempt: attempt
+            attempt: attempt, priority: priority
         )
     }
 }

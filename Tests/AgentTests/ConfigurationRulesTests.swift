@@ -42,6 +42,12 @@ struct ConfigurationRulesTests {
             signal: #"{"rate_limit":{"strategy":"fixed_window","window_ms":0}}"#
         ),
         Case(
+            field: "rate_limit.batch_reserve", message: "must be >= 0 and < 1, got 1.5",
+            file: ["rate_limit: { strategy: fixed_window, window_ms: 1000, batch_reserve: 1.5 }"],
+            options: ["rate_limit.batch_reserve=1.5"],
+            signal: #"{"rate_limit":{"strategy":"fixed_window","window_ms":1000,"batch_reserve":1.5}}"#
+        ),
+        Case(
             field: "rate_limit.strategy",
             message: "unknown strategy 'leaky_bucket' (available: fixed_window, sliding_window, token_bucket)",
             file: ["rate_limit: { strategy: leaky_bucket, window_ms: 1000 }"],

@@ -22,7 +22,7 @@ struct FastPathEquivalenceTests {
         {"type":"stream_request","data":{"request_id":"r3","messages":[{"role":"user","content":"escapes: \" \\ \#
         \/ \b \f \n \r \t \u00e9 \ud83d\ude00 ü \#
         日本"}],"temperature":2,"expires_at":"2030-01-01T00:00:00Z","timeout_ms":5000,"partition_key":"conv-1",\#
-        "reply_to":"my.replies","provider":"openai","attempt":2}}
+        "reply_to":"my.replies","provider":"openai","attempt":2,"priority":"batch"}}
         """#,
         #"""
           {"data":{"messages":[{"content":"x","role":"assistant"}],"request_id":"r4","metadata":{"user":"u1","n":\#
@@ -96,6 +96,10 @@ struct FastPathEquivalenceTests {
         #"""
         {"type":"provider_request","data":{"request_id":"r","messages":[{"role":"user","content":"hi"}],\#
         "max_tokens":012}}
+        """#,
+        #"""
+        {"type":"provider_request","data":{"request_id":"r","messages":[{"role":"user","content":"hi"}],\#
+        "priority":"urgent"}}
         """#,
         #"{"type":"feature_check","data":{"feature":"tools"}}"#,
         #"[1,2,3]"#,
