@@ -303,7 +303,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "Common", "Signals", "Router", "Kafka", "KafkaTestSupport",
+                "Gateway", "Common", "Signals", "Router", "Kafka", "KafkaTestSupport", "ProviderClient",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strictSwift

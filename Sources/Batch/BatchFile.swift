@@ -15,13 +15,15 @@ public struct BatchFile: Sendable, Hashable, Codable {
     public var firstOffset: Int64
     public var lastOffset: Int64
     public var chunks: Int
+    /// The name of the gateway key that stored it (`nil`: none); see ``BatchAccess``.
+    public var owner: String?
 
     /// The size of one stored chunk.
     public static let chunkBytes = 512 * 1_024
 
     public init(
         id: String, bytes: Int, createdAt: Int, filename: String, purpose: String, partition: Int32,
-        firstOffset: Int64, lastOffset: Int64, chunks: Int
+        firstOffset: Int64, lastOffset: Int64, chunks: Int, owner: String? = nil
     ) {
         self.id = id
         self.bytes = bytes
@@ -32,10 +34,11 @@ public struct BatchFile: Sendable, Hashable, Codable {
         self.firstOffset = firstOffset
         self.lastOffset = lastOffset
         self.chunks = chunks
+        self.owner = owner
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, object, bytes, filename, purpose, status, partition, chunks
+        case id, object, bytes, filename, purpose, status, partition, chunks, owner
         case createdAt = "created_at"
         case firstOffset = "first_offset"
         case lastOffset = "last_offset"

@@ -77,26 +77,29 @@ public struct BatchJob: Sendable, Hashable, Codable {
     public var cancelledAt: Int?
     public var requestCounts = RequestCounts()
     public var metadata: [String: String]?
+    /// The name of the gateway key that created it (`nil`: none); see ``BatchAccess``.
+    public var owner: String?
 
     /// The 24-hour window, the only one OpenAI offers.
     public static let window = 24 * 3_600
 
     public init(
         id: String, inputFileID: String, endpoint: String = "/v1/chat/completions", completionWindow: String = "24h",
-        createdAt: Int, metadata: [String: String]? = nil
+        createdAt: Int, window: Int = Self.window, metadata: [String: String]? = nil, owner: String? = nil
     ) {
         self.id = id
         self.inputFileID = inputFileID
         self.endpoint = endpoint
         self.completionWindow = completionWindow
         self.createdAt = createdAt
-        self.expiresAt = createdAt + Self.window
+        self.expiresAt = createdAt + window
         self.status = .validating
         self.metadata = metadata
+        self.owner = owner
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, object, endpoint, errors, status, metadata
+        case id, object, endpoint, errors, status, metadata, owner
         case inputFileID = "input_file_id"
         case completionWindow = "completion_window"
         case outputFileID = "output_file_id"
@@ -169,7 +172,8 @@ public struct BatchJob: Sendable, Hashable, Codable {
         self.errorFileID = errorFileID
     }
 
-    /// The window passed before every line was answered; the partial files are written.
+    /// The window passed before every line was answered; the partial files are written (the
+    /// lines never run count as failed).
     public mutating func expired(outputFileID: String?, errorFileID: String?, at now: Int) throws(TransitionError) {
         try require([.validating, .inProgress], "expire")
         status = .expired

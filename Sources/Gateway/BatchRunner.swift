@@ -49,6 +49,9 @@ final class BatchRunner: WorkerHandler {
         }
     }
 
+    /// Refusals made before any provider call: waited out for as long as the window lasts.
+    private static let refusals: Set<ProviderErrorType> = [.rateLimited, .overloaded, .circuitOpen]
+
     private func cancelled(_ id: String) -> Bool { running.withLock { $0[id] ?? false } }
 
     /// Runs `submitted` (or continues it from its latest state) until it ends; the message is then
@@ -107,11 +110,15 @@ final class BatchRunner: WorkerHandler {
         var next = pending.makeIterator()
         var lastSaved = ContinuousClock.now
         let batchID = job.id
+        let expiresAt = job.expiresAt ?? Int.max
+        let pace = JobPace()
         try await withThrowingTaskGroup(of: BatchResult?.self) { group in
             func startNext() -> Bool {
-                guard !cancelled(batchID), !Task.isCancelled, worker.isCurrent(message), let line = next.next()
+                guard !cancelled(batchID), !Task.isCancelled, worker.isCurrent(message),
+                    Date().timeIntervalSince1970 < Double(expiresAt),
+                    let line = next.next()
                 else { return false }
-                group.addTask { try await self.call(line, batch: batchID) }
+                group.addTask { try await self.call(line, batch: batchID, pace: pace, expiresAt: expiresAt) }
                 return true
             }
             for _ in 0..<concurrency where !startNext() { break }
@@ -129,16 +136,37 @@ final class BatchRunner: WorkerHandler {
             }
         }
         guard !Task.isCancelled, worker.isCurrent(message) else { return false }
+        if pace.state.withLock({ $0.refusals }) > 0 {
+            logger.info(
+                "batch job yielded to interactive traffic",
+                metadata: [LogKey.requestID: "\(job.id)", LogKey.deferred: "\(pace.state.withLock { $0.refusals })"])
+        }
+        // Past the window: the lines never answered fail as expired (not recorded: a job ends once).
+        let cancelledHere = cancelled(job.id) || job.status == .cancelling
+        let expired = !cancelledHere && now() >= expiresAt && results.count < input.lines.count
+        if expired {
+            for line in input.lines where results[line.customID] == nil {
+                results[line.customID] = .expired(
+                    customID: line.customID, requestID: "batch-\(job.id)-\(line.customID)")
+                job.requestCounts.failed += 1
+            }
+        }
         let (output, errors) = BatchResult.files(results, order: input.lines.map(\.customID))
         let outputFile =
             output.isEmpty
-            ? nil : try await files.store(output, filename: "\(job.id)_output.jsonl", purpose: "batch_output")
+            ? nil
+            : try await files.store(
+                output, filename: "\(job.id)_output.jsonl", purpose: "batch_output", owner: job.owner)
         let errorFile =
             errors.isEmpty
-            ? nil : try await files.store(errors, filename: "\(job.id)_error.jsonl", purpose: "batch_output")
-        if cancelled(job.id) || job.status == .cancelling {
+            ? nil
+            : try await files.store(
+                errors, filename: "\(job.id)_error.jsonl", purpose: "batch_output", owner: job.owner)
+        if cancelledHere {
             if job.status != .cancelling { try job.cancel(at: now()) }
             try job.cancelled(outputFileID: outputFile?.id, errorFileID: errorFile?.id, at: now())
+        } else if expired {
+            try job.expired(outputFileID: outputFile?.id, errorFileID: errorFile?.id, at: now())
         } else {
             try job.finalizing(at: now())
             try job.completed(outputFileID: outputFile?.id, errorFileID: errorFile?.id, at: now())
@@ -153,13 +181,25 @@ final class BatchRunner: WorkerHandler {
         return true
     }
 
-    /// One line as a request (its id `batch-<batch>-<custom_id>`, so a resend is answered from the
-    /// ledger); `nil` when the run stops before it is answered. Retryable refusals (rate limits, an
-    /// open breaker) are waited out a few times before the line counts as failed.
-    private func call(_ line: BatchInput.Line, batch: String) async throws -> BatchResult? {
+    /// One line as a request of priority `batch` (its id `batch-<batch>-<custom_id>`, so a resend is
+    /// answered from the ledger); `nil` when the run stops before it is answered, or the window
+    /// closes before it is sent (a line sent is waited for, so that a call made is never lost).
+    /// A refusal before any provider call (a limit or the interactive reserve reached, the slots
+    /// busy, the breaker open) holds the whole job's pace until its `retry_after` and is tried
+    /// again for as long as the window lasts; other retryable failures a few times.
+    private func call(
+        _ line: BatchInput.Line, batch: String, pace: JobPace, expiresAt: Int
+    ) async throws -> BatchResult? {
         let base = "batch-\(batch)-\(line.customID)"
         var attempt = 0
+        var failures = 0
         while true {
+            while let hold = pace.state.withLock({ $0.hold(at: ContinuousClock.now) }) {
+                try? await Task.sleep(for: hold)
+                if Task.isCancelled { return nil }
+            }
+            // A line not sent before the window closes is expired; one sent is waited for.
+            guard Date().timeIntervalSince1970 < Double(expiresAt) else { return nil }
             let requestID = attempt == 0 ? base : "\(base)-retry\(attempt)"
             let request: GatewayRequest
             do throws(GatewayError) {
@@ -168,6 +208,8 @@ final class BatchRunner: WorkerHandler {
                 return BatchResult(
                     customID: line.customID, requestID: requestID, statusCode: 400, body: Data(error.openAIBody))
             }
+            var providerRequest = request.request
+            providerRequest.priority = .batch
             let renderer = ChatCompletionRenderer(
                 requestID: requestID, model: request.model, created: Int(Date().timeIntervalSince1970))
             let topic =
@@ -176,7 +218,7 @@ final class BatchRunner: WorkerHandler {
                 case .provider(let name): client.configuration.providerTopic(name)
                 }
             do throws(ProviderClientError) {
-                let answer = try await client.call(request.request, as: .chat, to: topic, timeout: requestTimeout)
+                let answer = try await client.call(providerRequest, as: .chat, to: topic, timeout: requestTimeout)
                 switch answer.outcome {
                 case .response(let response):
                     return BatchResult(
@@ -184,7 +226,17 @@ final class BatchRunner: WorkerHandler {
                         body: Data(renderer.completion(response)))
                 case .error(let error):
                     let failure = GatewayError(error)
-                    if error.retryable, attempt < 5 {
+                    if error.retryable, Self.refusals.contains(error.errorType) {
+                        pace.state.withLock {
+                            $0.refused(
+                                retryAfter: error.retryAfterMs.map { Duration.milliseconds($0) },
+                                at: ContinuousClock.now)
+                        }
+                        attempt += 1
+                        continue
+                    }
+                    if error.retryable, failures < 5 {
+                        failures += 1
                         attempt += 1
                         try? await Task.sleep(for: .milliseconds(max(500, error.retryAfterMs ?? 1_000)))
                         if Task.isCancelled { return nil }
@@ -203,4 +255,10 @@ final class BatchRunner: WorkerHandler {
             }
         }
     }
+}
+
+/// One job's pace, shared by the tasks calling its lines.
+/// Sendable: its only state is behind the mutex.
+final class JobPace: Sendable {
+    let state = Mutex(BatchPace())
 }

@@ -18,14 +18,17 @@ public final class BatchService: Sendable {
     private let producer: KafkaProducer
     private let runner: KafkaWorker<BatchRunner>?
     private let connectTimeout: Duration
+    /// Seconds a new job may run before it expires (OpenAI's 24 hours unless set).
+    private let window: Int
 
     /// - Parameters:
     ///   - instanceID: names this process's readers and its runner.
     ///   - client: where the runner sends each line (the router, or a provider); `nil`: no runner.
     public init(
         kafka: KafkaConfiguration, topics: TopicNames, instanceID: String, client: ProviderClient?,
-        requestTimeout: Duration, connectTimeout: Duration, logger: Logger
+        requestTimeout: Duration, connectTimeout: Duration, window: Int = BatchJob.window, logger: Logger
     ) throws {
+        self.window = window
         let clients = WorkerKafkaClients(
             bootstrapServers: kafka.bootstrapServers, clientID: "provider-agents-batch-\(instanceID)",
             properties: kafka.properties, latency: .balanced)
@@ -93,21 +96,28 @@ public final class BatchService: Sendable {
 
     // MARK: Files and jobs
 
-    /// The file `id`, as far as this process knows.
-    public func file(_ id: String) -> BatchFile? { files.file(id) }
+    /// The file `id`, as far as this process knows, if `requester` may see it (``BatchAccess``).
+    public func file(_ id: String, for requester: String? = nil) -> BatchFile? {
+        files.file(id).flatMap { BatchAccess.allows(owner: $0.owner, requester: requester) ? $0 : nil }
+    }
 
-    /// Stores `bytes` as a batch input file.
-    public func upload(_ bytes: Data, filename: String) async throws(GatewayError) -> BatchFile {
+    /// Every file `requester` may see, newest first.
+    public func files(for requester: String? = nil) -> [BatchFile] {
+        files.all.filter { BatchAccess.allows(owner: $0.owner, requester: requester) }
+    }
+
+    /// Stores `bytes` as a batch input file owned by `owner`.
+    public func upload(_ bytes: Data, filename: String, owner: String? = nil) async throws(GatewayError) -> BatchFile {
         do {
-            return try await files.store(bytes, filename: filename, purpose: "batch")
+            return try await files.store(bytes, filename: filename, purpose: "batch", owner: owner)
         } catch {
             throw .unavailable("the file could not be stored: \(error)")
         }
     }
 
     /// The bytes of the file `id`.
-    public func content(of id: String) async throws(GatewayError) -> Data {
-        guard let file = files.file(id) else {
+    public func content(of id: String, for requester: String? = nil) async throws(GatewayError) -> Data {
+        guard let file = file(id, for: requester) else {
             throw .notFound("No such file: '\(id)'", code: "file_not_found", param: "file_id")
         }
         do {
@@ -117,19 +127,23 @@ public final class BatchService: Sendable {
         }
     }
 
-    /// The job `id`, as far as this process knows.
-    public func job(_ id: String) -> BatchJob? { batches.job(id) }
+    /// The job `id`, as far as this process knows, if `requester` may see it.
+    public func job(_ id: String, for requester: String? = nil) -> BatchJob? {
+        batches.job(id).flatMap { BatchAccess.allows(owner: $0.owner, requester: requester) ? $0 : nil }
+    }
 
-    /// Every known job, newest first.
-    public var jobs: [BatchJob] { batches.all }
+    /// Every job `requester` may see, newest first.
+    public func jobs(for requester: String? = nil) -> [BatchJob] {
+        batches.all.filter { BatchAccess.allows(owner: $0.owner, requester: requester) }
+    }
 
     /// A new job over the input file `inputFileID`, written (`validating`) and handed to the
     /// runners.
     public func create(
         inputFileID: String, endpoint: String = "/v1/chat/completions", completionWindow: String = "24h",
-        metadata: [String: String]? = nil
+        metadata: [String: String]? = nil, owner: String? = nil
     ) async throws(GatewayError) -> BatchJob {
-        guard files.file(inputFileID) != nil else {
+        guard file(inputFileID, for: owner) != nil else {
             throw .notFound("No such file: '\(inputFileID)'", code: "file_not_found", param: "input_file_id")
         }
         guard BatchInput.urls.contains(endpoint) else {
@@ -143,7 +157,7 @@ public final class BatchService: Sendable {
         let id = "batch_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))"
         let job = BatchJob(
             id: id, inputFileID: inputFileID, endpoint: endpoint, completionWindow: completionWindow,
-            createdAt: Int(Date().timeIntervalSince1970), metadata: metadata)
+            createdAt: Int(Date().timeIntervalSince1970), window: window, metadata: metadata, owner: owner)
         do {
             try await batches.save(job)
             try await batches.submit(.run(job))
@@ -154,8 +168,8 @@ public final class BatchService: Sendable {
     }
 
     /// Asks the runner running job `id` to stop; the job as it will read (`cancelling`).
-    public func cancel(_ id: String) async throws(GatewayError) -> BatchJob {
-        guard var job = batches.job(id) else {
+    public func cancel(_ id: String, for requester: String? = nil) async throws(GatewayError) -> BatchJob {
+        guard var job = job(id, for: requester) else {
             throw .notFound("No such batch: '\(id)'", code: "batch_not_found", param: "batch_id")
         }
         do {

@@ -53,7 +53,7 @@ final class FileStore: Sendable {
     }
 
     /// Stores `bytes`: every chunk acknowledged, then the description; returns it.
-    func store(_ bytes: Data, filename: String, purpose: String) async throws(KafkaError) -> BatchFile {
+    func store(_ bytes: Data, filename: String, purpose: String, owner: String?) async throws(KafkaError) -> BatchFile {
         let id = "file-\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))"
         let key = Array(id.utf8)
         var partition: Int32?
@@ -70,7 +70,7 @@ final class FileStore: Sendable {
         let file = BatchFile(
             id: id, bytes: bytes.count, createdAt: Int(Date().timeIntervalSince1970), filename: filename,
             purpose: purpose, partition: partition ?? 0, firstOffset: first ?? 0, lastOffset: last,
-            chunks: chunks.count)
+            chunks: chunks.count, owner: owner)
         try await producer.send(KafkaProducerMessage(topic: topics.batchFiles, key: key, value: Array(file.record)))
         files.withLock { $0[id] = file }
         logger.info(

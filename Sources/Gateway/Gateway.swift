@@ -73,7 +73,7 @@ public final class Gateway: Service, Sendable {
         batch = try BatchService(
             kafka: configuration.kafka, topics: configuration.topics, instanceID: configuration.instanceID,
             client: configuration.runsBatches ? client : nil, requestTimeout: configuration.requestTimeout,
-            connectTimeout: configuration.connectTimeout, logger: logger)
+            connectTimeout: configuration.connectTimeout, window: configuration.batchWindow, logger: logger)
         peers = Mutex(GatewayPeers(own: configuration.instanceID))
         limits = Mutex(KeyLimits(keys: configuration.keys))
     }

@@ -1,4 +1,5 @@
 import AgentCore
+import Batch
 public import Common
 import Foundation
 public import Kafka
@@ -31,6 +32,9 @@ public struct GatewayConfiguration: Sendable {
     public var idleTimeout: Duration = .seconds(60)
     /// Whether this instance also runs a batch runner (`--no-batch-runner` turns it off).
     public var runsBatches = true
+    /// Seconds a batch job created here may run before it expires (`expires_at`): OpenAI's 24
+    /// hours unless set. The API's `completion_window` stays `24h`, the only value the SDKs send.
+    public var batchWindow = BatchJob.window
 
     public init(
         kafka: KafkaConfiguration, instanceID: String, topicPrefix: String = "", listenHost: String = "127.0.0.1",
@@ -115,6 +119,9 @@ public struct GatewayConfiguration: Sendable {
         }
         guard requestTimeout > .zero else {
             throw InvalidSetting(field: "request_timeout", message: "must be positive")
+        }
+        guard batchWindow >= 1 else {
+            throw InvalidSetting(field: "batch_window", message: "must be at least 1 second, got \(batchWindow)")
         }
         try TopicNames.validate(prefix: topicPrefix)
     }

@@ -205,7 +205,8 @@ struct GatewayRoutes: Sendable {
 
     /// `POST /v1/files` (`multipart/form-data` with `purpose=batch` and `file`): stored on Kafka.
     func uploadFile(_ request: Request) async -> Response {
-        if case .failure(let error) = authenticate(request) { return Self.response(error, api: .openAI) }
+        let owner: String?
+        do { owner = try authenticate(request).get()?.name } catch { return Self.response(error, api: .openAI) }
         do throws(GatewayError) {
             let body = try await collect(request, limit: Self.maxUploadBytes)
             let form: MultipartForm
@@ -221,7 +222,8 @@ struct GatewayRoutes: Sendable {
                     "purpose must be 'batch' (the only purpose this gateway stores), got \(given)", param: "purpose")
             }
             guard let file = form.part("file") else { throw .invalid("the form has no 'file' part", param: "file") }
-            let stored = try await gateway.batch.upload(file.body, filename: file.filename ?? "upload.jsonl")
+            let stored = try await gateway.batch.upload(
+                file.body, filename: file.filename ?? "upload.jsonl", owner: owner)
             return Self.json(Array(stored.apiJSON))
         } catch {
             return Self.response(error, api: .openAI)
@@ -229,9 +231,10 @@ struct GatewayRoutes: Sendable {
     }
 
     func listFiles(_ request: Request) -> Response {
-        if case .failure(let error) = authenticate(request) { return Self.response(error, api: .openAI) }
+        let requester: String?
+        do { requester = try authenticate(request).get()?.name } catch { return Self.response(error, api: .openAI) }
         var json = Array(#"{"object":"list","has_more":false,"data":["#.utf8)
-        for (index, file) in gateway.files.all.enumerated() {
+        for (index, file) in gateway.batch.files(for: requester).enumerated() {
             if index > 0 { json.append(UInt8(ascii: ",")) }
             json += file.apiJSON
         }
@@ -240,8 +243,9 @@ struct GatewayRoutes: Sendable {
     }
 
     func fileObject(_ request: Request, id: String) -> Response {
-        if case .failure(let error) = authenticate(request) { return Self.response(error, api: .openAI) }
-        guard let file = gateway.files.file(id) else {
+        let requester: String?
+        do { requester = try authenticate(request).get()?.name } catch { return Self.response(error, api: .openAI) }
+        guard let file = gateway.batch.file(id, for: requester) else {
             return Self.response(
                 .notFound("No such file: '\(id)'", code: "file_not_found", param: "file_id"), api: .openAI)
         }
@@ -249,9 +253,10 @@ struct GatewayRoutes: Sendable {
     }
 
     func fileContent(_ request: Request, id: String) async -> Response {
-        if case .failure(let error) = authenticate(request) { return Self.response(error, api: .openAI) }
+        let requester: String?
+        do { requester = try authenticate(request).get()?.name } catch { return Self.response(error, api: .openAI) }
         do throws(GatewayError) {
-            let data = try await gateway.batch.content(of: id)
+            let data = try await gateway.batch.content(of: id, for: requester)
             var headers = HTTPFields()
             headers[.contentType] = "application/octet-stream"
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
@@ -265,7 +270,8 @@ struct GatewayRoutes: Sendable {
     /// `POST /v1/batches` (`input_file_id`, `endpoint`, `completion_window`, `metadata`): the job
     /// is written (`validating`) and handed to the runners.
     func createBatch(_ request: Request) async -> Response {
-        if case .failure(let error) = authenticate(request) { return Self.response(error, api: .openAI) }
+        let owner: String?
+        do { owner = try authenticate(request).get()?.name } catch { return Self.response(error, api: .openAI) }
         do throws(GatewayError) {
             let members = try JSONField.object(try await collect(request))
             for name in members.keys.sorted()
@@ -286,7 +292,7 @@ struct GatewayRoutes: Sendable {
                 }
             }
             let job = try await gateway.batch.create(
-                inputFileID: fileID, endpoint: endpoint, completionWindow: window, metadata: metadata)
+                inputFileID: fileID, endpoint: endpoint, completionWindow: window, metadata: metadata, owner: owner)
             return Self.json(Array(job.json))
         } catch {
             return Self.response(error, api: .openAI)
@@ -294,8 +300,9 @@ struct GatewayRoutes: Sendable {
     }
 
     func batch(_ request: Request, id: String) -> Response {
-        if case .failure(let error) = authenticate(request) { return Self.response(error, api: .openAI) }
-        guard let job = gateway.batches.job(id) else {
+        let requester: String?
+        do { requester = try authenticate(request).get()?.name } catch { return Self.response(error, api: .openAI) }
+        guard let job = gateway.batch.job(id, for: requester) else {
             return Self.response(
                 .notFound("No such batch: '\(id)'", code: "batch_not_found", param: "batch_id"), api: .openAI)
         }
@@ -303,8 +310,9 @@ struct GatewayRoutes: Sendable {
     }
 
     func listBatches(_ request: Request) -> Response {
-        if case .failure(let error) = authenticate(request) { return Self.response(error, api: .openAI) }
-        let jobs = gateway.batches.all
+        let requester: String?
+        do { requester = try authenticate(request).get()?.name } catch { return Self.response(error, api: .openAI) }
+        let jobs = gateway.batch.jobs(for: requester)
         var json = Array(#"{"object":"list","has_more":false,"data":["#.utf8)
         for (index, job) in jobs.enumerated() {
             if index > 0 { json.append(UInt8(ascii: ",")) }
@@ -321,9 +329,10 @@ struct GatewayRoutes: Sendable {
     /// `POST /v1/batches/{id}/cancel`: the runner running it stops sending lines, lets those in
     /// flight finish, and ends it `cancelled` with the partial files.
     func cancelBatch(_ request: Request, id: String) async -> Response {
-        if case .failure(let error) = authenticate(request) { return Self.response(error, api: .openAI) }
+        let requester: String?
+        do { requester = try authenticate(request).get()?.name } catch { return Self.response(error, api: .openAI) }
         do throws(GatewayError) {
-            return Self.json(Array(try await gateway.batch.cancel(id).json))
+            return Self.json(Array(try await gateway.batch.cancel(id, for: requester).json))
         } catch {
             return Self.response(error, api: .openAI)
         }

@@ -17,6 +17,7 @@ public import Kafka
 //   request_timeout_ms: 600000
 //   idle_timeout_ms: 60000
 //   latency_profile: balanced
+//   batch_window_s: 86400
 // ```
 extension AgentConfigurationFile {
     /// The `gateway:` section (absent keys are `nil`: their defaults apply).
@@ -31,6 +32,8 @@ extension AgentConfigurationFile {
         public var requestTimeout: Duration?
         public var idleTimeout: Duration?
         public var latencyProfile: LatencyProfile?
+        /// Seconds a batch job created here may run before it expires.
+        public var batchWindow: Int?
 
         public init() {}
     }
@@ -62,7 +65,7 @@ extension AgentConfigurationFile {
     enum GatewayKeys {
         static let gateway = [
             "listen", "instance_id", "keys", "max_body_bytes", "request_timeout_ms", "idle_timeout_ms",
-            "latency_profile",
+            "latency_profile", "batch_window_s",
         ]
         static let key = ["name", "key_env", "key", "models", "rate_limit"]
         static let rateLimit = ["requests_per_minute", "tokens_per_minute"]
@@ -101,6 +104,7 @@ extension AgentConfigurationFile {
         section.maxBodyBytes = try fields["max_body_bytes"]?.int()
         if let value = try fields["request_timeout_ms"]?.int() { section.requestTimeout = .milliseconds(value) }
         if let value = try fields["idle_timeout_ms"]?.int() { section.idleTimeout = .milliseconds(value) }
+        section.batchWindow = try fields["batch_window_s"]?.int()
         section.latencyProfile = try fields["latency_profile"]?.checked { name throws(InvalidSetting) in
             try LatencyProfile(named: name)
         }

@@ -42,12 +42,12 @@ struct BatchCommand: AsyncParsableCommand {
         }
 
         /// The files and jobs, without a runner, loaded.
-        func service(_ label: String) async throws -> BatchService {
+        func service(_ label: String, window: Int = BatchJob.window) async throws -> BatchService {
             let logger = logging.bootstrap(label: "provider-agents.batch.\(label)")
             let service = try BatchService(
                 kafka: try kafka.configuration(), topics: TopicNames(prefix: topicPrefix),
                 instanceID: "batch-\(label)-\(instance)", client: nil, requestTimeout: .seconds(600),
-                connectTimeout: kafka.connectDuration, logger: logger)
+                connectTimeout: kafka.connectDuration, window: window, logger: logger)
             try await service.load()
             return service
         }
@@ -91,6 +91,9 @@ struct BatchCommand: AsyncParsableCommand {
         @Option(help: "With --wait: write the output file here (else it is printed).")
         var output: String?
 
+        @Option(help: "Seconds the job may run before it expires (the lines not run fail). Default 86400.")
+        var window: Int = BatchJob.window
+
         @OptionGroup var options: Options
 
         func run() async throws {
@@ -101,7 +104,8 @@ struct BatchCommand: AsyncParsableCommand {
                 let lines = problems.errors.prefix(10).map { "  \($0.line.map { "line \($0): " } ?? "")\($0.message)" }
                 throw ValidationError("\(file) cannot run:\n" + lines.joined(separator: "\n"))
             }
-            let service = try await options.service("submit")
+            guard window >= 1 else { throw ValidationError("--window must be at least 1 second, got \(window)") }
+            let service = try await options.service("submit", window: window)
             let job: BatchJob
             do throws(GatewayError) {
                 let uploaded = try await service.upload(bytes, filename: URL(fileURLWithPath: file).lastPathComponent)
@@ -117,9 +121,7 @@ struct BatchCommand: AsyncParsableCommand {
             }
             let ended = try await Self.follow(job.id, service: service)
             defer { Task { await service.close() } }
-            guard ended.status == .completed else {
-                throw ValidationError("batch \(ended.id) ended \(ended.status.rawValue)")
-            }
+            // A job that expired or was cancelled still gives what it answered.
             if let id = ended.outputFileID {
                 let data = try await service.content(of: id)
                 if let output {
@@ -127,6 +129,9 @@ struct BatchCommand: AsyncParsableCommand {
                 } else {
                     FileHandle.standardOutput.write(data)
                 }
+            }
+            guard ended.status == .completed else {
+                throw ValidationError("batch \(ended.id) ended \(ended.status.rawValue)")
             }
         }
 

@@ -53,6 +53,9 @@ public struct GatewayCommand: AsyncParsableCommand {
             valueName: "profile"))
     var latencyProfile: String?
 
+    @Option(help: "Seconds a batch job created here may run before it expires. Default 86400 (24 hours).")
+    var batchWindow: Int?
+
     @Flag(help: "Do not run a batch runner in this process (run `provider-agents batch runner` elsewhere).")
     var noBatchRunner = false
 
@@ -115,6 +118,7 @@ public struct GatewayCommand: AsyncParsableCommand {
             configuration.latency = profile
         }
         configuration.runsBatches = !noBatchRunner
+        configuration.batchWindow = batchWindow ?? section?.batchWindow ?? configuration.batchWindow
         try configuration.validate()
         return configuration
     }

@@ -241,6 +241,23 @@ partial = client.files.content(job.output_file_id).read().splitlines()
 assert len(partial) == job.request_counts.completed, (len(partial), job.request_counts)
 ok("batches")
 
+# Files and batches belong to the key that made them: another key finds none of them, and what
+# it makes is its own.
+stranger = openai.OpenAI(base_url=base + "/v1", api_key="sk-other-key", max_retries=0, timeout=60)
+expect(openai.NotFoundError, 404, lambda: stranger.files.retrieve(batch_input.id))
+expect(openai.NotFoundError, 404, lambda: stranger.files.content(batch.output_file_id))
+expect(openai.NotFoundError, 404, lambda: stranger.batches.retrieve(batch.id))
+expect(openai.NotFoundError, 404, lambda: stranger.batches.cancel(job.id))
+expect(openai.NotFoundError, 404, lambda: stranger.batches.create(
+    input_file_id=batch_input.id, endpoint="/v1/chat/completions", completion_window="24h"))
+assert batch.id not in [b.id for b in stranger.batches.list()]
+assert batch_input.id not in [f.id for f in stranger.files.list()]
+own = stranger.files.create(file=("own.jsonl", (json.dumps(lines[0]) + "\n").encode()), purpose="batch")
+assert own.id in [f.id for f in stranger.files.list()]
+assert own.id not in [f.id for f in client.files.list()]
+expect(openai.NotFoundError, 404, lambda: client.files.retrieve(own.id))
+ok("files and batches owned by their key")
+
 # Both API shapes reach every provider: OpenAI's SDK asks for an Anthropic model ...
 claude = client.chat.completions.create(model="claude-haiku-4-5", messages=MESSAGES)
 assert claude.choices[0].message.content.startswith(
