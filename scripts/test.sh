@@ -51,7 +51,7 @@ CLI_SUITES='AgentCommandTests|AgentLocalEndToEndTests|AgentOpenAIEndToEndTests|B
 CLI_SUITES+='|FakeUpstreamCLITests|RunCommandTests|SDKFidelityTests|SendCommandTests'
 PROCESS_SUITES='RouterWaitTests|AgentProcessTests|AgentReassignmentTests|ClusterRateLimitTests'
 CHAOS_SUITES='RouterKillTests|ScaleOutTests'
-GATEWAY_SUITES='GatewaySDKTests|BatchKillTests'
+GATEWAY_SUITES='GatewaySDKTests|BatchKillTests|BatchPaceTests'
 status=0
 echo "[test] phase 1 of 5: the in-process tests"
 swift test --skip-build --skip "\\.($CLI_SUITES|$PROCESS_SUITES|$CHAOS_SUITES|$GATEWAY_SUITES)/" || status=1

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 @Suite("Batch: pace, expiry lines, ownership, window")
-struct BatchPaceTests {
+struct BatchRulesTests {
     let t0 = ContinuousClock.now
 
     @Test("a refusal holds the job until its retry_after; the latest hold wins; an earlier one never shortens it")
