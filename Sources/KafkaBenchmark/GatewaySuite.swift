@@ -22,6 +22,7 @@ struct GatewaySuite {
         var concurrent: Int
         var concurrencies: [Int]
         var openRequests: Int
+        var batchLines: Int
         var profile: LatencyProfile
     }
 
@@ -139,6 +140,7 @@ struct GatewaySuite {
             }
         }
         try await memory(http, upstream: upstream, base: base, gateway: gateway)
+        try await batch(http, base: base)
         judge()
         agent.shutdown()
         router.shutdown()
@@ -227,6 +229,65 @@ struct GatewaySuite {
                     + "%.1f KiB per open request",
                 Double(idle) / 1_048_576, Double(peak.value.load(ordering: .relaxed)) / 1_048_576, open,
                 perRequest / 1024))
+    }
+
+    /// A job of `plan.batchLines` lines through the gateway's Files and Batch APIs, run by the
+    /// gateway's own batch runner through the router: lines per second from the create to
+    /// `completed`.
+    private mutating func batch(_ http: HTTPClient, base: String) async throws {
+        let lines = plan.batchLines
+        guard lines > 0 else { return }
+        progress("gateway: a batch of \(lines) lines")
+        let jsonl = (0..<lines).map { index in
+            #"{"custom_id": "b-\#(index)", "method": "POST", "url": "/v1/chat/completions", "body": "#
+                + #"{"model": "\#(Self.model)", "max_tokens": 16, "messages": [{"role": "user", "content": "hi"}]}}"#
+        }.joined(separator: "\n")
+        let boundary = "bench-\(UUID().uuidString)"
+        var form = "--\(boundary)\r\ncontent-disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n"
+        form += "--\(boundary)\r\ncontent-disposition: form-data; name=\"file\"; filename=\"bench.jsonl\"\r\n"
+        form += "content-type: application/jsonl\r\n\r\n\(jsonl)\n\r\n--\(boundary)--\r\n"
+        var upload = HTTPClientRequest(url: "\(base)/v1/files")
+        upload.method = .POST
+        upload.headers.add(name: "content-type", value: "multipart/form-data; boundary=\(boundary)")
+        upload.body = .bytes(ByteBuffer(string: form))
+        let uploaded = try await http.execute(upload, timeout: .seconds(60))
+        let file = try await Self.member("id", of: uploaded.body.collect(upTo: 1 << 20), what: "upload")
+        let started = ContinuousClock.now
+        let (status, created) = try await Self.send(
+            http, "\(base)/v1/batches",
+            body: #"{"input_file_id": "\#(file)", "endpoint": "/v1/chat/completions", "completion_window": "24h"}"#)
+        guard status == 200 else { throw BenchmarkFailure("gateway: batch create: HTTP \(status)") }
+        let id = try Self.member("id", of: created, what: "batch create")
+        let deadline = ContinuousClock.now + context.phaseTimeout
+        while true {
+            let (_, body) = try await Self.send(http, "\(base)/v1/batches/\(id)", body: nil)
+            let job = String(buffer: body)
+            if job.contains(#""status":"completed""#) {
+                guard job.contains(#""completed":\#(lines),"failed":0"#) else {
+                    throw BenchmarkFailure("gateway: batch ended with failures: \(job)")
+                }
+                break
+            }
+            if ["failed", "expired", "cancelled"].contains(where: { job.contains(#""status":"\#($0)""#) }) {
+                throw BenchmarkFailure("gateway: batch did not complete: \(job)")
+            }
+            guard ContinuousClock.now < deadline else { throw BenchmarkFailure("gateway: batch timed out: \(job)") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let elapsed = (ContinuousClock.now - started).seconds
+        notes.append(
+            String(
+                format: "batch: %d lines through the Batch API (the gateway's runner, 16 lines at once, via the "
+                    + "router) in %.2f s: %.0f lines/s",
+                lines, elapsed, Double(lines) / elapsed))
+    }
+
+    /// The string member `name` of a JSON object answer.
+    private static func member(_ name: String, of body: ByteBuffer, what: String) throws -> String {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(String(buffer: body).utf8)) as? [String: Any],
+            let value = object[name] as? String
+        else { throw BenchmarkFailure("gateway: \(what): no '\(name)' in \(String(buffer: body))") }
+        return value
     }
 
     private mutating func judge() {

@@ -172,6 +172,9 @@ struct KafkaBench: AsyncParsableCommand {
     @Option(name: .long, help: "Gateway suite: requests held open at once for the memory figure.")
     var gatewayOpenRequests: Int = 1_000
 
+    @Option(name: .long, help: "Gateway suite: lines of the batch job measured (0: none).")
+    var gatewayBatchLines: Int = 2_000
+
     @Option(name: .long, help: "Gateway suite: the latency profile of the gateway, router and agent.")
     var gatewayProfile: String = LatencyProfile.interactive.name
 
@@ -352,7 +355,7 @@ struct KafkaBench: AsyncParsableCommand {
             context: context,
             plan: .init(
                 sequential: gatewaySequential, concurrent: gatewayConcurrent, concurrencies: [16, 64],
-                openRequests: gatewayOpenRequests, profile: profile))
+                openRequests: gatewayOpenRequests, batchLines: gatewayBatchLines, profile: profile))
         do {
             try await suite.run()
         } catch {
