@@ -37,7 +37,9 @@ public final class BatchService: Sendable {
         }
         func follower(_ topic: String, _ purpose: String) -> TopicFollower {
             TopicFollower(
-                topic: topic, configuration: reader(purpose), connectTimeout: connectTimeout, logger: logger)
+                topic: topic,
+                configuration: clients.follower(purpose: purpose, groupID: "batch-\(instanceID)-\(purpose)"),
+                connectTimeout: connectTimeout, logger: logger)
         }
         let producer = try KafkaProducer(configuration: clients.producer, logger: logger)
         self.producer = producer
@@ -52,11 +54,14 @@ public final class BatchService: Sendable {
             runner = nil
             return
         }
+        // Jobs arrive rarely: the runners' group fetches at a follower's wait.
+        var consumer = clients.groupConsumer(
+            groupID: topics.prefix + "llm-batch-runner", sessionTimeout: .seconds(10), pollBatchSize: 16)
+        consumer.fetchMaxWait = WorkerKafkaClients.followerFetchWait
         runner = try KafkaWorker(
             configuration: WorkerConfiguration(
                 name: "batch-runner/\(instanceID)",
-                consumer: clients.groupConsumer(
-                    groupID: topics.prefix + "llm-batch-runner", sessionTimeout: .seconds(10), pollBatchSize: 16),
+                consumer: consumer,
                 producer: clients.producer, reader: reader("runner"), inputs: [topics.batchWork],
                 deadLetterTopic: topics.deadLetters, maxInFlight: 64, connectTimeout: connectTimeout),
             handler: BatchRunner(

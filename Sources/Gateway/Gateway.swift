@@ -62,11 +62,11 @@ public final class Gateway: Service, Sendable {
             properties: configuration.kafka.properties, latency: .balanced)
         statusFollower = TopicFollower(
             topic: configuration.topics.status,
-            configuration: clients.reader(purpose: "status", groupID: "gateway-\(configuration.instanceID)-status"),
+            configuration: clients.follower(purpose: "status", groupID: "gateway-\(configuration.instanceID)-status"),
             connectTimeout: configuration.connectTimeout, logger: logger)
         peersFollower = TopicFollower(
             topic: configuration.topics.gatewayStatus,
-            configuration: clients.reader(purpose: "peers", groupID: "gateway-\(configuration.instanceID)-peers"),
+            configuration: clients.follower(purpose: "peers", groupID: "gateway-\(configuration.instanceID)-peers"),
             connectTimeout: configuration.connectTimeout, logger: logger)
         let producer = try KafkaProducer(configuration: clients.producer, logger: logger)
         self.producer = producer

@@ -6,8 +6,10 @@ import Kafka
 import KafkaTestSupport
 import NIOCore
 import NIOHTTP1
+import ProviderClient
 import Providers
 import RouterAgent
+import Signals
 import Synchronization
 
 /// The HTTP gateway against calling the fake upstream directly, in the same run: an OpenAI chat
@@ -123,22 +125,29 @@ struct GatewaySuite {
             return String(buffer: body).contains("\"openai/\(Self.model)\"")
                 && router.assignedPartitions > 0 && !(agent.currentStatus.ownedPartitions ?? []).isEmpty
         }
-        let paths = [
-            ("upstream, direct", "\(upstream)/v1/chat/completions", Self.model),
-            ("gateway → router → agent", "\(base)/v1/chat/completions", Self.model),
-            ("gateway → agent", "\(base)/v1/chat/completions", "openai/\(Self.model)"),
+        // The Kafka path without HTTP, for comparison: a ProviderClient in this process calling the agent.
+        var clientConfiguration = ProviderClientConfiguration(
+            bootstrapServers: context.bootstrapServers, clientID: "bench-gateway-client")
+        clientConfiguration.topicPrefix = prefix
+        clientConfiguration.apply(plan.profile)
+        let client = try ProviderClient(configuration: clientConfiguration)
+        try await client.start()
+        let agentTopic = client.configuration.providerTopic("openai")
+        let paths: [(String, @Sendable () async throws -> Void)] = [
+            ("upstream, direct", { try await Self.chat(http, "\(upstream)/v1/chat/completions", Self.model) }),
+            ("client → agent (no HTTP)", { try await Self.call(client, agentTopic) }),
+            ("gateway → router → agent", { try await Self.chat(http, "\(base)/v1/chat/completions", Self.model) }),
+            ("gateway → agent", { try await Self.chat(http, "\(base)/v1/chat/completions", "openai/\(Self.model)") }),
         ]
-        for (name, url, model) in paths {
+        for (name, one) in paths {
             progress("gateway: \(name)")
-            _ = try await measure(http, url: url, model: model, count: 100, concurrency: 8, name: name)
-            rows.append(
-                try await measure(http, url: url, model: model, count: plan.sequential, concurrency: 1, name: name))
+            _ = try await measure(count: 100, concurrency: 8, name: name, one)
+            rows.append(try await measure(count: plan.sequential, concurrency: 1, name: name, one))
             for concurrency in plan.concurrencies {
-                rows.append(
-                    try await measure(
-                        http, url: url, model: model, count: plan.concurrent, concurrency: concurrency, name: name))
+                rows.append(try await measure(count: plan.concurrent, concurrency: concurrency, name: name, one))
             }
         }
+        await client.shutdown()
         try await memory(http, upstream: upstream, base: base, gateway: gateway)
         try await batch(http, base: base)
         judge()
@@ -148,12 +157,29 @@ struct GatewaySuite {
         _ = await routerTask.result
     }
 
-    /// `count` chat completions, `concurrency` at a time; fails on any answer but 200.
+    /// One chat completion over HTTP; fails on any answer but 200.
+    private static func chat(_ http: HTTPClient, _ url: String, _ model: String) async throws {
+        let body = #"{"model": "\#(model)", "max_tokens": 16, "messages": [{"role": "user", "content": "hi"}]}"#
+        let (status, answer) = try await send(http, url, body: body)
+        guard status == 200 else {
+            throw BenchmarkFailure("gateway: \(url): HTTP \(status): \(String(buffer: answer))")
+        }
+    }
+
+    /// One request through Kafka to the agent; fails on any answer but a response.
+    private static func call(_ client: ProviderClient, _ topic: String) async throws {
+        let request = ProviderRequest(
+            requestID: UUID().uuidString, messages: [ChatMessage(role: .user, content: .text("hi"))], model: model,
+            maxTokens: 16)
+        let answer = try await client.call(request, to: topic, timeout: .seconds(60))
+        if let error = answer.error { throw BenchmarkFailure("gateway: client → agent: \(error.error)") }
+    }
+
+    /// `count` calls of `one`, `concurrency` at a time.
     private func measure(
-        _ http: HTTPClient, url: String, model: String, count: Int, concurrency: Int, name: String
+        count: Int, concurrency: Int, name: String, _ one: @escaping @Sendable () async throws -> Void
     ) async throws -> Row {
         let next = SharedCount(0)
-        let body = #"{"model": "\#(model)", "max_tokens": 16, "messages": [{"role": "user", "content": "hi"}]}"#
         let started = ContinuousClock.now
         let recorders = try await withThrowingTaskGroup(of: LatencyRecorder.self) { group in
             for _ in 0..<concurrency {
@@ -161,10 +187,7 @@ struct GatewaySuite {
                     var recorder = LatencyRecorder()
                     while next.value.add(1, ordering: .relaxed).oldValue < count {
                         let begin = ContinuousClock.now
-                        let (status, answer) = try await Self.send(http, url, body: body)
-                        guard status == 200 else {
-                            throw BenchmarkFailure("gateway: \(name): HTTP \(status): \(String(buffer: answer))")
-                        }
+                        try await one()
                         recorder.record(.now - begin)
                     }
                     return recorder

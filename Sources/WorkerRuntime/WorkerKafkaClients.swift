@@ -45,6 +45,18 @@ public struct WorkerKafkaClients: Sendable {
     /// and at once at 20 ms. Waiting longer costs nothing while there is data to read.
     public static let historyFetchWait = Duration.milliseconds(100)
 
+    /// The fetch wait of a follower of a topic that changes rarely (status, control, gateway
+    /// heartbeats, batch files and jobs): a change reaches it within this wait. Every idle
+    /// consumer costs the broker a fetch per wait: at a 5-ms wait, the gateway's four followers
+    /// kept Tansu 0.6.0 at a third of a core with nothing to read (docs/benchmarks.md).
+    public static let followerFetchWait = Duration.milliseconds(100)
+
+    /// A reader that follows a topic that changes rarely: ``reader(purpose:groupID:minimumFetchWait:)``
+    /// with at least ``followerFetchWait``.
+    public func follower(purpose: String, groupID: String) -> KafkaConsumerConfiguration {
+        reader(purpose: purpose, groupID: groupID, minimumFetchWait: Self.followerFetchWait)
+    }
+
     /// A reader of partitions it assigns itself, outside the worker's group (`clientID-purpose`),
     /// fetching with the latency profile's wait, or `minimumFetchWait` when that is longer.
     public func reader(purpose: String, groupID: String, minimumFetchWait: Duration = .zero)
