@@ -63,7 +63,8 @@ public final class AgentHandler: WorkerHandler, Sendable {
         resources = ResourceGovernor(policy: configuration.resources, configuredLimit: configuration.maxConcurrentCalls)
         statusNow = StatusTrigger()
         control = TopicFollower(
-            topic: configuration.controlTopic, configuration: configuration.readerConfiguration(
+            topic: configuration.controlTopic,
+            configuration: configuration.readerConfiguration(
                 purpose: "control", minimumFetchWait: WorkerKafkaClients.followerFetchWait),
             connectTimeout: configuration.connectTimeout, logger: logger
         )

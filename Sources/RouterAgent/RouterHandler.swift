@@ -38,7 +38,8 @@ public final class RouterHandler: WorkerHandler, Sendable {
                 registry: ProviderRegistry(staleAfterMissedIntervals: configuration.staleAfterMissedIntervals)))
         started = StartSignal()
         statusFollower = TopicFollower(
-            topic: configuration.statusTopic, configuration: configuration.readerConfiguration(
+            topic: configuration.statusTopic,
+            configuration: configuration.readerConfiguration(
                 purpose: "status", minimumFetchWait: WorkerKafkaClients.followerFetchWait),
             connectTimeout: configuration.connectTimeout, logger: logger
         )
