@@ -73,6 +73,12 @@ public final class BatchQueue<Element: Sendable>: Sendable {
         }
     }
 
+    /// Every item queued since the last call, without waiting (empty when there is none).
+    @inlinable
+    public func drain() -> [Element] {
+        state.withLock { $0.pending.isEmpty ? [] : $0.takeAll() }
+    }
+
     /// No more items are accepted; a waiting ``next()`` returns what is left.
     @inlinable
     public func finish() {
