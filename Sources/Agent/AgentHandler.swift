@@ -1,5 +1,6 @@
 public import AgentCore
 import Common
+public import CoreMetrics
 import Foundation
 public import Kafka
 public import Logging
@@ -35,9 +36,15 @@ public final class AgentHandler: WorkerHandler, Sendable {
     let statusNow: StatusTrigger
     /// The control topic, read whole before the first request, then followed.
     let control: TopicFollower
+    /// What it reports to its metrics factory.
+    let telemetry: AgentTelemetry
 
-    public init(configuration: ProviderAgentConfiguration, provider: any LLMProvider, logger: Logger) {
+    public init(
+        configuration: ProviderAgentConfiguration, provider: any LLMProvider, logger: Logger,
+        metrics: any MetricsFactory = MetricsSystem.factory
+    ) {
         self.configuration = configuration
+        telemetry = AgentTelemetry(provider: configuration.provider, factory: metrics)
         self.provider = provider
         self.logger = logger
         decoder = SignalDecoder(maxBytes: configuration.maxMessageBytes)

@@ -1,4 +1,5 @@
 public import AgentCore
+public import CoreMetrics
 public import Kafka
 public import Logging
 public import ServiceLifecycle
@@ -19,10 +20,14 @@ public final class ProviderAgent: Service, Sendable {
     public let configuration: ProviderAgentConfiguration
     let worker: KafkaWorker<AgentHandler>
 
-    public init(configuration: ProviderAgentConfiguration, provider: any LLMProvider, logger: Logger) throws(KafkaError)
-    {
+    /// - Parameter metrics: where it reports its metrics (docs/monitoring.md); by default the
+    ///   process's `MetricsSystem`.
+    public init(
+        configuration: ProviderAgentConfiguration, provider: any LLMProvider, logger: Logger,
+        metrics: any MetricsFactory = MetricsSystem.factory
+    ) throws(KafkaError) {
         self.configuration = configuration
-        let handler = AgentHandler(configuration: configuration, provider: provider, logger: logger)
+        let handler = AgentHandler(configuration: configuration, provider: provider, logger: logger, metrics: metrics)
         worker = try KafkaWorker(configuration: configuration.workerConfiguration, handler: handler, logger: logger)
     }
 
@@ -39,6 +44,11 @@ public final class ProviderAgent: Service, Sendable {
     /// Ledger records read to rebuild partition indexes since the start, and how many rebuilds.
     public var ledgerReads: (records: Int, builds: Int) {
         worker.context.journal?.reads ?? (0, 0)
+    }
+
+    /// Whether it holds partitions of its request topic (what `/ready` answers).
+    public var holdsAssignment: Bool {
+        !(worker.handler.statusSignal(requestID: nil, worker: worker.context).ownedPartitions ?? []).isEmpty
     }
 
     /// This instance's status now (what `get_provider_status` answers).

@@ -3,6 +3,7 @@ public import ArgumentParser
 import Common
 import Foundation
 import Logging
+import Metrics
 import Providers
 import ServiceLifecycle
 
@@ -125,6 +126,12 @@ public struct AgentCommand: AsyncParsableCommand {
             valueName: "path"))
     var testCallLog: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Serve /metrics (Prometheus), /health and /ready here (the file's metrics_listen). Default: none.",
+            valueName: "host:port"))
+    var metricsListen: String?
+
     @OptionGroup var logging: LoggingOptions
 
     public init() {}
@@ -244,12 +251,21 @@ public struct AgentCommand: AsyncParsableCommand {
         }
         var agentConfiguration = settings.agent
         agentConfiguration.connectTimeout = .seconds(connectTimeout)
-        let agent = try ProviderAgent(configuration: agentConfiguration, provider: provider, logger: logger)
+        let endpoint = try MetricsEndpointSetting(
+            listen: metricsListen ?? settings.metricsListen, option: "--metrics-listen")
+        let agent = try ProviderAgent(
+            configuration: agentConfiguration, provider: provider, logger: logger,
+            metrics: endpoint?.telemetry.factory ?? MetricsSystem.factory)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: http, serviceName: "http-client"),
+            .init(service: agent, serviceName: "agent-\(settings.provider)"),
+        ]
+        if let endpoint {
+            services.append(
+                .init(service: endpoint.service(logger: logger) { agent.holdsAssignment }, serviceName: "metrics"))
+        }
         var configuration = ServiceGroupConfiguration(
-            services: [
-                .init(service: http, serviceName: "http-client"),
-                .init(service: agent, serviceName: "agent-\(settings.provider)"),
-            ],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )

@@ -84,6 +84,8 @@ public struct AgentConfigurationFile: Sendable, Hashable {
         public var publishTimeout: Duration?
         public var ledgerWindow: Duration?
         public var ledgerMaxEntries: Int?
+        /// `metrics_listen`: where `/metrics`, `/health` and `/ready` are served (host:port).
+        public var metricsListen: String?
 
         public init(
             instanceID: String? = nil, backend: AgentBackend? = nil, models: [String]? = nil,
@@ -240,7 +242,7 @@ public struct AgentConfigurationFile: Sendable, Hashable {
             "ledger_max_entries",
             "latency_profile", "publish_timeout_ms", "rate_limit", "circuit_breaker", "prices", "model_limits", "test",
             "http",
-            "resources",
+            "resources", "metrics_listen",
         ]
         static let http = [
             "base_url", "api_key_env", "request_timeout_ms", "connect_timeout_ms", "read_timeout_ms", "max_connections",
@@ -301,6 +303,10 @@ public struct AgentConfigurationFile: Sendable, Hashable {
         agent.ledger = try fields["ledger"]?.bool()
         agent.ledgerWindow = try fields["ledger_window_ms"]?.int().milliseconds
         agent.ledgerMaxEntries = try fields["ledger_max_entries"]?.int()
+        agent.metricsListen = try fields["metrics_listen"]?.checked { text throws(InvalidSetting) in
+            _ = try GatewayCommand.address(text)
+            return text
+        }
         agent.latencyProfile = try fields["latency_profile"]?.checked { name throws(InvalidSetting) in
             try LatencyProfile(named: name)
         }

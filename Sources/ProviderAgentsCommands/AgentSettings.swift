@@ -69,6 +69,8 @@ public struct AgentSettings: Sendable {
     var apiKey: String?
     /// The configuration file read, if any.
     public var configFile: String?
+    /// Where the monitoring endpoint listens (`metrics_listen`), if anywhere.
+    public var metricsListen: String?
     /// Where the Kafka connection settings came from.
     var connection = ConnectionSettings(bootstrap: nil, topicPrefix: nil, properties: [:], file: nil, environment: [:])
 
@@ -167,6 +169,7 @@ public struct AgentSettings: Sendable {
             configFile: file.flatMap { $0.path.isEmpty ? nil : $0.path }
         )
         settings.connection = connection
+        settings.metricsListen = section.metricsListen
         settings.http = section.http.overlaid(with: overrides.http)
         if let variable = settings.http.apiKeyEnvironmentVariable ?? backend.defaultKeyVariable {
             settings.apiKey = environment[variable].flatMap { $0.isEmpty ? nil : $0 }

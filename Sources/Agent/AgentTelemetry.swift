@@ -1,0 +1,122 @@
+import CoreMetrics
+import Signals
+import Synchronization
+import Telemetry
+
+/// What an agent reports to its metrics factory (docs/monitoring.md): each answered call's
+/// duration, tokens and outcome as it finishes, each refusal, and the breaker, limiter and calls
+/// in flight at each status. The metric objects are made once per model and outcome.
+final class AgentTelemetry: Sendable {
+    private let provider: String
+    private let factory: any MetricsFactory
+    /// Sendable: the metric objects are Sendable, the dictionary behind the mutex.
+    private let timers = Mutex<[String: CoreMetrics.Timer]>([:])
+    private let counters = Mutex<[String: Counter]>([:])
+    private let recorders = Mutex<[String: Recorder]>([:])
+    private let breaker: Gauge
+    private let limiter: Gauge
+    private let inFlight: Gauge
+
+    init(provider: String, factory: any MetricsFactory) {
+        self.provider = provider
+        self.factory = factory
+        let dimensions = [(MetricAttribute.providerName, provider)]
+        breaker = Gauge(label: MetricName.breakerState, dimensions: dimensions, factory: factory)
+        limiter = Gauge(label: MetricName.limiterUtilization, dimensions: dimensions, factory: factory)
+        inFlight = Gauge(label: MetricName.inFlight, dimensions: dimensions, factory: factory)
+    }
+
+    /// A call that reached the provider (or failed trying) and its answer.
+    func answered(_ answer: Signal, model: String, latency: Duration) {
+        switch answer {
+        case .providerResponse(let response):
+            timer(model: response.model, errorType: nil).recordNanoseconds(latency.nanoseconds)
+            count(model: response.model, outcome: "response", errorType: nil)
+            if let usage = response.usage {
+                tokens(model: response.model, type: "input").record(usage.promptTokens)
+                tokens(model: response.model, type: "output").record(usage.completionTokens)
+            }
+        case .providerError(let error):
+            timer(model: model, errorType: error.errorType.rawValue).recordNanoseconds(latency.nanoseconds)
+            count(model: model, outcome: "error", errorType: error.errorType.rawValue)
+        default:
+            break
+        }
+    }
+
+    /// A request refused before any call (limits, breaker, slots, deadline, model, safety).
+    func refused(model: String, errorType: String) {
+        count(model: model, outcome: "refused", errorType: errorType)
+    }
+
+    /// What a status says about this instance.
+    func status(breakerState: String, utilisation: Double, inFlight calls: Int) {
+        breaker.record(Self.breakerValue(breakerState))
+        limiter.record(utilisation)
+        inFlight.record(calls)
+    }
+
+    /// 0 closed, 1 half-open, 2 open.
+    static func breakerValue(_ state: String) -> Int {
+        switch state {
+        case "open": 2
+        case "half_open": 1
+        default: 0
+        }
+    }
+
+    private func base(_ model: String) -> [(String, String)] {
+        [
+            (MetricAttribute.providerName, provider), (MetricAttribute.requestModel, model),
+            (MetricAttribute.operationName, "chat"),
+        ]
+    }
+
+    private func timer(model: String, errorType: String?) -> CoreMetrics.Timer {
+        let key = "\(model)\u{0}\(errorType ?? "")"
+        return timers.withLock { timers in
+            if let timer = timers[key] { return timer }
+            let timer = CoreMetrics.Timer(
+                label: MetricName.operationDuration,
+                dimensions: base(model) + (errorType.map { [(MetricAttribute.errorType, $0)] } ?? []), factory: factory)
+            timers[key] = timer
+            return timer
+        }
+    }
+
+    private func count(model: String, outcome: String, errorType: String?) {
+        let key = "\(model)\u{0}\(outcome)\u{0}\(errorType ?? "")"
+        let counter = counters.withLock { counters in
+            if let counter = counters[key] { return counter }
+            let counter = Counter(
+                label: MetricName.requests,
+                dimensions: base(model) + [(MetricAttribute.outcome, outcome)]
+                    + (errorType.map { [(MetricAttribute.errorType, $0)] } ?? []),
+                factory: factory)
+            counters[key] = counter
+            return counter
+        }
+        counter.increment()
+    }
+
+    private func tokens(model: String, type: String) -> Recorder {
+        let key = "\(model)\u{0}\(type)"
+        return recorders.withLock { recorders in
+            if let recorder = recorders[key] { return recorder }
+            let recorder = Recorder(
+                label: MetricName.tokenUsage, dimensions: base(model) + [(MetricAttribute.tokenType, type)],
+                aggregate: true, factory: factory)
+            recorders[key] = recorder
+            return recorder
+        }
+    }
+}
+
+extension Duration {
+    /// Whole nanoseconds (saturating).
+    fileprivate var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (product, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? .max : product + attoseconds / 1_000_000_000
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+import KafkaTestSupport
+import ProviderClient
+import Signals
+import Telemetry
+import Testing
+
+/// `provider-agents agent --metrics-listen`: `/metrics` read by Prometheus's own text parser
+/// (`prometheus_client`) holds what the agent did, under the OpenTelemetry GenAI names; `/health`
+/// answers while it lives, `/ready` once it holds its partitions.
+@Suite("Monitoring endpoint: /metrics, /health, /ready", .serialized, .timeLimit(.minutes(3)))
+struct MetricsEndpointTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    struct Scrape: Decodable {
+        struct Sample: Decodable {
+            var family: String
+            var type: String
+            var name: String
+            var labels: [String: String]
+            var value: Double
+        }
+        var health: Int
+        var ready: Int
+        var contentType: String
+        var samples: [Sample]
+
+        enum CodingKeys: String, CodingKey {
+            case health, ready, samples
+            case contentType = "content_type"
+        }
+
+        /// The one sample named `name` whose labels include `labels`; `nil` when none or several.
+        func value(_ name: String, _ labels: [String: String]) -> Double? {
+            let found = samples.filter { sample in
+                sample.name == name && labels.allSatisfy { sample.labels[$0.key] == $0.value }
+            }
+            return found.count == 1 ? found[0].value : nil
+        }
+    }
+
+    static func scrape(_ port: Int) async throws -> Scrape {
+        let log = AgentCommandTests.logFile("scrape")
+        let process = try ChildProcess(
+            executable: root.appendingPathComponent(".venv/bin/python").path,
+            arguments: [
+                root.appendingPathComponent("Tests/AgentTests/prometheus_scrape.py").path, "http://127.0.0.1:\(port)",
+            ],
+            logFile: log)
+        try await waitUntil("the scrape ends", timeout: .seconds(30)) { !process.isRunning }
+        let output = AgentCommandTests.output(log)
+        #expect(process.exitCode == 0, "the Prometheus parser refused /metrics: \(output)")
+        let line = try #require(output.split(separator: "\n").last { $0.hasPrefix("{") }, "\(output)")
+        return try JSONDecoder().decode(Scrape.self, from: Data(line.utf8))
+    }
+
+    @Test("counts, durations, tokens and the breaker of 5 answered and 2 refused requests; health and ready")
+    func agent() async throws {
+        let broker = try await TansuBroker.shared()
+        let prefix = uniqueName("metrics") + "."
+        let topicsLog = AgentCommandTests.logFile("metrics-topics")
+        let topics = try ChildProcess(
+            executable: AgentCommandTests.cliPath,
+            arguments: ["topics", "apply", "--prefix", prefix, "--bootstrap", broker.bootstrapServers],
+            logFile: topicsLog)
+        try await waitUntil("the topics exist", timeout: .seconds(60)) { !topics.isRunning }
+        let port = try freeLoopbackPort()
+        let agentLog = AgentCommandTests.logFile("metrics-agent")
+        let agent = try ChildProcess(
+            executable: AgentCommandTests.cliPath,
+            arguments: [
+                "agent", "--provider", "openai", "--backend", "test", "--test-latency-ms", "5", "--bootstrap",
+                broker.bootstrapServers, "--topic-prefix", prefix, "--instance-id", "metrics-agent",
+                "--metrics-listen", "127.0.0.1:\(port)", "--set", "models=[gpt-4o-mini]", "--set",
+                "status_interval_ms=300", "--log-level", "info",
+            ],
+            logFile: agentLog)
+        defer { agent.stop(grace: .seconds(20)) }
+        try await waitUntil("the agent is up", timeout: .seconds(60)) {
+            AgentCommandTests.output(agentLog).contains("worker started")
+        }
+
+        var configuration = ProviderClientConfiguration(
+            bootstrapServers: broker.bootstrapServers, clientID: "metrics-client")
+        configuration.topicPrefix = prefix
+        let client = try ProviderClient(configuration: configuration)
+        try await client.start()
+        defer { Task { await client.shutdown() } }
+        let topic = client.configuration.providerTopic("openai")
+        for index in 0..<7 {
+            let request = ProviderRequest(
+                requestID: "metrics-\(index)", messages: [ChatMessage(role: .user, content: .text("count \(index)"))],
+                model: index < 5 ? "gpt-4o-mini" : "nope")
+            let answer = try await client.call(request, to: topic, timeout: .seconds(30))
+            #expect(answer.succeeded == (index < 5), "\(answer)")
+        }
+        try await Task.sleep(for: .seconds(1))  // a status after the last call
+
+        let scrape = try await Self.scrape(port)
+        #expect(scrape.health == 200)
+        #expect(scrape.ready == 200, "the agent holds its partitions")
+        #expect(scrape.contentType.hasPrefix("text/plain"))
+        let model = ["gen_ai_provider_name": "openai", "gen_ai_request_model": "gpt-4o-mini"]
+        let requests = MetricName.prometheusName(MetricName.requests)
+        let answered =
+            scrape.value(requests, model.merging(["outcome": "response"]) { $1 })
+            ?? scrape.value(requests + "_total", model.merging(["outcome": "response"]) { $1 })
+        #expect(answered == 5)
+        let refusedLabels = [
+            "gen_ai_provider_name": "openai", "gen_ai_request_model": "nope", "outcome": "refused",
+            "error_type": "model_unavailable",
+        ]
+        let refused = scrape.value(requests, refusedLabels) ?? scrape.value(requests + "_total", refusedLabels)
+        #expect(refused == 2)
+        let duration = MetricName.prometheusName(MetricName.operationDuration)
+        #expect(duration == "gen_ai_client_operation_duration_seconds")
+        #expect(scrape.value(duration + "_count", model.merging(["gen_ai_operation_name": "chat"]) { $1 }) == 5)
+        let sum = try #require(scrape.value(duration + "_sum", model))
+        #expect(sum >= 5 * 0.005 && sum < 5, "five 5-ms calls, in seconds: \(sum)")
+        let tokens = MetricName.prometheusName(MetricName.tokenUsage)
+        #expect(scrape.value(tokens + "_count", model.merging(["gen_ai_token_type": "input"]) { $1 }) == 5)
+        #expect(scrape.value(tokens + "_count", model.merging(["gen_ai_token_type": "output"]) { $1 }) == 5)
+        let provider = ["gen_ai_provider_name": "openai"]
+        #expect(scrape.value(MetricName.prometheusName(MetricName.breakerState), provider) == 0)
+        #expect(scrape.value(MetricName.prometheusName(MetricName.inFlight), provider) == 0)
+        #expect(scrape.value(MetricName.prometheusName(MetricName.limiterUtilization), provider) != nil)
+    }
+
+    @Test("dotted names become Prometheus names; durations end in _seconds; labels lose their dots")
+    func names() {
+        #expect(MetricName.prometheusName("gen_ai.client.token.usage") == "gen_ai_client_token_usage")
+        #expect(MetricName.prometheusName(MetricName.timeToFirstChunk).hasSuffix("_seconds"))
+        #expect(MetricName.prometheusLabel("gen_ai.provider.name") == "gen_ai_provider_name")
+        #expect(MetricName.prometheusLabel("9lives-x") == "_9lives_x")
+    }
+}
