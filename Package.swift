@@ -66,6 +66,7 @@ let package = Package(
             dependencies: [
                 "Common", "Kafka",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
@@ -149,7 +150,7 @@ let package = Package(
         .target(
             name: "Agent",
             dependencies: [
-                "AgentCore", "Kafka", "Signals", "Common", "Topics", "WorkerRuntime", "Telemetry",
+                "AgentCore", "Kafka", "Signals", "Common", "Topics", "WorkerRuntime",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -224,6 +225,7 @@ let package = Package(
             name: "RouterAgent",
             dependencies: [
                 "Router", "Kafka", "Signals", "Common", "Topics", "WorkerRuntime",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -309,6 +311,7 @@ let package = Package(
             dependencies: [
                 "Common", "Signals", "Router", "ProviderClient", "WorkerRuntime", "Kafka", "Topics", "AgentCore",
                 "Batch",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

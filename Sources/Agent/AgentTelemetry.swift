@@ -1,7 +1,7 @@
+import Common
 import CoreMetrics
 import Signals
 import Synchronization
-import Telemetry
 
 /// What an agent reports to its metrics factory (docs/monitoring.md): each answered call's
 /// duration, tokens and outcome as it finishes, each refusal, and the breaker, limiter and calls

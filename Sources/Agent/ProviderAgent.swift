@@ -28,7 +28,8 @@ public final class ProviderAgent: Service, Sendable {
     ) throws(KafkaError) {
         self.configuration = configuration
         let handler = AgentHandler(configuration: configuration, provider: provider, logger: logger, metrics: metrics)
-        worker = try KafkaWorker(configuration: configuration.workerConfiguration, handler: handler, logger: logger)
+        worker = try KafkaWorker(
+            configuration: configuration.workerConfiguration, handler: handler, logger: logger, metrics: metrics)
     }
 
     /// Runs until a graceful shutdown (or ``shutdown()``); see the type's description.
@@ -48,7 +49,7 @@ public final class ProviderAgent: Service, Sendable {
 
     /// Whether it holds partitions of its request topic (what `/ready` answers).
     public var holdsAssignment: Bool {
-        !(worker.handler.statusSignal(requestID: nil, worker: worker.context).ownedPartitions ?? []).isEmpty
+        !worker.context.ownedPartitions.isEmpty
     }
 
     /// This instance's status now (what `get_provider_status` answers).

@@ -1,5 +1,6 @@
 public import Batch
 import Common
+public import CoreMetrics
 public import Foundation
 public import Kafka
 public import Logging
@@ -26,7 +27,8 @@ public final class BatchService: Sendable {
     ///   - client: where the runner sends each line (the router, or a provider); `nil`: no runner.
     public init(
         kafka: KafkaConfiguration, topics: TopicNames, instanceID: String, client: ProviderClient?,
-        requestTimeout: Duration, connectTimeout: Duration, window: Int = BatchJob.window, logger: Logger
+        requestTimeout: Duration, connectTimeout: Duration, window: Int = BatchJob.window, logger: Logger,
+        metrics: any MetricsFactory = MetricsSystem.factory
     ) throws {
         self.window = window
         let clients = WorkerKafkaClients(
@@ -66,8 +68,11 @@ public final class BatchService: Sendable {
                 deadLetterTopic: topics.deadLetters, maxInFlight: 64, connectTimeout: connectTimeout),
             handler: BatchRunner(
                 files: files, store: batches, client: client, logger: logger, requestTimeout: requestTimeout),
-            logger: logger)
+            logger: logger, metrics: metrics)
     }
+
+    /// Whether its runner holds partitions of `llm.batch.work` (`false` without a runner).
+    public var runnerAssigned: Bool { !(runner?.context.ownedPartitions.isEmpty ?? true) }
 
     /// Reads the files and jobs written so far.
     public func load() async throws(KafkaError) {
@@ -204,7 +209,7 @@ public final class BatchRunnerService: Service, Sendable {
 
     public init(
         kafka: KafkaConfiguration, topics: TopicNames, instanceID: String, requestTimeout: Duration,
-        connectTimeout: Duration, logger: Logger
+        connectTimeout: Duration, logger: Logger, metrics: any MetricsFactory = MetricsSystem.factory
     ) throws {
         var configuration = ProviderClientConfiguration(
             common: kafka, clientID: instanceID, topicPrefix: topics.prefix)
@@ -214,8 +219,11 @@ public final class BatchRunnerService: Service, Sendable {
         client = try ProviderClient(configuration: configuration, logger: logger)
         service = try BatchService(
             kafka: kafka, topics: topics, instanceID: instanceID, client: client, requestTimeout: requestTimeout,
-            connectTimeout: connectTimeout, logger: logger)
+            connectTimeout: connectTimeout, logger: logger, metrics: metrics)
     }
+
+    /// Whether it holds partitions of `llm.batch.work` (what `/ready` answers).
+    public var ready: Bool { service.runnerAssigned }
 
     public func run() async throws {
         try await client.start()

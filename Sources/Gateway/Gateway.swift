@@ -1,4 +1,5 @@
 public import Common
+public import CoreMetrics
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -44,11 +45,26 @@ public final class Gateway: Service, Sendable {
     let shared = SharedCalls()
     /// The HTTP server's bound port, once it listens.
     private let boundPort = Mutex<Int?>(nil)
+    /// Where HTTP requests are counted.
+    private let metrics: any MetricsFactory
 
-    public init(configuration: GatewayConfiguration, logger: Logger) throws {
+    /// Counts one HTTP request answered (`provider_agents.gateway.requests`).
+    func count(api: String, status: Int) {
+        Counter(
+            label: MetricName.gatewayRequests,
+            dimensions: [(MetricAttribute.api, api), (MetricAttribute.status, "\(status)")], factory: metrics
+        ).increment()
+    }
+
+    /// - Parameter metrics: where it counts its HTTP requests and its runner's retries and dead
+    ///   letters (docs/monitoring.md); by default the process's `MetricsSystem`.
+    public init(
+        configuration: GatewayConfiguration, logger: Logger, metrics: any MetricsFactory = MetricsSystem.factory
+    ) throws {
         try configuration.validate()
         self.configuration = configuration
         self.logger = logger
+        self.metrics = metrics
         var clientConfiguration = ProviderClientConfiguration(
             common: configuration.kafka, clientID: configuration.instanceID, topicPrefix: configuration.topicPrefix)
         clientConfiguration.common.clientID = "provider-agents-gateway-\(configuration.instanceID)"
@@ -73,7 +89,8 @@ public final class Gateway: Service, Sendable {
         batch = try BatchService(
             kafka: configuration.kafka, topics: configuration.topics, instanceID: configuration.instanceID,
             client: configuration.runsBatches ? client : nil, requestTimeout: configuration.requestTimeout,
-            connectTimeout: configuration.connectTimeout, window: configuration.batchWindow, logger: logger)
+            connectTimeout: configuration.connectTimeout, window: configuration.batchWindow, logger: logger,
+            metrics: metrics)
         peers = Mutex(GatewayPeers(own: configuration.instanceID))
         limits = Mutex(KeyLimits(keys: configuration.keys))
     }

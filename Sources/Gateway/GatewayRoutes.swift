@@ -16,6 +16,7 @@ struct GatewayRoutes: Sendable {
 
     func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: RequestCounting(gateway: gateway))
         router.post("v1/chat/completions") { request, _ in await serve(request, api: .openAI) }
         router.post("v1/messages") { request, _ in await serve(request, api: .anthropic) }
         router.get("v1/models") { request, _ in models(request) }

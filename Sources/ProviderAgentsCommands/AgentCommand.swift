@@ -255,15 +255,12 @@ public struct AgentCommand: AsyncParsableCommand {
             listen: metricsListen ?? settings.metricsListen, option: "--metrics-listen")
         let agent = try ProviderAgent(
             configuration: agentConfiguration, provider: provider, logger: logger,
-            metrics: endpoint?.telemetry.factory ?? MetricsSystem.factory)
+            metrics: MetricsEndpointSetting.factory(endpoint))
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: http, serviceName: "http-client"),
             .init(service: agent, serviceName: "agent-\(settings.provider)"),
         ]
-        if let endpoint {
-            services.append(
-                .init(service: endpoint.service(logger: logger) { agent.holdsAssignment }, serviceName: "metrics"))
-        }
+        if let endpoint { services.append(endpoint.member(logger: logger) { agent.holdsAssignment }) }
         var configuration = ServiceGroupConfiguration(
             services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],

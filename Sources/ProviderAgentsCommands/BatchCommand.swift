@@ -63,14 +63,25 @@ struct BatchCommand: AsyncParsableCommand {
         @Option(help: "Seconds a line may wait for its answer before it counts as failed.")
         var requestTimeout: Int = 600
 
+        @Option(
+            help: ArgumentHelp(
+                "Serve /metrics (Prometheus), /health and /ready here. Default: none.", valueName: "host:port"))
+        var metricsListen: String?
+
         func run() async throws {
             let logger = options.logging.bootstrap(label: "provider-agents.batch.runner")
+            let endpoint = try MetricsEndpointSetting(listen: metricsListen, option: "--metrics-listen")
             let runner = try BatchRunnerService(
                 kafka: try options.kafka.configuration(), topics: TopicNames(prefix: options.topicPrefix),
                 instanceID: "batch-runner-\(options.instance)", requestTimeout: .seconds(requestTimeout),
-                connectTimeout: options.kafka.connectDuration, logger: logger)
+                connectTimeout: options.kafka.connectDuration, logger: logger,
+                metrics: MetricsEndpointSetting.factory(endpoint))
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+                .init(service: runner, serviceName: "batch-runner")
+            ]
+            if let endpoint { services.append(endpoint.member(logger: logger) { runner.ready }) }
             var configuration = ServiceGroupConfiguration(
-                services: [.init(service: runner, serviceName: "batch-runner")],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             configuration.maximumGracefulShutdownDuration = .seconds(40)
             configuration.maximumCancellationDuration = AgentCommand.cancellationLimit

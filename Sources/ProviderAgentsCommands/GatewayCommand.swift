@@ -59,6 +59,12 @@ public struct GatewayCommand: AsyncParsableCommand {
     @Flag(help: "Do not run a batch runner in this process (run `provider-agents batch runner` elsewhere).")
     var noBatchRunner = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Serve /metrics (Prometheus), /health and /ready here (the file's metrics_listen). Default: none.",
+            valueName: "host:port"))
+    var metricsListen: String?
+
     @OptionGroup var logging: LoggingOptions
 
     public init() {}
@@ -166,9 +172,15 @@ public struct GatewayCommand: AsyncParsableCommand {
         } catch let error as AgentConfigurationError {
             throw ValidationError("\(error)")
         }
-        let gateway = try Gateway(configuration: configuration, logger: logger)
+        let endpoint = try MetricsEndpointSetting(listen: metricsListen, option: "--metrics-listen")
+        let gateway = try Gateway(
+            configuration: configuration, logger: logger, metrics: MetricsEndpointSetting.factory(endpoint))
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: gateway, serviceName: "gateway")
+        ]
+        if let endpoint { services.append(endpoint.member(logger: logger) { gateway.port != nil }) }
         var group = ServiceGroupConfiguration(
-            services: [.init(service: gateway, serviceName: "gateway")],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )

@@ -2,6 +2,7 @@ import ArgumentParser
 import Common
 import Logging
 import Metrics
+import ServiceLifecycle
 import Telemetry
 
 /// `--metrics-listen HOST:PORT` (or a section's `metrics_listen`), checked: the process's
@@ -26,5 +27,16 @@ struct MetricsEndpointSetting {
 
     func service(logger: Logger, ready: @escaping @Sendable () -> Bool) -> MetricsEndpoint {
         MetricsEndpoint(host: host, port: port, telemetry: telemetry, logger: logger, ready: ready)
+    }
+
+    /// The endpoint as a member of the process's service group.
+    func member(logger: Logger, ready: @escaping @Sendable () -> Bool) -> ServiceGroupConfiguration.ServiceConfiguration
+    {
+        .init(service: service(logger: logger, ready: ready), serviceName: "metrics")
+    }
+
+    /// Where the process's parts report: the endpoint's registry, or the process's `MetricsSystem`.
+    static func factory(_ setting: MetricsEndpointSetting?) -> any MetricsFactory {
+        setting?.telemetry.factory ?? MetricsSystem.factory
     }
 }

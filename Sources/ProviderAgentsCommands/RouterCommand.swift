@@ -76,6 +76,12 @@ public struct RouterCommand: AsyncParsableCommand {
         ))
     var settingsOverlay: [String] = []
 
+    @Option(
+        help: ArgumentHelp(
+            "Serve /metrics (Prometheus), /health and /ready here (the file's metrics_listen). Default: none.",
+            valueName: "host:port"))
+    var metricsListen: String?
+
     @OptionGroup var logging: LoggingOptions
 
     public init() {}
@@ -135,9 +141,13 @@ public struct RouterCommand: AsyncParsableCommand {
         let logger = logging.bootstrap(label: "provider-agents.router")
         let settings = try self.settings()
         logger.info("router configuration", metadata: settings.loggingMetadata)
-        let router = try LLMRouter(configuration: settings.router, logger: logger)
+        let endpoint = try MetricsEndpointSetting(listen: metricsListen, option: "--metrics-listen")
+        let router = try LLMRouter(
+            configuration: settings.router, logger: logger, metrics: MetricsEndpointSetting.factory(endpoint))
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: router, serviceName: "router")]
+        if let endpoint { services.append(endpoint.member(logger: logger) { router.assignedPartitions > 0 }) }
         var configuration = ServiceGroupConfiguration(
-            services: [.init(service: router, serviceName: "router")],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )

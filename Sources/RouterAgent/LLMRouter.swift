@@ -1,3 +1,4 @@
+public import CoreMetrics
 public import Kafka
 public import Logging
 public import Router
@@ -12,12 +13,16 @@ public final class LLMRouter: Service, Sendable {
     public let configuration: LLMRouterConfiguration
     let worker: KafkaWorker<RouterHandler>
 
-    public init(configuration: LLMRouterConfiguration, logger: Logger) throws(KafkaError) {
+    /// - Parameter metrics: where its worker counts publish retries and dead letters
+    ///   (docs/monitoring.md); by default the process's `MetricsSystem`.
+    public init(
+        configuration: LLMRouterConfiguration, logger: Logger, metrics: any MetricsFactory = MetricsSystem.factory
+    ) throws(KafkaError) {
         self.configuration = configuration
         worker = try KafkaWorker(
             configuration: configuration.workerConfiguration,
             handler: RouterHandler(configuration: configuration, logger: logger),
-            logger: logger
+            logger: logger, metrics: metrics
         )
     }
 

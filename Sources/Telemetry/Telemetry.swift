@@ -1,3 +1,4 @@
+import Common
 public import CoreMetrics
 public import Prometheus
 

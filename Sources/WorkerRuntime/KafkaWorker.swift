@@ -1,4 +1,5 @@
 import Common
+public import CoreMetrics
 public import Kafka
 public import Logging
 public import ServiceLifecycle
@@ -31,7 +32,12 @@ public final class KafkaWorker<Handler: WorkerHandler>: Service, Sendable {
     public let context: WorkerContext
     private let parkedReader = Mutex<CheckedContinuation<Void, Never>?>(nil)
 
-    public init(configuration: WorkerConfiguration, handler: Handler, logger: Logger) throws(KafkaError) {
+    /// - Parameter metrics: where the worker counts its publish retries and dead letters
+    ///   (docs/monitoring.md); by default the process's `MetricsSystem`.
+    public init(
+        configuration: WorkerConfiguration, handler: Handler, logger: Logger,
+        metrics: any MetricsFactory = MetricsSystem.factory
+    ) throws(KafkaError) {
         guard configuration.maxInFlight > 0 else {
             throw KafkaError(
                 code: .invalidConfiguration, message: "maxInFlight must be at least 1, got \(configuration.maxInFlight)"
@@ -42,7 +48,7 @@ public final class KafkaWorker<Handler: WorkerHandler>: Service, Sendable {
         }
         self.handler = handler
         let relay = RebalanceRelay()
-        context = try WorkerContext(configuration: configuration, logger: logger, relay: relay)
+        context = try WorkerContext(configuration: configuration, logger: logger, relay: relay, metrics: metrics)
         let context = context
         relay.connect { [handler] event in Self.rebalanced(event, context: context, handler: handler) }
     }

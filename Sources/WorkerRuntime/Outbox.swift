@@ -1,4 +1,5 @@
 import Common
+public import CoreMetrics
 public import Kafka
 public import Logging
 import Synchronization
@@ -30,10 +31,13 @@ public final class Outbox: Sendable {
     private let pending: AsyncStream<Retry>
     private let closed = Atomic<Bool>(false)
     private let retryCount = Atomic<Int>(0)
+    /// Counts every retry for the metrics (`provider_agents.publish.retries`).
+    private let retryCounter: Counter?
 
-    public init(producer: KafkaProducer, logger: Logger) {
+    public init(producer: KafkaProducer, logger: Logger, retries counter: Counter? = nil) {
         self.producer = producer
         self.logger = logger
+        retryCounter = counter
         (pending, retries) = AsyncStream<Retry>.makeStream()
     }
 
@@ -157,6 +161,7 @@ public final class Outbox: Sendable {
             return
         }
         retryCount.add(1, ordering: .relaxed)
+        retryCounter?.increment()
         logger.warning(
             "publish failed, retrying",
             metadata: [

@@ -1,4 +1,5 @@
 import Common
+import CoreMetrics
 import Foundation
 public import Kafka
 public import Logging
@@ -38,20 +39,28 @@ public final class WorkerContext: WorkerIO, Sendable {
     public let journal: Journal?
     let core: Mutex<Core>
     let jobs = BatchQueue<@Sendable () async -> Void>()
+    /// Where publish retries and dead letters are counted.
+    private let metrics: any MetricsFactory
     private let wallClock: @Sendable () -> Int64
 
     init(
         configuration: WorkerConfiguration, logger: Logger, relay: RebalanceRelay,
+        metrics: any MetricsFactory = MetricsSystem.factory,
         wallClock: @escaping @Sendable () -> Int64 = WallClock.nowMs
     ) throws(KafkaError) {
         self.configuration = configuration
+        self.metrics = metrics
         self.logger = logger
         self.wallClock = wallClock
         producer = try KafkaProducer(configuration: configuration.producer, logger: logger)
         consumer = try KafkaConsumer(configuration: configuration.consumer, logger: logger) { event in
             relay.rebalanced(event)
         }
-        outbox = Outbox(producer: producer, logger: logger)
+        outbox = Outbox(
+            producer: producer, logger: logger,
+            retries: Counter(
+                label: MetricName.publishRetries, dimensions: [(MetricAttribute.worker, configuration.name)],
+                factory: metrics))
         let outbox = outbox
         journal = configuration.journal.map {
             Journal(
@@ -142,6 +151,10 @@ public final class WorkerContext: WorkerIO, Sendable {
             topic: configuration.deadLetterTopic
         )
         core.withLock { $0.counters.deadLettered += 1 }
+        Counter(
+            label: MetricName.deadLetters,
+            dimensions: [(MetricAttribute.worker, configuration.name), (MetricAttribute.code, code)], factory: metrics
+        ).increment()
         sendDeadLetter(letter, for: message)
     }
 

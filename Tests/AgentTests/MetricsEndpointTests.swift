@@ -1,9 +1,15 @@
+import Common
 import Foundation
+import Kafka
 import KafkaTestSupport
 import ProviderClient
 import Signals
 import Telemetry
 import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// `provider-agents agent --metrics-listen`: `/metrics` read by Prometheus's own text parser
 /// (`prometheus_client`) holds what the agent did, under the OpenTelemetry GenAI names; `/health`
@@ -40,6 +46,13 @@ struct MetricsEndpointTests {
         }
     }
 
+    /// The endpoint did not answer, or Prometheus's parser refused what it served.
+    struct ScrapeFailed: Error, CustomStringConvertible {
+        var output: String
+        var description: String { "scrape failed: \(output)" }
+    }
+
+    /// `/metrics`, `/health` and `/ready` on `port`, read by Prometheus's own parser.
     static func scrape(_ port: Int) async throws -> Scrape {
         let log = AgentCommandTests.logFile("scrape")
         let process = try ChildProcess(
@@ -50,7 +63,7 @@ struct MetricsEndpointTests {
             logFile: log)
         try await waitUntil("the scrape ends", timeout: .seconds(30)) { !process.isRunning }
         let output = AgentCommandTests.output(log)
-        #expect(process.exitCode == 0, "the Prometheus parser refused /metrics: \(output)")
+        guard process.exitCode == 0 else { throw ScrapeFailed(output: output) }
         let line = try #require(output.split(separator: "\n").last { $0.hasPrefix("{") }, "\(output)")
         return try JSONDecoder().decode(Scrape.self, from: Data(line.utf8))
     }
@@ -125,6 +138,69 @@ struct MetricsEndpointTests {
         #expect(scrape.value(MetricName.prometheusName(MetricName.breakerState), provider) == 0)
         #expect(scrape.value(MetricName.prometheusName(MetricName.inFlight), provider) == 0)
         #expect(scrape.value(MetricName.prometheusName(MetricName.limiterUtilization), provider) != nil)
+    }
+
+    @Test("the router, the gateway and a batch runner serve theirs: dead letters, HTTP requests, health, ready")
+    func otherProcesses() async throws {
+        let broker = try await TansuBroker.shared()
+        let prefix = uniqueName("metrics-others") + "."
+        let topics = try ChildProcess(
+            executable: AgentCommandTests.cliPath,
+            arguments: ["topics", "apply", "--prefix", prefix, "--bootstrap", broker.bootstrapServers],
+            logFile: AgentCommandTests.logFile("metrics-others-topics"))
+        try await waitUntil("the topics exist", timeout: .seconds(60)) { !topics.isRunning }
+        let common = ["--bootstrap", broker.bootstrapServers, "--topic-prefix", prefix, "--log-level", "info"]
+        let ports = try (0..<4).map { _ in try freeLoopbackPort() }
+        func start(_ arguments: [String], _ name: String) throws -> ChildProcess {
+            try ChildProcess(
+                executable: AgentCommandTests.cliPath, arguments: arguments + common,
+                logFile: AgentCommandTests.logFile(name))
+        }
+        let router = try start(
+            ["router", "--instance-id", "metrics-router", "--metrics-listen", "127.0.0.1:\(ports[0])"], "m-router")
+        defer { router.stop(grace: .seconds(20)) }
+        let gateway = try start(
+            [
+                "gateway", "--listen", "127.0.0.1:\(ports[1])", "--instance-id", "metrics-gateway",
+                "--metrics-listen", "127.0.0.1:\(ports[2])", "--no-batch-runner",
+            ], "m-gateway")
+        defer { gateway.stop(grace: .seconds(20)) }
+        let runner = try start(
+            ["batch", "runner", "--instance-id", "metrics-runner", "--metrics-listen", "127.0.0.1:\(ports[3])"],
+            "m-runner")
+        defer { runner.stop(grace: .seconds(20)) }
+        for port in [ports[0], ports[2], ports[3]] {
+            try await waitUntil("ready on \(port)", timeout: .seconds(90)) {
+                (try? await Self.scrape(port))?.ready == 200
+            }
+        }
+
+        // A message that is no signal: the router dead-letters it.
+        let producer = try KafkaProducer(configuration: .init(bootstrapServers: broker.bootstrapServers))
+        try await producer.send(
+            KafkaProducerMessage(topic: prefix + "llm.router.requests", key: "x", value: "not json"))
+        await producer.close()
+        let deadLetters = MetricName.prometheusName(MetricName.deadLetters)
+        try await waitUntil("the router counts the dead letter", timeout: .seconds(30)) {
+            let scrape = try? await Self.scrape(ports[0])
+            let counted = scrape?.samples.filter {
+                ($0.name == deadLetters || $0.name == deadLetters + "_total") && $0.labels["worker"] != nil
+            }
+            return counted?.map(\.value).reduce(0, +) == 1
+        }
+
+        // Two model lists and an unknown path through the gateway's HTTP API.
+        for path in ["/v1/models", "/v1/models", "/v1/nothing"] {
+            _ = try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(ports[1])\(path)")!)
+        }
+        let scrape = try await Self.scrape(ports[2])
+        #expect(scrape.health == 200)
+        let requests = MetricName.prometheusName(MetricName.gatewayRequests)
+        func counted(_ labels: [String: String]) -> Double? {
+            scrape.value(requests, labels) ?? scrape.value(requests + "_total", labels)
+        }
+        #expect(counted(["api": "models", "status": "200"]) == 2)
+        #expect(counted(["api": "other", "status": "404"]) == 1)
     }
 
     @Test("dotted names become Prometheus names; durations end in _seconds; labels lose their dots")

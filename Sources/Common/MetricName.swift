@@ -22,6 +22,9 @@ public enum MetricName {
     public static let publishRetries = "provider_agents.publish.retries"
     /// Counter: messages sent to the dead-letter topic, by worker and `code`.
     public static let deadLetters = "provider_agents.dead_letters"
+    /// Counter: HTTP requests a gateway answered, by `api` (`openai`, `anthropic`, `files`,
+    /// `batches`, `models`) and `status`.
+    public static let gatewayRequests = "provider_agents.gateway.requests"
 
     /// Metrics measured in seconds (their Prometheus name ends in `_seconds`).
     public static let durations: Set<String> = [operationDuration, timeToFirstChunk]
@@ -56,4 +59,6 @@ public enum MetricAttribute {
     public static let outcome = "outcome"
     public static let worker = "worker"
     public static let code = "code"
+    public static let api = "api"
+    public static let status = "status"
 }
