@@ -72,26 +72,19 @@ struct MetricsEndpointTests {
     func agent() async throws {
         let broker = try await TansuBroker.shared()
         let prefix = uniqueName("metrics") + "."
-        let topicsLog = AgentCommandTests.logFile("metrics-topics")
-        let topics = try ChildProcess(
-            executable: AgentCommandTests.cliPath,
-            arguments: ["topics", "apply", "--prefix", prefix, "--bootstrap", broker.bootstrapServers],
-            logFile: topicsLog)
-        try await waitUntil("the topics exist", timeout: .seconds(60)) { !topics.isRunning }
+        let system = CLIProcesses(
+            executable: AgentCommandTests.cliPath, bootstrapServers: broker.bootstrapServers, prefix: prefix)
+        try await system.applyTopics()
         let port = try freeLoopbackPort()
-        let agentLog = AgentCommandTests.logFile("metrics-agent")
-        let agent = try ChildProcess(
-            executable: AgentCommandTests.cliPath,
-            arguments: [
-                "agent", "--provider", "openai", "--backend", "test", "--test-latency-ms", "5", "--bootstrap",
-                broker.bootstrapServers, "--topic-prefix", prefix, "--instance-id", "metrics-agent",
-                "--metrics-listen", "127.0.0.1:\(port)", "--set", "models=[gpt-4o-mini]", "--set",
-                "status_interval_ms=300", "--log-level", "info",
-            ],
-            logFile: agentLog)
+        let (agent, agentLog) = try system.start(
+            [
+                "agent", "--provider", "openai", "--backend", "test", "--test-latency-ms", "5", "--instance-id",
+                "metrics-agent", "--metrics-listen", "127.0.0.1:\(port)", "--set", "models=[gpt-4o-mini]", "--set",
+                "status_interval_ms=300",
+            ], log: "metrics-agent")
         defer { agent.stop(grace: .seconds(20)) }
         try await waitUntil("the agent is up", timeout: .seconds(60)) {
-            AgentCommandTests.output(agentLog).contains("worker started")
+            CLIProcesses.output(agentLog).contains("worker started")
         }
 
         var configuration = ProviderClientConfiguration(
@@ -144,17 +137,12 @@ struct MetricsEndpointTests {
     func otherProcesses() async throws {
         let broker = try await TansuBroker.shared()
         let prefix = uniqueName("metrics-others") + "."
-        let topics = try ChildProcess(
-            executable: AgentCommandTests.cliPath,
-            arguments: ["topics", "apply", "--prefix", prefix, "--bootstrap", broker.bootstrapServers],
-            logFile: AgentCommandTests.logFile("metrics-others-topics"))
-        try await waitUntil("the topics exist", timeout: .seconds(60)) { !topics.isRunning }
-        let common = ["--bootstrap", broker.bootstrapServers, "--topic-prefix", prefix, "--log-level", "info"]
+        let system = CLIProcesses(
+            executable: AgentCommandTests.cliPath, bootstrapServers: broker.bootstrapServers, prefix: prefix)
+        try await system.applyTopics()
         let ports = try (0..<4).map { _ in try freeLoopbackPort() }
         func start(_ arguments: [String], _ name: String) throws -> ChildProcess {
-            try ChildProcess(
-                executable: AgentCommandTests.cliPath, arguments: arguments + common,
-                logFile: AgentCommandTests.logFile(name))
+            try system.start(arguments, log: name).process
         }
         let router = try start(
             ["router", "--instance-id", "metrics-router", "--metrics-listen", "127.0.0.1:\(ports[0])"], "m-router")

@@ -15,25 +15,13 @@ struct BatchKillTests {
     @Test("every line answered once, the provider called once per line, across a runner's SIGKILL")
     func runnerKilled() async throws {
         let broker = try await TansuBroker.shared()
-        let prefix = uniqueName("batch-kill") + "."
-        let cli = GatewaySDKTests.binary("provider-agents")
-        let topicsLog = GatewaySDKTests.logFile("batch-topics")
-        let topics = try ChildProcess(
-            executable: cli,
-            arguments: ["topics", "apply", "--prefix", prefix, "--bootstrap", broker.bootstrapServers],
-            logFile: topicsLog)
-        try await waitUntil("the topics exist", timeout: .seconds(60)) { !topics.isRunning }
-        #expect(topics.exitCode == 0, "\(GatewaySDKTests.output(topicsLog))")
+        let system = CLIProcesses(
+            executable: GatewaySDKTests.binary("provider-agents"), bootstrapServers: broker.bootstrapServers,
+            prefix: uniqueName("batch-kill") + ".")
+        try await system.applyTopics()
         let calls = GatewaySDKTests.logFile("batch-calls")
         func start(_ arguments: [String], log name: String) throws -> (ChildProcess, String) {
-            let log = GatewaySDKTests.logFile(name)
-            let process = try ChildProcess(
-                executable: cli,
-                arguments: arguments + [
-                    "--bootstrap", broker.bootstrapServers, "--topic-prefix", prefix, "--log-level", "info",
-                ],
-                logFile: log)
-            return (process, log)
+            try system.start(arguments, log: name)
         }
         let (agent, agentLog) = try start(
             [

@@ -15,24 +15,13 @@ struct BatchPaceTests {
     func paceAndExpiry() async throws {
         let broker = try await TansuBroker.shared()
         let prefix = uniqueName("batch-pace") + "."
-        let cli = GatewaySDKTests.binary("provider-agents")
-        let topicsLog = GatewaySDKTests.logFile("pace-topics")
-        let topics = try ChildProcess(
-            executable: cli,
-            arguments: ["topics", "apply", "--prefix", prefix, "--bootstrap", broker.bootstrapServers],
-            logFile: topicsLog)
-        try await waitUntil("the topics exist", timeout: .seconds(60)) { !topics.isRunning }
-        #expect(topics.exitCode == 0, "\(GatewaySDKTests.output(topicsLog))")
+        let system = CLIProcesses(
+            executable: GatewaySDKTests.binary("provider-agents"), bootstrapServers: broker.bootstrapServers,
+            prefix: prefix)
+        try await system.applyTopics()
         let calls = GatewaySDKTests.logFile("pace-calls")
         func start(_ arguments: [String], log name: String) throws -> (ChildProcess, String) {
-            let log = GatewaySDKTests.logFile(name)
-            let process = try ChildProcess(
-                executable: cli,
-                arguments: arguments + [
-                    "--bootstrap", broker.bootstrapServers, "--topic-prefix", prefix, "--log-level", "info",
-                ],
-                logFile: log)
-            return (process, log)
+            try system.start(arguments, log: name)
         }
         // 20 requests per second; batch lines may take half of them.
         let (agent, agentLog) = try start(
