@@ -18,6 +18,7 @@ public import Kafka
 //   idle_timeout_ms: 60000
 //   latency_profile: balanced
 //   batch_window_s: 86400
+//   metrics_listen: 127.0.0.1:9464
 // ```
 extension AgentConfigurationFile {
     /// The `gateway:` section (absent keys are `nil`: their defaults apply).
@@ -34,6 +35,8 @@ extension AgentConfigurationFile {
         public var latencyProfile: LatencyProfile?
         /// Seconds a batch job created here may run before it expires.
         public var batchWindow: Int?
+        /// `metrics_listen`: where `/metrics`, `/health` and `/ready` are served (host:port).
+        public var metricsListen: String?
 
         public init() {}
     }
@@ -65,7 +68,7 @@ extension AgentConfigurationFile {
     enum GatewayKeys {
         static let gateway = [
             "listen", "instance_id", "keys", "max_body_bytes", "request_timeout_ms", "idle_timeout_ms",
-            "latency_profile", "batch_window_s",
+            "latency_profile", "batch_window_s", "metrics_listen",
         ]
         static let key = ["name", "key_env", "key", "models", "rate_limit"]
         static let rateLimit = ["requests_per_minute", "tokens_per_minute"]
@@ -105,6 +108,10 @@ extension AgentConfigurationFile {
         if let value = try fields["request_timeout_ms"]?.int() { section.requestTimeout = .milliseconds(value) }
         if let value = try fields["idle_timeout_ms"]?.int() { section.idleTimeout = .milliseconds(value) }
         section.batchWindow = try fields["batch_window_s"]?.int()
+        section.metricsListen = try fields["metrics_listen"]?.checked { text throws(InvalidSetting) in
+            _ = try GatewayCommand.address(text)
+            return text
+        }
         section.latencyProfile = try fields["latency_profile"]?.checked { name throws(InvalidSetting) in
             try LatencyProfile(named: name)
         }

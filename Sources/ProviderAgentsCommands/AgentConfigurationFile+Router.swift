@@ -41,6 +41,8 @@ extension AgentConfigurationFile {
         public var publishTimeout: Duration?
         public var shortWaitLimit: Duration?
         public var journalWindow: Duration?
+        /// `metrics_listen`: where `/metrics`, `/health` and `/ready` are served (host:port).
+        public var metricsListen: String?
 
         public init() {}
     }
@@ -52,7 +54,7 @@ extension AgentConfigurationFile {
             "max_attempts", "total_deadline_ms", "backoff_base_ms", "backoff_max_ms", "context_fallbacks",
             "stale_after_missed_intervals", "forget_after_ms", "max_in_flight", "max_message_bytes",
             "session_timeout_ms", "drain_timeout_ms",
-            "latency_profile", "publish_timeout_ms", "short_wait_limit_ms", "journal_window_ms",
+            "latency_profile", "publish_timeout_ms", "short_wait_limit_ms", "journal_window_ms", "metrics_listen",
         ]
         static let provider = ["vision", "tools", "streaming", "max_context_tokens", "models"]
     }
@@ -63,6 +65,10 @@ extension AgentConfigurationFile {
         let fields = try node.fields(RouterKeys.router)
         var section = RouterSection()
         section.instanceID = try fields["instance_id"]?.string()
+        section.metricsListen = try fields["metrics_listen"]?.checked { text throws(InvalidSetting) in
+            _ = try GatewayCommand.address(text)
+            return text
+        }
         section.strategy = try fields["strategy"]?.checked { name throws(InvalidSetting) in
             try RoutingStrategy(named: name)
         }

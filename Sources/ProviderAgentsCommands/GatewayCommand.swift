@@ -162,17 +162,20 @@ public struct GatewayCommand: AsyncParsableCommand {
         let logger = logging.bootstrap(label: "provider-agents.gateway")
         let environment = ProcessInfo.processInfo.environment
         let configuration: GatewayConfiguration
+        var fileMetricsListen: String?
         do {
             let file = try config.map { path throws(AgentConfigurationError) in
                 try AgentConfigurationFile.load(path: path, environment: environment)
             }
+            fileMetricsListen = file?.gateway?.metricsListen
             configuration = try gatewayConfiguration(environment: environment, file: file)
         } catch let error as InvalidSetting {
             throw ValidationError(Self.message(error) + (config.map { " (with the file \($0))" } ?? ""))
         } catch let error as AgentConfigurationError {
             throw ValidationError("\(error)")
         }
-        let endpoint = try MetricsEndpointSetting(listen: metricsListen, option: "--metrics-listen")
+        let endpoint = try MetricsEndpointSetting(
+            listen: metricsListen ?? fileMetricsListen, option: "--metrics-listen")
         let gateway = try Gateway(
             configuration: configuration, logger: logger, metrics: MetricsEndpointSetting.factory(endpoint))
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [

@@ -141,7 +141,8 @@ public struct RouterCommand: AsyncParsableCommand {
         let logger = logging.bootstrap(label: "provider-agents.router")
         let settings = try self.settings()
         logger.info("router configuration", metadata: settings.loggingMetadata)
-        let endpoint = try MetricsEndpointSetting(listen: metricsListen, option: "--metrics-listen")
+        let endpoint = try MetricsEndpointSetting(
+            listen: metricsListen ?? settings.metricsListen, option: "--metrics-listen")
         let router = try LLMRouter(
             configuration: settings.router, logger: logger, metrics: MetricsEndpointSetting.factory(endpoint))
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: router, serviceName: "router")]

@@ -39,6 +39,8 @@ public struct RouterSettings: Sendable {
 
     public var router: LLMRouterConfiguration
     public var configFile: String?
+    /// Where the monitoring endpoint listens (the file's `router.metrics_listen`), if anywhere.
+    public var metricsListen: String?
     /// Whether the bootstrap servers came from `$KAFKA_BOOTSTRAP`.
     var bootstrapFromEnvironment = false
 
@@ -115,6 +117,7 @@ public struct RouterSettings: Sendable {
         if let value = section.journalWindow { configuration.journalWindow = value }
         let configFile = file.flatMap { $0.path.isEmpty ? nil : $0.path }
         var settings = RouterSettings(router: configuration, configFile: configFile)
+        settings.metricsListen = section.metricsListen
         settings.bootstrapFromEnvironment = connection.bootstrapFromEnvironment
         return settings
     }

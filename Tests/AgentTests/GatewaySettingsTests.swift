@@ -103,3 +103,31 @@ struct GatewaySettingsTests {
         #expect(text.contains("port") && text.contains("listen"), "\(text)")
     }
 }
+
+@Suite("metrics_listen in the file: agents, router and gateway sections")
+struct MetricsListenSettingTests {
+    @Test("each section's metrics_listen is read; a value that is not host:port is refused naming the key")
+    func sections() throws {
+        let text = """
+            agents:
+              openai: { metrics_listen: "127.0.0.1:9464" }
+            router: { metrics_listen: "127.0.0.1:9465" }
+            gateway: { metrics_listen: "0.0.0.0:9466" }
+            """
+        let file = try AgentConfigurationFile.parse(text, file: "m.yaml", environment: [:])
+        #expect(file.agents["openai"]?.metricsListen == "127.0.0.1:9464")
+        #expect(file.router?.metricsListen == "127.0.0.1:9465")
+        #expect(file.gateway?.metricsListen == "0.0.0.0:9466")
+        let router = try RouterSettings.resolve(file: file, overrides: .init(), environment: [:])
+        #expect(router.metricsListen == "127.0.0.1:9465")
+        for (section, bad) in [
+            ("router", "router: { metrics_listen: nowhere }"), ("gateway", "gateway: { metrics_listen: x:y }"),
+        ] {
+            let error = AgentConfigurationFileTests.errorText {
+                _ = try AgentConfigurationFile.parse(bad, file: "m.yaml", environment: [:])
+            }
+            #expect(error.contains("\(section).metrics_listen"), "\(error)")
+            #expect(error.contains("host:port"), "\(error)")
+        }
+    }
+}
