@@ -172,6 +172,9 @@ extension AgentHandler {
         }
         if outcome.breakerChanged { statusNow.fire() }
         telemetry.answered(outcome.answer, model: call.ticket.model, latency: .now - started)
+        if let firstChunk = stream?.timeToFirstChunk {
+            telemetry.firstChunk(model: call.ticket.model, after: firstChunk)
+        }
         var outputs: [KafkaProducerMessage] = []
         if let stream, case .providerResponse(let response) = outcome.answer,
             let last = stream.finalChunk(

@@ -44,6 +44,18 @@ final class AgentTelemetry: Sendable {
         }
     }
 
+    /// A streamed call's time to its first chunk.
+    func firstChunk(model: String, after latency: Duration) {
+        let key = "\u{1}\(model)"  // apart from the durations' keys (model, error type)
+        let timer = timers.withLock { timers in
+            if let timer = timers[key] { return timer }
+            let timer = CoreMetrics.Timer(label: MetricName.timeToFirstChunk, dimensions: base(model), factory: factory)
+            timers[key] = timer
+            return timer
+        }
+        timer.recordNanoseconds(latency.nanoseconds)
+    }
+
     /// A request refused before any call (limits, breaker, slots, deadline, model, safety).
     func refused(model: String, errorType: String) {
         count(model: model, outcome: "refused", errorType: errorType)

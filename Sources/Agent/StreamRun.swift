@@ -14,12 +14,16 @@ final class StreamRun: Sendable {
         var text = ""
         var published = false
         var undeliverable = false
+        /// When the first chunk was made.
+        var firstChunkAt: ContinuousClock.Instant?
     }
 
     let id: String
     let requestID: String
     let model: String
     let replyTo: String?
+    /// When the call started (the run is made just before it).
+    let startedAt = ContinuousClock.now
     private let progress = Mutex(Progress())
 
     init(id: String, request: ProviderRequest, model: String, replyTo: String?) {
@@ -28,6 +32,9 @@ final class StreamRun: Sendable {
         self.model = model
         self.replyTo = replyTo
     }
+
+    /// The call's start to its first chunk, `nil` before one (time to first token).
+    var timeToFirstChunk: Duration? { progress.withLock { $0.firstChunkAt.map { $0 - startedAt } } }
 
     /// Whether a chunk reached the client (another attempt would stream again from the start).
     var published: Bool { progress.withLock { $0.published } }
@@ -43,6 +50,7 @@ final class StreamRun: Sendable {
             let chunk = StreamChunk(
                 requestID: requestID, index: progress.index, delta: delta, provider: provider, model: model, run: id
             )
+            if progress.index == 0 { progress.firstChunkAt = .now }
             progress.index += 1
             progress.published = true
             return (progress.text, chunk)

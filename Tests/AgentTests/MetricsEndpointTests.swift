@@ -101,6 +101,13 @@ struct MetricsEndpointTests {
             let answer = try await client.call(request, to: topic, timeout: .seconds(30))
             #expect(answer.succeeded == (index < 5), "\(answer)")
         }
+        // One streamed: its time to the first chunk.
+        var streamed = ProviderRequest(
+            requestID: "metrics-stream", messages: [ChatMessage(role: .user, content: .text("stream"))],
+            model: "gpt-4o-mini")
+        streamed.stream = true
+        let streamAnswer = try await client.call(streamed, as: .stream, to: topic, timeout: .seconds(30))
+        #expect(streamAnswer.succeeded, "\(streamAnswer)")
         try await Task.sleep(for: .seconds(1))  // a status after the last call
 
         let scrape = try await Self.scrape(port)
@@ -112,7 +119,7 @@ struct MetricsEndpointTests {
         let answered =
             scrape.value(requests, model.merging(["outcome": "response"]) { $1 })
             ?? scrape.value(requests + "_total", model.merging(["outcome": "response"]) { $1 })
-        #expect(answered == 5)
+        #expect(answered == 6, "5 plain and 1 streamed")
         let refusedLabels = [
             "gen_ai_provider_name": "openai", "gen_ai_request_model": "nope", "outcome": "refused",
             "error_type": "model_unavailable",
@@ -121,12 +128,19 @@ struct MetricsEndpointTests {
         #expect(refused == 2)
         let duration = MetricName.prometheusName(MetricName.operationDuration)
         #expect(duration == "gen_ai_client_operation_duration_seconds")
-        #expect(scrape.value(duration + "_count", model.merging(["gen_ai_operation_name": "chat"]) { $1 }) == 5)
+        #expect(scrape.value(duration + "_count", model.merging(["gen_ai_operation_name": "chat"]) { $1 }) == 6)
         let sum = try #require(scrape.value(duration + "_sum", model))
-        #expect(sum >= 5 * 0.005 && sum < 5, "five 5-ms calls, in seconds: \(sum)")
+        #expect(sum >= 6 * 0.005 && sum < 6, "six 5-ms calls, in seconds: \(sum)")
         let tokens = MetricName.prometheusName(MetricName.tokenUsage)
-        #expect(scrape.value(tokens + "_count", model.merging(["gen_ai_token_type": "input"]) { $1 }) == 5)
-        #expect(scrape.value(tokens + "_count", model.merging(["gen_ai_token_type": "output"]) { $1 }) == 5)
+        #expect(scrape.value(tokens + "_count", model.merging(["gen_ai_token_type": "input"]) { $1 }) == 6)
+        #expect(scrape.value(tokens + "_count", model.merging(["gen_ai_token_type": "output"]) { $1 }) == 6)
+        let firstChunk = MetricName.prometheusName(MetricName.timeToFirstChunk)
+        #expect(firstChunk == "gen_ai_client_operation_time_to_first_chunk_seconds")
+        #expect(scrape.value(firstChunk + "_count", model) == 1, "one streamed call")
+        let toFirst = try #require(scrape.value(firstChunk + "_sum", model))
+        let streamedCall = try #require(
+            scrape.samples.filter { $0.name == duration + "_sum" }.map(\.value).max())
+        #expect(toFirst > 0 && toFirst <= streamedCall, "the first chunk comes within the call: \(toFirst)")
         let provider = ["gen_ai_provider_name": "openai"]
         #expect(scrape.value(MetricName.prometheusName(MetricName.breakerState), provider) == 0)
         #expect(scrape.value(MetricName.prometheusName(MetricName.inFlight), provider) == 0)
