@@ -49,10 +49,16 @@ struct LoggingOptions: ParsableArguments {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "warning"
 
+    @Option(name: .long, help: "Log format: text (the default) or json (one object per line, dotted keys).")
+    var logFormat: String = "text"
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError(
                 "--log-level must be one of trace, debug, info, notice, warning, error, critical; got '\(logLevel)'")
+        }
+        guard ["text", "json"].contains(logFormat) else {
+            throw ValidationError("--log-format must be text or json; got '\(logFormat)'")
         }
     }
 
@@ -63,7 +69,11 @@ struct LoggingOptions: ParsableArguments {
             return !done
         }
         if first {
-            LoggingSystem.bootstrap { label in StreamLogHandler.standardError(label: label) }
+            if logFormat == "json" {
+                LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
+            } else {
+                LoggingSystem.bootstrap { label in StreamLogHandler.standardError(label: label) }
+            }
         }
         var logger = Logger(label: label)
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .warning
