@@ -48,6 +48,24 @@ public final class Gateway: Service, Sendable {
     /// Where HTTP requests are counted.
     private let metrics: any MetricsFactory
 
+    /// One call through Kafka as an OpenTelemetry GenAI client sees it
+    /// (`gen_ai.client.operation.duration`): the model as the client named it, the provider that
+    /// answered, the error's type when it failed.
+    func observe(model: String, outcome: SharedCalls.Outcome, latency: Duration) {
+        var dimensions = [(MetricAttribute.requestModel, model), (MetricAttribute.operationName, "chat")]
+        switch outcome {
+        case .success(let result):
+            dimensions.append((MetricAttribute.providerName, result.provider ?? "unknown"))
+            if let error = result.error { dimensions.append((MetricAttribute.errorType, error.errorType.rawValue)) }
+        case .failure(let error):
+            dimensions.append((MetricAttribute.providerName, "unknown"))
+            dimensions.append((MetricAttribute.errorType, error.code.name))
+        }
+        let (seconds, attoseconds) = latency.components
+        CoreMetrics.Timer(label: MetricName.operationDuration, dimensions: dimensions, factory: metrics)
+            .recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+
     /// Counts one HTTP request answered (`provider_agents.gateway.requests`).
     func count(api: String, status: Int) {
         Counter(

@@ -151,6 +151,8 @@ struct GatewayRoutes: Sendable {
             }
             if call.stream { return await stream(call, shape: shape, api: api) }
             let outcome: SharedCalls.Outcome
+            let started = ContinuousClock.now
+            defer { gateway.observe(model: call.model, outcome: outcome, latency: .now - started) }
             do throws(ProviderClientError) {
                 outcome = .success(
                     try await gateway.client.call(

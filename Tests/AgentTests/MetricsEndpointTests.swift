@@ -171,6 +171,12 @@ struct MetricsEndpointTests {
             ["batch", "runner", "--instance-id", "metrics-runner", "--metrics-listen", "127.0.0.1:\(ports[3])"],
             "m-runner")
         defer { runner.stop(grace: .seconds(20)) }
+        let agent = try start(
+            [
+                "agent", "--provider", "openai", "--backend", "test", "--instance-id", "metrics-agent-2", "--set",
+                "models=[gpt-4o-mini]", "--set", "status_interval_ms=300",
+            ], "m-agent")
+        defer { agent.stop(grace: .seconds(20)) }
         for port in [ports[0], ports[2], ports[3]] {
             try await waitUntil("ready on \(port)", timeout: .seconds(90)) {
                 (try? await Self.scrape(port))?.ready == 200
@@ -191,18 +197,51 @@ struct MetricsEndpointTests {
             return counted?.map(\.value).reduce(0, +) == 1
         }
 
-        // Two model lists and an unknown path through the gateway's HTTP API.
-        for path in ["/v1/models", "/v1/models", "/v1/nothing"] {
-            _ = try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(ports[1])\(path)")!)
+        // Two model lists, an unknown path and a chat through the gateway's HTTP API.
+        let base = "http://127.0.0.1:\(ports[1])"
+        try await waitUntil("the gateway serves the agent's model", timeout: .seconds(60)) {
+            guard let (data, _) = try? await URLSession.shared.data(from: URL(string: base + "/v1/models")!) else {
+                return false
+            }
+            return String(decoding: data, as: UTF8.self).contains("\"openai/gpt-4o-mini\"")
         }
-        let scrape = try await Self.scrape(ports[2])
-        #expect(scrape.health == 200)
         let requests = MetricName.prometheusName(MetricName.gatewayRequests)
-        func counted(_ labels: [String: String]) -> Double? {
+        func counted(_ scrape: Scrape, _ labels: [String: String]) -> Double? {
             scrape.value(requests, labels) ?? scrape.value(requests + "_total", labels)
         }
-        #expect(counted(["api": "models", "status": "200"]) == 2)
-        #expect(counted(["api": "other", "status": "404"]) == 1)
+        let listsBefore = try #require(counted(try await Self.scrape(ports[2]), ["api": "models", "status": "200"]))
+        for path in ["/v1/models", "/v1/models", "/v1/nothing"] {
+            _ = try? await URLSession.shared.data(from: URL(string: base + path)!)
+        }
+        var chat = URLRequest(url: URL(string: base + "/v1/chat/completions")!)
+        chat.httpMethod = "POST"
+        chat.setValue("application/json", forHTTPHeaderField: "content-type")
+        chat.httpBody = Data(#"{"model": "openai/gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}"#.utf8)
+        let (_, chatResponse) = try await URLSession.shared.data(for: chat)
+        #expect((chatResponse as? HTTPURLResponse)?.statusCode == 200)
+        let scrape = try await Self.scrape(ports[2])
+        #expect(scrape.health == 200)
+        #expect(counted(scrape, ["api": "models", "status": "200"]) == listsBefore + 2)
+        #expect(counted(scrape, ["api": "openai", "status": "200"]) == 1)
+        let duration = MetricName.prometheusName(MetricName.operationDuration)
+        #expect(
+            scrape.value(
+                duration + "_count",
+                ["gen_ai_request_model": "openai/gpt-4o-mini", "gen_ai_provider_name": "openai"]) == 1,
+            "the gateway's own view of the call")
+        #expect(counted(scrape, ["api": "other", "status": "404"]) == 1)
+    }
+
+    @Test("a bad --metrics-listen is refused before anything starts, naming the option and the key")
+    func badAddress() async throws {
+        let log = CLIProcesses.logFile("metrics-bad")
+        let process = try ChildProcess(
+            executable: AgentCommandTests.cliPath,
+            arguments: ["router", "--bootstrap", "127.0.0.1:1", "--metrics-listen", "nowhere"], logFile: log)
+        try await waitUntil("the router refuses", timeout: .seconds(30)) { !process.isRunning }
+        let output = CLIProcesses.output(log)
+        #expect(process.exitCode == 64, "usage error: \(output)")
+        #expect(output.contains("--metrics-listen / metrics_listen: expected host:port"), "\(output)")
     }
 
     @Test("dotted names become Prometheus names; durations end in _seconds; labels lose their dots")
