@@ -18,6 +18,9 @@ public enum MetricName {
     public static let limiterUtilization = "provider_agents.limiter.utilization"
     /// Gauge: calls in flight at this instance.
     public static let inFlight = "provider_agents.requests.in_flight"
+    /// Gauge: messages in the worker's partitions after its position (from the last fetched high
+    /// watermarks), by worker.
+    public static let consumerLag = "provider_agents.consumer.lag"
     /// Counter: sends retried after a failed delivery, by worker.
     public static let publishRetries = "provider_agents.publish.retries"
     /// Counter: messages sent to the dead-letter topic, by worker and `code`.

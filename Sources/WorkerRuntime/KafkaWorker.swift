@@ -69,6 +69,7 @@ public final class KafkaWorker<Handler: WorkerHandler>: Service, Sendable {
                 if let journal = self.context.journal { group.addTask { await journal.run() } }
                 group.addTask { await self.runJobs() }
                 group.addTask { await self.runTimer() }
+                group.addTask { await self.runGauges() }
                 try await self.start()
                 for companion in self.handler.companions(self.context) {
                     group.addTask { await companion() }
@@ -266,6 +267,14 @@ public final class KafkaWorker<Handler: WorkerHandler>: Service, Sendable {
                 if batch.isEmpty || Task.isCancelled { break }
                 for job in batch { group.addTask { await job() } }
             }
+        }
+    }
+
+    /// Records the consumer lag every second (docs/monitoring.md).
+    private func runGauges() async {
+        while !Task.isCancelled {
+            context.recordLag()
+            try? await Task.sleep(for: .seconds(1))
         }
     }
 

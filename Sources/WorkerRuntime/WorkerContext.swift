@@ -41,6 +41,8 @@ public final class WorkerContext: WorkerIO, Sendable {
     let jobs = BatchQueue<@Sendable () async -> Void>()
     /// Where publish retries and dead letters are counted.
     private let metrics: any MetricsFactory
+    /// `provider_agents.consumer.lag` of this worker.
+    private let lagGauge: Gauge
     private let wallClock: @Sendable () -> Int64
 
     init(
@@ -50,6 +52,8 @@ public final class WorkerContext: WorkerIO, Sendable {
     ) throws(KafkaError) {
         self.configuration = configuration
         self.metrics = metrics
+        lagGauge = Gauge(
+            label: MetricName.consumerLag, dimensions: [(MetricAttribute.worker, configuration.name)], factory: metrics)
         self.logger = logger
         self.wallClock = wallClock
         producer = try KafkaProducer(configuration: configuration.producer, logger: logger)
@@ -353,6 +357,13 @@ public final class WorkerContext: WorkerIO, Sendable {
     /// Messages in flight and waiting out a delay now.
     public var load: (inFlight: Int, deferred: Int) {
         core.withLock { ($0.window.count, $0.window.deferred) }
+    }
+
+    /// Records the messages waiting in the owned partitions after the consumer's position (no
+    /// broker round trip: from the last fetched high watermarks).
+    func recordLag() {
+        let owned = ownedPartitions
+        lagGauge.record(owned.reduce(Int64(0)) { $0 + (consumer.lag($1) ?? 0) })
     }
 
     /// The partitions owned now.

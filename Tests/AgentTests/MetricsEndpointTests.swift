@@ -145,6 +145,9 @@ struct MetricsEndpointTests {
         #expect(scrape.value(MetricName.prometheusName(MetricName.breakerState), provider) == 0)
         #expect(scrape.value(MetricName.prometheusName(MetricName.inFlight), provider) == 0)
         #expect(scrape.value(MetricName.prometheusName(MetricName.limiterUtilization), provider) != nil)
+        #expect(
+            scrape.value(MetricName.prometheusName(MetricName.consumerLag), ["worker": "agent/openai/metrics-agent"])
+                == 0, "every request read")
     }
 
     @Test("the router, the gateway and a batch runner serve theirs: dead letters, HTTP requests, health, ready")
