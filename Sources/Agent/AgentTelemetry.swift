@@ -11,6 +11,7 @@ final class AgentTelemetry: Sendable {
     private let factory: any MetricsFactory
     /// Sendable: the metric objects are Sendable, the dictionary behind the mutex.
     private let timers = Mutex<[String: CoreMetrics.Timer]>([:])
+    private let firstChunkTimers = Mutex<[String: CoreMetrics.Timer]>([:])
     private let counters = Mutex<[String: Counter]>([:])
     private let recorders = Mutex<[String: Recorder]>([:])
     private let breaker: Gauge
@@ -30,14 +31,14 @@ final class AgentTelemetry: Sendable {
     func answered(_ answer: Signal, model: String, latency: Duration) {
         switch answer {
         case .providerResponse(let response):
-            timer(model: response.model, errorType: nil).recordNanoseconds(latency.nanoseconds)
+            timer(model: response.model, errorType: nil).recordNanoseconds(latency.wholeNanoseconds)
             count(model: response.model, outcome: "response", errorType: nil)
             if let usage = response.usage {
                 tokens(model: response.model, type: "input").record(usage.promptTokens)
                 tokens(model: response.model, type: "output").record(usage.completionTokens)
             }
         case .providerError(let error):
-            timer(model: model, errorType: error.errorType.rawValue).recordNanoseconds(latency.nanoseconds)
+            timer(model: model, errorType: error.errorType.rawValue).recordNanoseconds(latency.wholeNanoseconds)
             count(model: model, outcome: "error", errorType: error.errorType.rawValue)
         default:
             break
@@ -46,14 +47,10 @@ final class AgentTelemetry: Sendable {
 
     /// A streamed call's time to its first chunk.
     func firstChunk(model: String, after latency: Duration) {
-        let key = "\u{1}\(model)"  // apart from the durations' keys (model, error type)
-        let timer = timers.withLock { timers in
-            if let timer = timers[key] { return timer }
-            let timer = CoreMetrics.Timer(label: MetricName.timeToFirstChunk, dimensions: base(model), factory: factory)
-            timers[key] = timer
-            return timer
+        let timer = Self.cached(firstChunkTimers, model) {
+            CoreMetrics.Timer(label: MetricName.timeToFirstChunk, dimensions: base(model), factory: factory)
         }
-        timer.recordNanoseconds(latency.nanoseconds)
+        timer.recordNanoseconds(latency.wholeNanoseconds)
     }
 
     /// A request refused before any call (limits, breaker, slots, deadline, model, safety).
@@ -85,50 +82,40 @@ final class AgentTelemetry: Sendable {
     }
 
     private func timer(model: String, errorType: String?) -> CoreMetrics.Timer {
-        let key = "\(model)\u{0}\(errorType ?? "")"
-        return timers.withLock { timers in
-            if let timer = timers[key] { return timer }
-            let timer = CoreMetrics.Timer(
+        Self.cached(timers, "\(model)\u{0}\(errorType ?? "")") {
+            CoreMetrics.Timer(
                 label: MetricName.operationDuration,
                 dimensions: base(model) + (errorType.map { [(MetricAttribute.errorType, $0)] } ?? []), factory: factory)
-            timers[key] = timer
-            return timer
         }
     }
 
     private func count(model: String, outcome: String, errorType: String?) {
-        let key = "\(model)\u{0}\(outcome)\u{0}\(errorType ?? "")"
-        let counter = counters.withLock { counters in
-            if let counter = counters[key] { return counter }
-            let counter = Counter(
+        Self.cached(counters, "\(model)\u{0}\(outcome)\u{0}\(errorType ?? "")") {
+            Counter(
                 label: MetricName.requests,
                 dimensions: base(model) + [(MetricAttribute.outcome, outcome)]
                     + (errorType.map { [(MetricAttribute.errorType, $0)] } ?? []),
                 factory: factory)
-            counters[key] = counter
-            return counter
-        }
-        counter.increment()
+        }.increment()
     }
 
     private func tokens(model: String, type: String) -> Recorder {
-        let key = "\(model)\u{0}\(type)"
-        return recorders.withLock { recorders in
-            if let recorder = recorders[key] { return recorder }
-            let recorder = Recorder(
+        Self.cached(recorders, "\(model)\u{0}\(type)") {
+            Recorder(
                 label: MetricName.tokenUsage, dimensions: base(model) + [(MetricAttribute.tokenType, type)],
                 aggregate: true, factory: factory)
-            recorders[key] = recorder
-            return recorder
         }
     }
-}
 
-extension Duration {
-    /// Whole nanoseconds (saturating).
-    fileprivate var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        let (product, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        return overflow ? .max : product + attoseconds / 1_000_000_000
+    /// The metric kept under `key` in `store`, made by `make` the first time it is asked for.
+    private static func cached<Metric: Sendable>(
+        _ store: borrowing Mutex<[String: Metric]>, _ key: String, _ make: () -> Metric
+    ) -> Metric {
+        store.withLock { metrics in
+            if let metric = metrics[key] { return metric }
+            let metric = make()
+            metrics[key] = metric
+            return metric
+        }
     }
 }

@@ -119,7 +119,7 @@ public struct AdmissionController: Sendable {
         }
 
         // 4. Concurrency.
-        let keptFree = concurrency.held(reserve)
+        let keptFree = RateLimitPolicy.held(reserve, of: concurrency.limit)
         guard concurrency.tryAcquire(keepingFree: keptFree) else {
             if probe { breaker.releaseProbe() }
             let busy =

@@ -15,12 +15,6 @@ public struct ConcurrencyLimiter: Sendable, Hashable {
         return true
     }
 
-    /// The slots a reserve of `reserve` (0 ..< 1) keeps free, rounded down, never every slot.
-    public func held(_ reserve: Double) -> Int {
-        guard reserve > 0, limit > 0 else { return 0 }
-        return min(limit - 1, Int((Double(limit) * min(reserve, 1)).rounded(.down)))
-    }
-
     /// Returns a slot taken with ``tryAcquire()``.
     public mutating func release() {
         precondition(inFlight > 0, "ConcurrencyLimiter released more often than acquired")

@@ -26,6 +26,13 @@ public struct RateLimitPolicy: Sendable, Hashable, Codable {
     /// The reserve when none is set: a fifth of every budget stays free for interactive requests.
     public static let defaultBatchReserve = 0.2
 
+    /// What a reserve of `reserve` (0 ..< 1) keeps free of `limit` (requests, tokens or call
+    /// slots): rounded down, and never the whole of it (a limit of 1 is never wholly reserved).
+    public static func held(_ reserve: Double, of limit: Int) -> Int {
+        guard reserve > 0, limit > 0 else { return 0 }
+        return min(limit - 1, Int((Double(limit) * min(reserve, 1)).rounded(.down)))
+    }
+
     public init(
         strategy: Strategy = .slidingWindow, requestsPerWindow: Int? = nil, tokensPerWindow: Int? = nil,
         window: Duration = .seconds(60), batchReserve: Double = Self.defaultBatchReserve

@@ -54,8 +54,8 @@ public struct RateLimiter: Sendable {
     }
 
     private mutating func decide(tokens cost: Int, at now: ContinuousClock.Instant, reserve: Double) -> Decision {
-        let requestHeadroom = Self.held(reserve, of: requests)
-        let tokenHeadroom = Self.held(reserve, of: tokens)
+        let requestHeadroom = RateLimitPolicy.held(reserve, of: requests?.limit ?? 0)
+        let tokenHeadroom = RateLimitPolicy.held(reserve, of: tokens?.limit ?? 0)
         let requestCheck = requests?.check(amount: 1, headroom: requestHeadroom, at: now) ?? .fits
         let tokenCheck = tokens?.check(amount: max(0, cost), headroom: tokenHeadroom, at: now) ?? .fits
         switch (requestCheck, tokenCheck) {
@@ -119,13 +119,6 @@ public struct RateLimiter: Sendable {
     private mutating func rebuild() {
         requests = localRequestLimit.map { Budget(strategy: policy.strategy, limit: $0, window: policy.window) }
         tokens = localTokenLimit.map { Budget(strategy: policy.strategy, limit: $0, window: policy.window) }
-    }
-
-    /// The part of `budget` a reserve keeps free, rounded down (a reserve never takes a whole
-    /// budget of one).
-    private static func held(_ reserve: Double, of budget: Budget?) -> Int {
-        guard let budget, reserve > 0 else { return 0 }
-        return min(budget.limit - 1, Int((Double(budget.limit) * min(reserve, 1)).rounded(.down)))
     }
 
     private static func clamp(_ share: Double) -> Double {

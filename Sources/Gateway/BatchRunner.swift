@@ -52,6 +52,9 @@ final class BatchRunner: WorkerHandler {
     /// Refusals made before any provider call: waited out for as long as the window lasts.
     private static let refusals: Set<ProviderErrorType> = [.rateLimited, .overloaded, .circuitOpen]
 
+    /// A line's first request id: deterministic, so a resend is answered from the ledger.
+    static func requestID(batch: String, line: BatchInput.Line) -> String { "batch-\(batch)-\(line.customID)" }
+
     private func cancelled(_ id: String) -> Bool { running.withLock { $0[id] ?? false } }
 
     /// Runs `submitted` (or continues it from its latest state) until it ends; the message is then
@@ -136,10 +139,11 @@ final class BatchRunner: WorkerHandler {
             }
         }
         guard !Task.isCancelled, worker.isCurrent(message) else { return false }
-        if pace.state.withLock({ $0.refusals }) > 0 {
+        let refusals = pace.state.withLock { $0.refusals }
+        if refusals > 0 {
             logger.info(
                 "batch job yielded to interactive traffic",
-                metadata: [LogKey.requestID: "\(job.id)", LogKey.deferred: "\(pace.state.withLock { $0.refusals })"])
+                metadata: [LogKey.requestID: "\(job.id)", LogKey.deferred: "\(refusals)"])
         }
         // Past the window: the lines never answered fail as expired (not recorded: a job ends once).
         let cancelledHere = cancelled(job.id) || job.status == .cancelling
@@ -147,7 +151,7 @@ final class BatchRunner: WorkerHandler {
         if expired {
             for line in input.lines where results[line.customID] == nil {
                 results[line.customID] = .expired(
-                    customID: line.customID, requestID: "batch-\(job.id)-\(line.customID)")
+                    customID: line.customID, requestID: Self.requestID(batch: job.id, line: line))
                 job.requestCounts.failed += 1
             }
         }
@@ -190,7 +194,7 @@ final class BatchRunner: WorkerHandler {
     private func call(
         _ line: BatchInput.Line, batch: String, pace: JobPace, expiresAt: Int
     ) async throws -> BatchResult? {
-        let base = "batch-\(batch)-\(line.customID)"
+        let base = Self.requestID(batch: batch, line: line)
         var attempt = 0
         var failures = 0
         while true {

@@ -61,9 +61,8 @@ public final class Gateway: Service, Sendable {
             dimensions.append((MetricAttribute.providerName, "unknown"))
             dimensions.append((MetricAttribute.errorType, error.code.name))
         }
-        let (seconds, attoseconds) = latency.components
         CoreMetrics.Timer(label: MetricName.operationDuration, dimensions: dimensions, factory: metrics)
-            .recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+            .recordNanoseconds(latency.wholeNanoseconds)
     }
 
     /// Counts one HTTP request answered (`provider_agents.gateway.requests`).

@@ -90,8 +90,8 @@ struct ChatCompletionRequestTests {
                 "stream_options"
             ),
         ])
-    func badInput(_ json: String, _ param: String?) {
-        guard let error = failure(json) else { return }
+    func badInput(_ json: String, _ param: String?) throws {
+        let error = try #require(failure(json), "the body is refused")
         #expect(error.status == 400)
         #expect(error.type == "invalid_request_error")
         #expect(error.param == param, "\(error.message)")
